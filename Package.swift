@@ -1,0 +1,60 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
+let package = Package(
+    name: "Hearken",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "hearken", targets: ["hearken"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+    ],
+    targets: [
+        // System library: SQLite's C API from the distribution's libsqlite3-dev.
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        // Linux socket calls Glibc's Swift module does not export (epoll, eventfd, accept4).
+        .target(name: "CNet"),
+        .target(name: "SQLite", dependencies: ["CSQLite"], swiftSettings: strict),
+        .target(
+            name: "HTTP",
+            dependencies: ["CNet", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .executableTarget(name: "embed-migrations", path: "Sources/EmbedMigrationsTool"),
+        .plugin(
+            name: "EmbedMigrations",
+            capability: .buildTool(),
+            dependencies: ["embed-migrations"]
+        ),
+        .target(
+            name: "Feedback",
+            dependencies: ["SQLite", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict,
+            plugins: ["EmbedMigrations"]
+        ),
+        .target(
+            name: "App",
+            dependencies: ["HTTP", "Feedback", "SQLite", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "hearken",
+            dependencies: [
+                "App", "Feedback", "SQLite",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "SQLiteTests", dependencies: ["SQLite"], swiftSettings: strict),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP"], swiftSettings: strict),
+        .testTarget(name: "FeedbackTests", dependencies: ["Feedback", "SQLite"], swiftSettings: strict),
+        .testTarget(name: "AppTests", dependencies: ["App", "HTTP", "Feedback", "SQLite"], swiftSettings: strict),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,15 @@
+import Feedback
+import HTTP
+
+/// Everything `hearken serve` can be told, with defaults.
+public struct AppConfiguration: Sendable {
+    public var server = ServerConfiguration()
+    public var storage: StorageOptions
+    public var rules = FeedbackRules()
+    /// Seconds in-flight requests get to finish on SIGTERM/SIGINT.
+    public var shutdownTimeout: Double = 10
+
+    public init(databasePath: String) {
+        storage = StorageOptions(path: databasePath)
+    }
+}

@@ -1,0 +1,41 @@
+import Feedback
+import HTTP
+import Logging
+
+/// The running service: the database and the HTTP server with every route.
+public final class Application: Sendable {
+    public let configuration: AppConfiguration
+    public let store: FeedbackStore
+    public let server: HTTPServer
+    private let logger: Logger
+
+    public init(configuration: AppConfiguration, logger: Logger) throws {
+        self.configuration = configuration
+        self.logger = logger
+        store = try FeedbackStore(options: configuration.storage)
+        var router = Router()
+        HealthRoutes(store: store).register(in: &router)
+        IngestionRoutes(store: store, validator: FeedbackValidator(rules: configuration.rules), logger: logger).register(in: &router)
+        do {
+            server = try HTTPServer(configuration: configuration.server, router: router, logger: logger)
+        } catch {
+            store.close()
+            throw error
+        }
+    }
+
+    /// Starts listening; returns the bound port.
+    @discardableResult
+    public func start() throws -> Int {
+        let port = try server.start()
+        logger.notice("listening on \(configuration.server.host):\(port), database \(configuration.storage.path)")
+        return port
+    }
+
+    /// Stops accepting, lets in-flight requests finish, then flushes and closes the database.
+    public func shutdown() {
+        server.shutdown(timeout: configuration.shutdownTimeout)
+        store.close()
+        logger.notice("stopped")
+    }
+}

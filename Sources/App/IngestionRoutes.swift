@@ -1,0 +1,72 @@
+import Feedback
+import HTTP
+import Logging
+
+/// `POST /v1/feedback`: validate, queue for the group-commit writer, answer 201 once committed.
+struct IngestionRoutes {
+    let store: FeedbackStore
+    let validator: FeedbackValidator
+    let logger: Logger
+
+    static let bodyLimit = 64 * 1024
+
+    func register(in router: inout Router) {
+        router.post("/v1/feedback", bodyLimit: Self.bodyLimit) { request, responder in
+            self.create(request, responder)
+        }
+    }
+
+    func create(_ request: Request, _ responder: Responder) {
+        let fields: [String: FieldValue]
+        do {
+            fields = try BodyDecoding.fields(of: request)
+        } catch {
+            switch error {
+            case .unsupportedMediaType(let type):
+                responder.respond(.error(.unsupportedMediaType, code: "unsupported_media_type",
+                                         message: "Content-Type must be application/json or application/x-www-form-urlencoded, not \(type ?? "missing")"))
+            case .invalid(let code, let message):
+                responder.respond(.error(.badRequest, code: code, message: message))
+            }
+            return
+        }
+        let input = FeedbackInput(
+            fields: fields, userAgent: request.headers["user-agent"], origin: request.headers["origin"],
+            referer: request.headers["referer"], clientAddress: request.remoteAddress
+        )
+        let feedback: NewFeedback
+        do {
+            feedback = try validator.validate(input)
+        } catch {
+            responder.respond(.error(.badRequest, code: "invalid_field", message: "\(error.field) \(error.message)", field: error.field))
+            return
+        }
+        store.writer.submit(feedback) { [logger] result in
+            switch result {
+            case .success(let stored):
+                let json = JSONBody.object([("id", String(stored.id)), ("received_at", JSONText.quoted(Timestamp.rfc3339(milliseconds: stored.receivedAt)))])
+                responder.respond(JSONBody.response(.created, json, headers: [("Location", "/v1/feedback/\(stored.id)")]))
+            case .failure(let failure):
+                responder.respond(Self.response(for: failure, logger: logger))
+            }
+        }
+    }
+
+    static func response(for failure: WriteFailure, logger: Logger) -> Response {
+        var response: Response
+        switch failure {
+        case .overloaded:
+            response = .error(.serviceUnavailable, code: "overloaded", message: "too many submissions are waiting to be written; retry shortly")
+        case .storageFull:
+            logger.error("write failed: database or disk is full")
+            response = .error(.serviceUnavailable, code: "storage_full", message: "the server's storage is full; nothing was stored, retry later")
+        case .storage(let reason):
+            logger.error("write failed: \(reason)")
+            response = .error(.serviceUnavailable, code: "storage_unavailable", message: "the feedback could not be stored; retry later")
+        case .closed:
+            response = .error(.serviceUnavailable, code: "shutting_down", message: "the server is shutting down; retry shortly")
+        }
+        response.headers.add("Retry-After", failure == .storageFull ? "30" : "1")
+        return response
+    }
+}

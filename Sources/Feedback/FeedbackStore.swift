@@ -1,0 +1,113 @@
+import Foundation
+import SQLite
+import Synchronization
+
+/// Where and how the database is kept.
+public struct StorageOptions: Sendable {
+    public var path: String
+    public var durability: ConnectionOptions.Durability = .full
+    /// Read-only connections for queries, each on its own queue.
+    public var readers: Int = 2
+    /// Submissions allowed to wait for the writer before new ones get 503.
+    public var maxPendingWrites: Int = 10_000
+    /// Rows per group commit at most.
+    public var maxBatch: Int = 256
+
+    public init(path: String) { self.path = path }
+}
+
+public enum StoreError: Error, CustomStringConvertible {
+    case cannotCreateDirectory(String, String)
+    case migration(String)
+
+    public var description: String {
+        switch self {
+        case .cannotCreateDirectory(let path, let reason): "cannot create directory \(path): \(reason)"
+        case .migration(let reason): "migration failed: \(reason)"
+        }
+    }
+}
+
+/// The database: one writer connection behind `FeedbackWriter` and a few read-only connections.
+public final class FeedbackStore: Sendable {
+    public let options: StorageOptions
+    public let writer: FeedbackWriter
+    private let writeQueue: DatabaseQueue
+    private let readers: [DatabaseQueue]
+    private let nextReader = Atomic<Int>(0)
+    private let closed = Atomic<Bool>(false)
+
+    /// Opens (creating if needed) and migrates the database.
+    public init(options: StorageOptions, migrate: Bool = true) throws {
+        self.options = options
+        let directory = URL(fileURLWithPath: options.path).deletingLastPathComponent().path
+        if !directory.isEmpty && !FileManager.default.fileExists(atPath: directory) {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw StoreError.cannotCreateDirectory(directory, error.localizedDescription)
+            }
+        }
+        writeQueue = try DatabaseQueue(path: options.path, options: ConnectionOptions(durability: options.durability), label: "hearken.db.writer")
+        do {
+            let migrator = try Schema.migrator()
+            try writeQueue.sync { connection in
+                if migrate { try migrator.migrate(connection) }
+                guard try migrator.isCurrent(connection) else {
+                    throw StoreError.migration("the database is not migrated; run `hearken migrate --db \(options.path)`")
+                }
+            }
+        } catch let error as MigrationError {
+            writeQueue.close()
+            throw StoreError.migration(error.description)
+        } catch {
+            writeQueue.close()
+            throw error
+        }
+        var readers: [DatabaseQueue] = []
+        for index in 0..<max(1, options.readers) {
+            readers.append(try DatabaseQueue(path: options.path, options: ConnectionOptions(readOnly: true, durability: options.durability), label: "hearken.db.reader.\(index)"))
+        }
+        self.readers = readers
+        writer = FeedbackWriter(database: writeQueue, maxPending: options.maxPendingWrites, maxBatch: options.maxBatch)
+    }
+
+    /// Runs a query on the next reader's queue and hands back its result there.
+    public func read<T: Sendable>(_ work: @escaping @Sendable (Connection) throws -> T, completion: @escaping @Sendable (Result<T, any Error>) -> Void) {
+        let reader = readers[nextReader.wrappingAdd(1, ordering: .relaxed).oldValue % readers.count]
+        reader.async { connection in completion(Result { try work(connection) }) }
+    }
+
+    /// Runs a query on a reader and waits for it (command-line tools and tests).
+    public func readNow<T>(_ work: (Connection) throws -> T) throws -> T {
+        try readers[0].sync(work)
+    }
+
+    /// Runs work on the writer connection and waits (maintenance, tests).
+    public func writeNow<T>(_ work: (Connection) throws -> T) throws -> T {
+        try writeQueue.sync(work)
+    }
+
+    /// Database open, migrated and writable: takes and releases the write lock.
+    public func checkReady() -> String? {
+        do {
+            try writeQueue.sync { connection in
+                guard try Schema.migrator().isCurrent(connection) else { throw StoreError.migration("not migrated") }
+                try connection.execute("BEGIN IMMEDIATE")
+                try connection.execute("ROLLBACK")
+            }
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    /// Writes what is queued, checkpoints the WAL into the main file, and closes every connection.
+    public func close() {
+        guard !closed.exchange(true, ordering: .relaxed) else { return }
+        writer.close()
+        for reader in readers { reader.close() }
+        writeQueue.sync { connection in try? connection.execute("PRAGMA wal_checkpoint(TRUNCATE)") }
+        writeQueue.close()
+    }
+}

@@ -1,0 +1,374 @@
+import CNet
+import Glibc
+import Logging
+
+/// One client connection: a state machine driven by its loop's readiness events.
+/// Requests are answered one at a time in order; pipelined bytes wait in `input`.
+final class HTTPConnection {
+    private enum Phase {
+        /// Between requests (keep-alive); nothing of the next request has arrived.
+        case idle
+        case head
+        case body(RequestHead, Router.Lookup, BodyDecoder)
+        /// A handler has the request.
+        case waiting
+        /// A response is being written.
+        case writing
+        /// Output is done and shut down; reading and discarding until the peer closes.
+        case lingering
+        case closed
+    }
+
+    let id: UInt64
+    let fd: Int32
+    let counted: Bool
+    private let remoteAddress: String
+    private unowned let loop: EventLoop
+    private var core: ServerCore { loop.core }
+
+    private var phase = Phase.idle
+    private var input: [UInt8] = []
+    private var consumed = 0
+    private var output: [UInt8] = []
+    private var sent = 0
+    private var scanner = HeadScanner()
+    private var deadline: UInt64
+    private var wantsRead = true
+    private var wantsWrite = false
+    private var keepAlive = true
+    private var generation: UInt64 = 0
+    private var dispatching = false
+    private var syncResponse: Response?
+    private var exchange: Exchange?
+
+    /// What the access log needs about the request being answered.
+    private struct Exchange {
+        let method: String
+        let path: String
+        let requestID: String
+        let version: HTTPVersion
+        let started: UInt64
+        let keepAlive: Bool
+    }
+
+    init(id: UInt64, fd: Int32, remoteAddress: String, loop: EventLoop, counted: Bool) {
+        self.id = id
+        self.fd = fd
+        self.remoteAddress = remoteAddress
+        self.loop = loop
+        self.counted = counted
+        deadline = cnet_monotonic_ms() + UInt64(loop.core.configuration.keepAliveTimeout * 1000)
+    }
+
+    // MARK: Events
+
+    func handle(readable: Bool, writable: Bool, hangup: Bool) {
+        if writable && wantsWrite { flush() }
+        if readable || hangup { readAvailable() }
+        if hangup, case .waiting = phase { close() }
+    }
+
+    private func readAvailable() {
+        guard wantsRead else { return }
+        let n = read(fd, loop.scratch.baseAddress, loop.scratch.count)
+        if n > 0 {
+            if case .lingering = phase { return }
+            input.append(contentsOf: UnsafeRawBufferPointer(rebasing: loop.scratch[0..<n]))
+            process()
+        } else if n == 0 {
+            close()
+        } else if errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR {
+            close()
+        }
+    }
+
+    func checkDeadline(now: UInt64) {
+        guard now >= deadline else { return }
+        switch phase {
+        case .head:
+            fail(ParseError(.requestTimeout, "request_timeout", "request header not received in time"))
+        case .body:
+            fail(ParseError(.requestTimeout, "request_timeout", "request body not received in time"))
+        case .idle, .writing, .lingering:
+            close()
+        case .waiting, .closed:
+            break
+        }
+    }
+
+    /// Server shutdown: close if idle, otherwise finish this exchange and then close.
+    func drain() {
+        if case .idle = phase, consumed == input.count { close() }
+    }
+
+    // MARK: Parsing
+
+    private func process() {
+        while true {
+            switch phase {
+            case .idle:
+                skipLeadingNewlines()
+                guard consumed < input.count else { compact(); return }
+                if loop.draining { close(); return }
+                phase = .head
+                scanner.reset()
+                deadline = cnet_monotonic_ms() + UInt64(core.configuration.headerTimeout * 1000)
+            case .head:
+                let outcome = input.withUnsafeBufferPointer { all in
+                    scanner.scan(UnsafeBufferPointer(rebasing: all[consumed...]), limits: core.configuration.limits)
+                }
+                switch outcome {
+                case .needMore: compact(); return
+                case .failed(let error): fail(error); return
+                case .complete(let length):
+                    let parsed = input.withUnsafeBufferPointer { all in
+                        RequestHeadParser.parse(UnsafeBufferPointer(rebasing: all[consumed..<(consumed + length)]), limits: core.configuration.limits)
+                    }
+                    consumed += length
+                    switch parsed {
+                    case .failure(let error): fail(error); return
+                    case .success(let head): if !begin(head) { return }
+                    }
+                }
+            case .body(let head, let lookup, var decoder):
+                let (used, outcome) = input.withUnsafeBufferPointer { all in
+                    decoder.feed(UnsafeBufferPointer(rebasing: all[consumed...]))
+                }
+                consumed += used
+                switch outcome {
+                case .failed(let error): fail(error); return
+                case .needMore:
+                    phase = .body(head, lookup, decoder)
+                    if used > 0 { deadline = cnet_monotonic_ms() + UInt64(core.configuration.bodyTimeout * 1000) }
+                    compact()
+                    return
+                case .complete:
+                    dispatch(head, lookup, body: decoder.body)
+                }
+            case .waiting, .writing, .lingering, .closed:
+                compact()
+                return
+            }
+        }
+    }
+
+    /// Decides how to receive the body once the head is known; false when a response was sent instead.
+    private func begin(_ head: RequestHead) -> Bool {
+        let path = Request.originForm(of: head.target).split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? "/"
+        let lookup = core.router.lookup(method: head.method, path: path)
+        let limit: Int
+        if case .found(let route, _) = lookup { limit = route.bodyLimit ?? core.configuration.defaultBodyLimit } else { limit = core.configuration.defaultBodyLimit }
+        if case .length(let length) = head.framing, length > limit {
+            fail(.bodyTooLarge, head: head)
+            return false
+        }
+        if head.expectsContinue && head.framing != .none {
+            if case .found = lookup {
+                if consumed == input.count { write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)) }
+            } else {
+                // Refuse before the body is sent; the client may or may not send it, so close after.
+                keepAlive = false
+                dispatch(head, lookup, body: [], closeAfter: true)
+                return false
+            }
+        }
+        phase = .body(head, lookup, BodyDecoder(framing: head.framing, limit: limit, limits: core.configuration.limits))
+        deadline = cnet_monotonic_ms() + UInt64(core.configuration.bodyTimeout * 1000)
+        return true
+    }
+
+    private func dispatch(_ head: RequestHead, _ lookup: Router.Lookup, body: [UInt8], closeAfter: Bool = false) {
+        let clientID = head.headers["x-request-id"].flatMap(Self.acceptableRequestID)
+        var request = Request(
+            method: head.method, target: head.target, version: head.version, headers: head.headers,
+            body: body, requestID: clientID ?? "\(core.requestIDPrefix)-\(String(id, radix: 16))-\(generation + 1)", remoteAddress: remoteAddress
+        )
+        generation += 1
+        exchange = Exchange(method: head.method, path: request.path, requestID: request.requestID, version: head.version,
+                            started: cnet_monotonic_ms(), keepAlive: head.keepAlive && !closeAfter)
+        phase = .waiting
+        updateInterest(read: false, write: wantsWrite)
+        switch lookup {
+        case .notFound:
+            send(.error(.notFound, code: "not_found", message: "no route for \(request.path)"))
+        case .methodNotAllowed(let allowed):
+            if head.method == "OPTIONS" {
+                send(Response(status: .noContent, headers: HTTPHeaders([("Allow", allowed.joined(separator: ", "))])))
+            } else {
+                var response = Response.error(.methodNotAllowed, code: "method_not_allowed", message: "\(head.method) is not allowed on \(request.path)")
+                response.headers.add("Allow", allowed.joined(separator: ", "))
+                send(response)
+            }
+        case .found(let route, let parameters):
+            request.parameters = parameters
+            dispatching = true
+            route.handler(request, Responder(loop: loop, connectionID: id, generation: generation))
+            dispatching = false
+            if let response = syncResponse {
+                syncResponse = nil
+                send(response)
+            }
+        }
+    }
+
+    /// A handler's answer, possibly from another thread via the loop's mailbox.
+    func deliver(_ response: Response, generation: UInt64) {
+        guard generation == self.generation, case .waiting = phase else { return }
+        if dispatching { syncResponse = response } else { send(response) }
+    }
+
+    private static func acceptableRequestID(_ value: String) -> String? {
+        guard (1...128).contains(value.utf8.count),
+              value.utf8.allSatisfy({ CharacterClass.isToken($0) && $0 != UInt8(ascii: "'") && $0 != UInt8(ascii: "`") }) else { return nil }
+        return value
+    }
+
+    // MARK: Writing
+
+    private func send(_ response: Response) {
+        guard let exchange else { return }
+        keepAlive = exchange.keepAlive && !response.closeConnection && !loop.draining
+        let isHead = exchange.method == "HEAD"
+        var head = "HTTP/1.1 \(response.status.code) \(response.status.reasonPhrase)\r\n"
+        for (name, value) in response.headers where !Self.managedHeaders.contains(name.lowercased()) {
+            head += "\(name): \(value)\r\n"
+        }
+        if !response.status.forbidsBody { head += "Content-Length: \(response.body.count)\r\n" }
+        if !keepAlive {
+            head += "Connection: close\r\n"
+        } else if exchange.version == .http1_0 {
+            head += "Connection: keep-alive\r\n"
+        }
+        head += "X-Request-Id: \(exchange.requestID)\r\n"
+        var bytes = Array(head.utf8)
+        bytes.append(contentsOf: loop.dateCache.current())
+        bytes.append(0x0D); bytes.append(0x0A)
+        if !isHead && !response.status.forbidsBody { bytes.append(contentsOf: response.body) }
+        phase = .writing
+        deadline = cnet_monotonic_ms() + UInt64(core.configuration.writeTimeout * 1000)
+        let elapsed = cnet_monotonic_ms() - exchange.started
+        core.logger.info("\(exchange.method) \(exchange.path) \(response.status.code) \(response.body.count)B \(elapsed)ms",
+                         metadata: ["request_id": "\(exchange.requestID)"])
+        self.exchange = nil
+        write(bytes)
+    }
+
+    private static let managedHeaders: Set<String> = ["content-length", "connection", "date", "transfer-encoding", "x-request-id"]
+
+    private func write(_ bytes: [UInt8]) {
+        if output.isEmpty { output = bytes } else { output.append(contentsOf: bytes) }
+        flush()
+    }
+
+    private func flush() {
+        while sent < output.count {
+            let n = output.withUnsafeBytes { raw -> Int in
+                guard let base = raw.baseAddress else { return 0 }
+                return cnet_send(fd, base + sent, raw.count - sent)
+            }
+            if n > 0 {
+                sent += n
+            } else if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                updateInterest(read: wantsRead, write: true)
+                return
+            } else {
+                close()
+                return
+            }
+        }
+        output.removeAll(keepingCapacity: output.capacity <= 64 * 1024)
+        sent = 0
+        guard case .writing = phase else {
+            updateInterest(read: wantsRead, write: false)
+            return
+        }
+        if keepAlive {
+            phase = .idle
+            deadline = cnet_monotonic_ms() + UInt64(core.configuration.keepAliveTimeout * 1000)
+            updateInterest(read: true, write: false)
+            process()
+        } else {
+            startLingering()
+        }
+    }
+
+    /// Sends an error for a request that cannot be read, then closes.
+    private func fail(_ error: ParseError, head: RequestHead? = nil) {
+        if exchange == nil {
+            exchange = Exchange(method: head?.method ?? "-", path: head.map { Request.originForm(of: $0.target) } ?? "-",
+                                requestID: core.requestIDPrefix + "-e" + String(id, radix: 16), version: .http1_1,
+                                started: cnet_monotonic_ms(), keepAlive: false)
+        }
+        keepAlive = false
+        phase = .waiting
+        send(.error(error.status, code: error.code, message: error.message))
+    }
+
+    /// Over the connection limit: a 503 and close.
+    func reject() {
+        exchange = Exchange(method: "-", path: "-", requestID: core.requestIDPrefix + "-r" + String(id, radix: 16),
+                            version: .http1_1, started: cnet_monotonic_ms(), keepAlive: false)
+        phase = .waiting
+        var response = Response.error(.serviceUnavailable, code: "too_many_connections", message: "server is at its connection limit")
+        response.headers.add("Retry-After", "1")
+        send(response)
+    }
+
+    /// Half-closes and discards input briefly, so unread request bytes do not turn the close into a reset.
+    private func startLingering() {
+        phase = .lingering
+        shutdown(fd, Int32(SHUT_WR))
+        input.removeAll()
+        consumed = 0
+        deadline = cnet_monotonic_ms() + 2000
+        updateInterest(read: true, write: false)
+    }
+
+    func close() {
+        if case .closed = phase { return }
+        phase = .closed
+        loop.removed(self)
+        Glibc.close(fd)
+    }
+
+    // MARK: Helpers
+
+    private func updateInterest(read: Bool, write: Bool) {
+        guard read != wantsRead || write != wantsWrite else { return }
+        wantsRead = read
+        wantsWrite = write
+        if case .closed = phase { return }
+        loop.setInterest(fd: fd, id: id, read: read, write: write)
+    }
+
+    private func skipLeadingNewlines() {
+        // RFC 9112 §2.2: ignore empty lines before a request line.
+        while consumed < input.count, input[consumed] == 0x0D || input[consumed] == 0x0A {
+            if input[consumed] == 0x0D, consumed + 1 >= input.count { return }
+            if input[consumed] == 0x0D, input[consumed + 1] != 0x0A { return }
+            consumed += input[consumed] == 0x0D ? 2 : 1
+        }
+    }
+
+    private func compact() {
+        if consumed == input.count {
+            input.removeAll(keepingCapacity: input.capacity <= 64 * 1024)
+            consumed = 0
+        } else if consumed > 16 * 1024 {
+            input.removeFirst(consumed)
+            consumed = 0
+        }
+        // Scanner offsets are relative to `consumed`; compaction keeps them valid since it only drops consumed bytes.
+    }
+}
+
+/// Hands a handler's response back to the connection's loop; callable from any thread, once.
+public struct Responder: Sendable {
+    let loop: EventLoop
+    let connectionID: UInt64
+    let generation: UInt64
+
+    public func respond(_ response: Response) {
+        loop.deliver(response, connectionID: connectionID, generation: generation)
+    }
+}

@@ -1,0 +1,160 @@
+/// Strict RFC 9112 parsing of a complete header section. Pure: bytes in, head or error out.
+enum RequestHeadParser {
+    static let knownMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"]
+
+    static func parse(_ head: UnsafeBufferPointer<UInt8>, limits: ParserLimits) -> Result<RequestHead, ParseError> {
+        var lines: [Range<Int>] = []
+        var lineStart = 0
+        for index in 0..<head.count where head[index] == 0x0A {
+            guard index > lineStart, head[index - 1] == 0x0D else {
+                return .failure(.bad("line not terminated by CRLF"))
+            }
+            lines.append(lineStart..<(index - 1))
+            lineStart = index + 1
+        }
+        // The last line is the empty one that ends the section.
+        guard let requestLine = lines.first, lines.count >= 2 else { return .failure(.bad("incomplete header section")) }
+        let fieldLines = lines.dropFirst().dropLast()
+        guard fieldLines.count <= limits.maxHeaderCount else { return .failure(.tooManyHeaders) }
+
+        let (method, target, version): (String, String, HTTPVersion)
+        switch parseRequestLine(head, requestLine) {
+        case .success(let parts): (method, target, version) = parts
+        case .failure(let error): return .failure(error)
+        }
+
+        var headers = HTTPHeaders()
+        for line in fieldLines {
+            switch parseField(head, line) {
+            case .success(let field): headers.add(field.0, field.1)
+            case .failure(let error): return .failure(error)
+            }
+        }
+        guard knownMethods.contains(method) else { return .failure(.unknownMethod) }
+        return interpret(method: method, target: target, version: version, headers: headers)
+    }
+
+    private static func parseRequestLine(_ bytes: UnsafeBufferPointer<UInt8>, _ line: Range<Int>) -> Result<(String, String, HTTPVersion), ParseError> {
+        let slice = UnsafeBufferPointer(rebasing: bytes[line])
+        guard let firstSpace = slice.firstIndex(of: 0x20) else { return .failure(.bad("malformed request line")) }
+        guard let secondSpace = slice[(firstSpace + 1)...].firstIndex(of: 0x20) else { return .failure(.bad("malformed request line")) }
+        let methodBytes = slice[..<firstSpace]
+        let targetBytes = slice[(firstSpace + 1)..<secondSpace]
+        let versionBytes = slice[(secondSpace + 1)...]
+        guard !methodBytes.isEmpty, methodBytes.allSatisfy(CharacterClass.isToken) else {
+            return .failure(.bad("invalid method"))
+        }
+        guard !targetBytes.isEmpty, targetBytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+            return .failure(.bad("invalid request target"))
+        }
+        let versionArray = Array(versionBytes)
+        guard versionArray.count == 8, versionArray.starts(with: Array("HTTP/".utf8)),
+              versionArray[6] == UInt8(ascii: "."),
+              let major = digit(versionArray[5]), let minor = digit(versionArray[7]) else {
+            return .failure(.bad("invalid HTTP version"))
+        }
+        guard major == 1, minor == 0 || minor == 1 else { return .failure(.unsupportedVersion) }
+        let target = String(decoding: targetBytes, as: UTF8.self)
+        guard target.hasPrefix("/") || target == "*" || target.lowercased().hasPrefix("http://") || target.lowercased().hasPrefix("https://") else {
+            return .failure(.bad("request target must be origin-form or absolute-form"))
+        }
+        return .success((String(decoding: methodBytes, as: UTF8.self), target, HTTPVersion(major: major, minor: minor)))
+    }
+
+    private static func parseField(_ bytes: UnsafeBufferPointer<UInt8>, _ line: Range<Int>) -> Result<(String, String), ParseError> {
+        let slice = UnsafeBufferPointer(rebasing: bytes[line])
+        guard let first = slice.first else { return .failure(.bad("empty header line")) }
+        if first == 0x20 || first == 0x09 { return .failure(.bad("obsolete line folding is not accepted")) }
+        guard let colon = slice.firstIndex(of: UInt8(ascii: ":")) else { return .failure(.bad("header line without a colon")) }
+        let name = slice[..<colon]
+        guard !name.isEmpty else { return .failure(.bad("empty header name")) }
+        if let last = name.last, last == 0x20 || last == 0x09 {
+            return .failure(.bad("whitespace between header name and colon"))
+        }
+        guard name.allSatisfy(CharacterClass.isToken) else { return .failure(.bad("invalid character in header name")) }
+        var value = slice[(colon + 1)...]
+        while let b = value.first, b == 0x20 || b == 0x09 { value = value.dropFirst() }
+        while let b = value.last, b == 0x20 || b == 0x09 { value = value.dropLast() }
+        for byte in value where byte != 0x09 && (byte < 0x20 || byte == 0x7F) {
+            return .failure(.bad(byte == 0x0D ? "bare CR in header value" : "invalid character in header value"))
+        }
+        return .success((String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
+    }
+
+    /// Framing, persistence and expectations from the header fields (RFC 9112 §6, §9; RFC 9110 §10.1.1).
+    private static func interpret(method: String, target: String, version: HTTPVersion, headers: HTTPHeaders) -> Result<RequestHead, ParseError> {
+        let hosts = headers.values("host")
+        if version == .http1_1 && hosts.isEmpty { return .failure(.bad("missing Host header")) }
+        if hosts.count > 1 { return .failure(.bad("more than one Host header")) }
+        if let host = hosts.first, !host.utf8.allSatisfy(CharacterClass.isHostChar) {
+            return .failure(.bad("invalid Host header"))
+        }
+        if target == "*" && method != "OPTIONS" { return .failure(.bad("asterisk-form is only valid for OPTIONS")) }
+
+        let framing: BodyFraming
+        let codings = headers.tokens("transfer-encoding")
+        let lengths = headers.values("content-length")
+        if headers.contains("transfer-encoding") {
+            guard lengths.isEmpty else { return .failure(.bad("both Content-Length and Transfer-Encoding")) }
+            guard version == .http1_1 else { return .failure(.bad("Transfer-Encoding in an HTTP/1.0 request")) }
+            guard codings.last == "chunked" else {
+                return .failure(codings.isEmpty ? .bad("empty Transfer-Encoding") : (codings.contains("chunked") ? .bad("chunked must be the final transfer coding") : .unsupportedCoding))
+            }
+            guard codings.count == 1 else {
+                return .failure(codings.dropLast().contains("chunked") ? .bad("chunked applied more than once") : .unsupportedCoding)
+            }
+            framing = .chunked
+        } else if !lengths.isEmpty {
+            var value: Int?
+            for element in lengths.flatMap({ $0.split(separator: ",", omittingEmptySubsequences: false) }) {
+                let text = element.trimmingOWS()
+                guard !text.isEmpty, text.utf8.count <= 18, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let parsed = Int(text) else {
+                    return .failure(.bad("invalid Content-Length"))
+                }
+                if let value, value != parsed { return .failure(.bad("conflicting Content-Length values")) }
+                value = parsed
+            }
+            framing = (value ?? 0) > 0 ? .length(value ?? 0) : .none
+        } else {
+            framing = .none
+        }
+
+        let connection = headers.tokens("connection")
+        let keepAlive = version == .http1_1 ? !connection.contains("close") : connection.contains("keep-alive") && !connection.contains("close")
+
+        var expectsContinue = false
+        if let expect = headers["expect"] {
+            guard expect.trimmingOWS().lowercased() == "100-continue", headers.values("expect").count == 1 else {
+                return .failure(.expectation)
+            }
+            expectsContinue = version == .http1_1
+        }
+        return .success(RequestHead(method: method, target: target, version: version, headers: headers, framing: framing, keepAlive: keepAlive, expectsContinue: expectsContinue))
+    }
+
+    private static func digit(_ byte: UInt8) -> Int? {
+        byte >= 0x30 && byte <= 0x39 ? Int(byte - 0x30) : nil
+    }
+}
+
+enum CharacterClass {
+    /// tchar from RFC 9110 §5.6.2.
+    static func isToken(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        default:
+            return "!#$%&'*+-.^_`|~".utf8.contains(byte)
+        }
+    }
+
+    /// Characters of uri-host and port (reg-name, IP literal, percent escapes).
+    static func isHostChar(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        default:
+            return "-._~!$&'()*+,;=:%[]".utf8.contains(byte)
+        }
+    }
+}

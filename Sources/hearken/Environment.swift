@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+
+/// Resolves a setting from its flag, then its `HEARKEN_*` environment variable, then its default.
+struct Setting<Value> {
+    let flag: String
+    let variable: String
+    let form: String
+    let parse: (String) -> Value?
+
+    func resolve(_ flagValue: String?, default fallback: Value) throws -> Value {
+        if let flagValue {
+            guard let value = parse(flagValue) else { throw ValidationError("invalid --\(flag) '\(flagValue)': expected \(form)") }
+            return value
+        }
+        if let text = ProcessInfo.processInfo.environment[variable], !text.isEmpty {
+            guard let value = parse(text) else { throw ValidationError("invalid \(variable) '\(text)': expected \(form)") }
+            return value
+        }
+        return fallback
+    }
+}
+
+enum Settings {
+    static func text(_ flag: String, _ variable: String) -> Setting<String> {
+        Setting(flag: flag, variable: variable, form: "text") { $0 }
+    }
+
+    static func integer(_ flag: String, _ variable: String, _ range: ClosedRange<Int>) -> Setting<Int> {
+        Setting(flag: flag, variable: variable, form: "an integer from \(range.lowerBound) to \(range.upperBound)") {
+            Int($0).flatMap { range.contains($0) ? $0 : nil }
+        }
+    }
+
+    static func seconds(_ flag: String, _ variable: String) -> Setting<Double> {
+        Setting(flag: flag, variable: variable, form: "seconds, a number from 0.1 to 86400") {
+            Double($0).flatMap { (0.1...86400).contains($0) ? $0 : nil }
+        }
+    }
+
+    static func choice<T: RawRepresentable>(_ flag: String, _ variable: String, _ all: [T]) -> Setting<T> where T.RawValue == String {
+        Setting(flag: flag, variable: variable, form: "one of " + all.map(\.rawValue).joined(separator: ", ")) { T(rawValue: $0.lowercased()) }
+    }
+
+    static func list(_ flag: String, _ variable: String) -> Setting<[String]> {
+        Setting(flag: flag, variable: variable, form: "a comma-separated list") { text in
+            let items = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            return items.isEmpty ? nil : items
+        }
+    }
+
+    static var database: Setting<String> { text("db", "HEARKEN_DB") }
+    static let defaultDatabase = "./data/hearken.db"
+}

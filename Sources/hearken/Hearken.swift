@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Hearken: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hearken",
+        abstract: "Self-hosted feedback service for developer documentation.",
+        subcommands: [Serve.self, Migrate.self]
+    )
+}

@@ -1,0 +1,37 @@
+import ArgumentParser
+import Feedback
+import Foundation
+import SQLite
+
+struct Migrate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply pending schema migrations, or list them with --status.")
+
+    @Option(help: "SQLite database file (env HEARKEN_DB, default ./data/hearken.db).")
+    var db: String?
+
+    @Flag(help: "List migrations and when each was applied; change nothing.")
+    var status = false
+
+    func run() throws {
+        let path = try Settings.database.resolve(db, default: Settings.defaultDatabase)
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let connection = try Connection(path: path)
+        defer { connection.close() }
+        let migrator = try Schema.migrator()
+        do {
+            if status {
+                for entry in try migrator.status(connection) {
+                    let version = String(format: "%04d", entry.version)
+                    print("\(version)  \(entry.name.padding(toLength: 28, withPad: " ", startingAt: 0))  \(entry.appliedAt ?? "pending")")
+                }
+            } else {
+                let applied = try migrator.migrate(connection)
+                if applied.isEmpty { print("database is up to date (\(migrator.migrations.count) migrations)") }
+                for migration in applied { print("applied \(String(format: "%04d", migration.version)) \(migration.name)") }
+            }
+        } catch let error as MigrationError {
+            throw ValidationError(error.description)
+        }
+    }
+}

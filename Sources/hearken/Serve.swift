@@ -1,0 +1,96 @@
+import App
+import ArgumentParser
+import Dispatch
+import Feedback
+import Foundation
+import Logging
+import SQLite
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the HTTP service.")
+
+    @Option(help: "Address to listen on; '::' listens on IPv6 and IPv4 (env HEARKEN_HOST, default 127.0.0.1).")
+    var host: String?
+    @Option(help: "Port; 0 picks a free one (env HEARKEN_PORT, default 8080).")
+    var port: String?
+    @Option(help: "SQLite database file, created if missing (env HEARKEN_DB, default ./data/hearken.db).")
+    var db: String?
+    @Option(help: "full: a 201 survives power loss; normal: survives a crash only (env HEARKEN_DURABILITY, default full).")
+    var durability: String?
+    @Option(help: "Allowed feedback reasons, comma-separated (env HEARKEN_REASONS).")
+    var reasons: String?
+    @Option(help: "Keep the query string when normalizing pages: true or false (env HEARKEN_KEEP_QUERY, default false).")
+    var keepQuery: String?
+    @Option(help: "Event loop threads (env HEARKEN_EVENT_LOOPS, default 1).")
+    var eventLoops: String?
+    @Option(help: "Open connections before new ones get 503 (env HEARKEN_MAX_CONNECTIONS, default 4096).")
+    var maxConnections: String?
+    @Option(help: "Seconds to receive a request's headers (env HEARKEN_HEADER_TIMEOUT, default 10).")
+    var headerTimeout: String?
+    @Option(help: "Longest pause in a request body, seconds (env HEARKEN_BODY_TIMEOUT, default 30).")
+    var bodyTimeout: String?
+    @Option(help: "Idle keep-alive time, seconds (env HEARKEN_KEEPALIVE_TIMEOUT, default 15).")
+    var keepaliveTimeout: String?
+    @Option(help: "Longest stall writing a response, seconds (env HEARKEN_WRITE_TIMEOUT, default 30).")
+    var writeTimeout: String?
+    @Option(help: "Seconds in-flight requests get on SIGTERM (env HEARKEN_SHUTDOWN_TIMEOUT, default 10).")
+    var shutdownTimeout: String?
+    @Option(help: "Submissions waiting for the writer before 503 (env HEARKEN_MAX_PENDING_WRITES, default 10000).")
+    var maxPendingWrites: String?
+    @Option(help: "trace, debug, info, notice, warning, error or critical (env HEARKEN_LOG_LEVEL, default info).")
+    var logLevel: String?
+
+    func configuration() throws -> (AppConfiguration, Logger.Level) {
+        var config = AppConfiguration(databasePath: try Settings.database.resolve(db, default: Settings.defaultDatabase))
+        config.server.host = try Settings.text("host", "HEARKEN_HOST").resolve(host, default: "127.0.0.1")
+        config.server.port = try Settings.integer("port", "HEARKEN_PORT", 0...65535).resolve(port, default: 8080)
+        config.storage.durability = try Settings.choice("durability", "HEARKEN_DURABILITY", ConnectionOptions.Durability.allCases).resolve(durability, default: .full)
+        config.rules.reasons = try Settings.list("reasons", "HEARKEN_REASONS").resolve(reasons, default: FeedbackRules.defaultReasons).map { $0.lowercased() }
+        config.rules.normalizer.keepQuery = try Setting(flag: "keep-query", variable: "HEARKEN_KEEP_QUERY", form: "true or false") { Bool($0.lowercased()) }.resolve(keepQuery, default: false)
+        config.server.eventLoops = try Settings.integer("event-loops", "HEARKEN_EVENT_LOOPS", 1...64).resolve(eventLoops, default: 1)
+        config.server.maxConnections = try Settings.integer("max-connections", "HEARKEN_MAX_CONNECTIONS", 1...1_000_000).resolve(maxConnections, default: 4096)
+        config.server.headerTimeout = try Settings.seconds("header-timeout", "HEARKEN_HEADER_TIMEOUT").resolve(headerTimeout, default: 10)
+        config.server.bodyTimeout = try Settings.seconds("body-timeout", "HEARKEN_BODY_TIMEOUT").resolve(bodyTimeout, default: 30)
+        config.server.keepAliveTimeout = try Settings.seconds("keepalive-timeout", "HEARKEN_KEEPALIVE_TIMEOUT").resolve(keepaliveTimeout, default: 15)
+        config.server.writeTimeout = try Settings.seconds("write-timeout", "HEARKEN_WRITE_TIMEOUT").resolve(writeTimeout, default: 30)
+        config.shutdownTimeout = try Settings.seconds("shutdown-timeout", "HEARKEN_SHUTDOWN_TIMEOUT").resolve(shutdownTimeout, default: 10)
+        config.storage.maxPendingWrites = try Settings.integer("max-pending-writes", "HEARKEN_MAX_PENDING_WRITES", 1...10_000_000).resolve(maxPendingWrites, default: 10_000)
+        let level = try Settings.choice("log-level", "HEARKEN_LOG_LEVEL", Logger.Level.allCases).resolve(logLevel, default: .info)
+        return (config, level)
+    }
+
+    func run() throws {
+        let (config, level) = try configuration()
+        let logger = LogSetup.bootstrap(level: level)
+        let app: Application
+        do {
+            app = try Application(configuration: config, logger: logger)
+            try app.start()
+        } catch {
+            logger.critical("cannot start: \(error)")
+            throw ExitCode.failure
+        }
+        SignalHandling.stopOnTermination(app: app, logger: logger)
+        dispatchMain()
+    }
+}
+
+/// SIGINT and SIGTERM stop the service gracefully and exit 0.
+enum SignalHandling {
+    nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = [] // written once at startup, before any signal
+
+    static func stopOnTermination(app: Application, logger: Logger) {
+        let queue = DispatchQueue(label: "hearken.signals")
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
+            source.setEventHandler { @Sendable in
+                logger.notice("received signal \(signalNumber), shutting down")
+                app.shutdown()
+                exit(0)
+            }
+            source.activate()
+            sources.append(source)
+        }
+    }
+}
