@@ -51,10 +51,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "SQLiteTests", dependencies: ["SQLite"], swiftSettings: strict),
-        .testTarget(name: "HTTPTests", dependencies: ["HTTP"], swiftSettings: strict),
-        .testTarget(name: "FeedbackTests", dependencies: ["Feedback", "SQLite"], swiftSettings: strict),
-        .testTarget(name: "AppTests", dependencies: ["App", "HTTP", "Feedback", "SQLite"], swiftSettings: strict),
+        // Helpers shared by the test targets: a raw-socket HTTP client and temporary folders.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
+        .testTarget(name: "SQLiteTests", dependencies: ["SQLite", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "FeedbackTests", dependencies: ["Feedback", "SQLite", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "AppTests", dependencies: ["App", "HTTP", "Feedback", "SQLite", "TestSupport"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

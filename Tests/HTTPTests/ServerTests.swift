@@ -1,0 +1,296 @@
+import Dispatch
+import Foundation
+import Logging
+import Synchronization
+import Testing
+import TestSupport
+@testable import HTTP
+
+/// A live server on an ephemeral port with a small test router and short timeouts.
+final class TestServer: Sendable {
+    let server: HTTPServer
+    let port: Int
+
+    init(configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
+        var configuration = ServerConfiguration()
+        configuration.port = 0
+        configuration.headerTimeout = 0.5
+        configuration.bodyTimeout = 0.5
+        configuration.keepAliveTimeout = 0.6
+        configure(&configuration)
+        var router = Router()
+        router.get("/hello") { _, responder in
+            responder.respond(Response(status: .ok, contentType: "text/plain", body: "hello".utf8))
+        }
+        router.post("/echo", bodyLimit: 1024) { request, responder in
+            // Answer from another thread, as database-backed handlers do.
+            DispatchQueue.global().async {
+                responder.respond(Response(status: .created, contentType: "text/plain", body: request.body))
+            }
+        }
+        router.get("/slow") { _, responder in
+            DispatchQueue.global().asyncAfter(deadline: .now() + 0.4) {
+                responder.respond(Response(status: .ok, contentType: "text/plain", body: "slow".utf8))
+            }
+        }
+        router.get("/items/:id") { request, responder in
+            responder.respond(Response(status: .ok, contentType: "text/plain", body: (request.parameters["id"] ?? "").utf8))
+        }
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        server = try HTTPServer(configuration: configuration, router: router, logger: logger)
+        port = try server.start()
+    }
+
+    deinit { server.shutdown(timeout: 1) }
+}
+
+@Suite struct ServerTests {
+    @Test func keepAliveServesSeveralRequestsOnOneConnection() throws {
+        let server = try TestServer()
+        let client = try RawClient(port: server.port)
+        for _ in 0..<3 {
+            try client.send(RawClient.requestText("GET", "/hello"))
+            let response = try client.readResponse()
+            #expect(response.status == 200)
+            #expect(response.text == "hello")
+            #expect(response.header("Date") != nil)
+            #expect(response.header("Content-Length") == "5")
+            #expect(response.header("X-Request-Id") != nil)
+        }
+    }
+
+    @Test func pipelinedRequestsAreAnsweredInOrder() throws {
+        let server = try TestServer()
+        let client = try RawClient(port: server.port)
+        try client.send(
+            RawClient.requestText("POST", "/echo", body: "first", contentType: "text/plain")
+                + RawClient.requestText("GET", "/items/2")
+                + RawClient.requestText("POST", "/echo", body: "third", contentType: "text/plain")
+        )
+        #expect(try client.readResponse().text == "first")
+        #expect(try client.readResponse().text == "2")
+        #expect(try client.readResponse().text == "third")
+    }
+
+    @Test func chunkedBodyIsDecoded() throws {
+        let server = try TestServer()
+        let client = try RawClient(port: server.port)
+        try client.send("POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nWiki\r\n")
+        try client.send("5\r\npedia\r\n0\r\n\r\n")
+        let response = try client.readResponse()
+        #expect(response.status == 201)
+        #expect(response.text == "Wikipedia")
+    }
+
+    @Test func expectContinueGetsInterimResponseThenFinal() throws {
+        let server = try TestServer()
+        let client = try RawClient(port: server.port)
+        try client.send("POST /echo HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n")
+        let interim = try client.readResponse()
+        #expect(interim.status == 100)
+        try client.send("body")
+        let final = try client.readResponse()
+        #expect(final.status == 201)
+        #expect(final.text == "body")
+    }
+
+    @Test func expectContinueOnOversizedBodyIsRefusedBeforeTheBody() throws {
+        let server = try TestServer()
+        let client = try RawClient(port: server.port)
+        try client.send("POST /echo HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 5000\r\n\r\n")
+        let response = try client.readResponse()
+        #expect(response.status == 413)
+        #expect(client.isClosedByServer())
+    }
+
+    @Test func expectContinueOnUnknownRouteIsRefusedAndClosed() throws {
+        let server = try TestServer()
+        let client = try RawClient(port: server.port)
+        try client.send("POST /nowhere HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n")
+        let response = try client.readResponse()
+        #expect(response.status == 404)
+        #expect(response.json?["error"] != nil)
+        #expect(client.isClosedByServer())
+    }
+
+    @Test(arguments: [
+        ("GET /" + String(repeating: "a", count: 9000) + " HTTP/1.1\r\nHost: a\r\n\r\n", 414),
+        ("GET / HTTP/1.1\r\nHost: a\r\nX: " + String(repeating: "b", count: 40000) + "\r\n\r\n", 431),
+        ("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 2048\r\n\r\n", 413),
+        ("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+        ("GET / HTTP/3.0\r\nHost: a\r\n\r\n", 505),
+        ("POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: br\r\n\r\n", 501),
+    ])
+    func invalidRequestsGetTheirStatusAndTheConnectionCloses(raw: String, status: Int) throws {
+        let server = try TestServer()
+        let client = try RawClient(port: server.port)
+        try client.send(raw)
+        let response = try client.readResponse()
+        #expect(response.status == status)
+        #expect(response.header("Connection") == "close")
+        #expect(response.json?["error"] != nil)
+        #expect(client.isClosedByServer())
+    }
+
+    @Test func notFoundAndMethodNotAllowedAreJSON() throws {
+        let server = try TestServer()
+        let notFound = try RawClient.request(port: server.port, "GET", "/missing")
+        #expect(notFound.status == 404)
+        #expect((notFound.json?["error"] as? [String: Any])?["code"] as? String == "not_found")
+        let notAllowed = try RawClient.request(port: server.port, "DELETE", "/hello")
+        #expect(notAllowed.status == 405)
+        #expect(notAllowed.header("Allow") == "GET, HEAD, OPTIONS")
+        let options = try RawClient.request(port: server.port, "OPTIONS", "/hello")
+        #expect(options.status == 204)
+        #expect(options.header("Allow")?.contains("GET") == true)
+    }
+
+    @Test func headAnswersWithoutBody() throws {
+        let server = try TestServer()
+        let client = try RawClient(port: server.port)
+        try client.send(RawClient.requestText("HEAD", "/hello") + RawClient.requestText("GET", "/hello"))
+        let head = try client.readResponse(head: true)
+        #expect(head.status == 200)
+        #expect(head.header("Content-Length") == "5")
+        #expect(head.body.isEmpty)
+        // The next response starts right after the head: no body bytes were sent for HEAD.
+        #expect(try client.readResponse().text == "hello")
+    }
+
+    @Test func http10ClosesUnlessKeepAliveIsAsked() throws {
+        let server = try TestServer()
+        let closing = try RawClient(port: server.port)
+        try closing.send("GET /hello HTTP/1.0\r\n\r\n")
+        #expect(try closing.readResponse().status == 200)
+        #expect(closing.isClosedByServer())
+
+        let keeping = try RawClient(port: server.port)
+        try keeping.send("GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        let first = try keeping.readResponse()
+        #expect(first.header("Connection") == "keep-alive")
+        try keeping.send("GET /hello HTTP/1.0\r\n\r\n")
+        #expect(try keeping.readResponse().status == 200)
+    }
+
+    @Test func requestIdIsTakenFromTheClientWhenWellFormed() throws {
+        let server = try TestServer()
+        let given = try RawClient.request(port: server.port, "GET", "/hello", headers: [("X-Request-Id", "abc-123")])
+        #expect(given.header("X-Request-Id") == "abc-123")
+        let bad = try RawClient.request(port: server.port, "GET", "/hello", headers: [("X-Request-Id", "has space")])
+        #expect(bad.header("X-Request-Id") != "has space")
+    }
+
+    @Test func stalledHeadersTimeOutWith408() throws {
+        let server = try TestServer()
+        let client = try RawClient(port: server.port)
+        try client.send("GET /hello HTTP/1.1\r\nHost: a\r\n")
+        let started = Date()
+        let response = try client.readResponse()
+        #expect(response.status == 408)
+        #expect(Date().timeIntervalSince(started) < 2)
+        #expect(client.isClosedByServer())
+    }
+
+    @Test func trickledHeadersCannotExtendTheHeaderDeadline() throws {
+        let server = try TestServer()
+        let client = try RawClient(port: server.port)
+        let started = Date()
+        var status = 0
+        for byte in "GET /hello HTTP/1.1\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".utf8 {
+            guard (try? client.send([byte])) != nil else { break }
+            usleep(50_000)
+            if Date().timeIntervalSince(started) > 1.2 { break }
+        }
+        status = (try? client.readResponse().status) ?? -1
+        #expect(status == 408)
+        #expect(Date().timeIntervalSince(started) < 2.5)
+    }
+
+    @Test func stalledBodyTimesOut() throws {
+        let server = try TestServer()
+        let client = try RawClient(port: server.port)
+        try client.send("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc")
+        let response = try client.readResponse()
+        #expect(response.status == 408)
+    }
+
+    @Test func idleKeepAliveConnectionIsClosed() throws {
+        let server = try TestServer()
+        let client = try RawClient(port: server.port, timeout: 3)
+        try client.send(RawClient.requestText("GET", "/hello"))
+        #expect(try client.readResponse().status == 200)
+        let started = Date()
+        #expect(client.isClosedByServer())
+        #expect(Date().timeIntervalSince(started) < 2)
+    }
+
+    @Test func slowClientDoesNotDelayOthers() throws {
+        let server = try TestServer { $0.headerTimeout = 5 }
+        let slow = try RawClient(port: server.port)
+        try slow.send("GET /hello HTTP/1.1\r\nHost: a\r\n") // never finished
+        let started = Date()
+        for _ in 0..<20 { #expect(try RawClient.request(port: server.port, "GET", "/hello").status == 200) }
+        #expect(Date().timeIntervalSince(started) < 2)
+    }
+
+    @Test func concurrentClientsAllGetAnswers() throws {
+        let server = try TestServer()
+        let failures = Mutex(0)
+        DispatchQueue.concurrentPerform(iterations: 16) { worker in
+            do {
+                let client = try RawClient(port: server.port)
+                for index in 0..<25 {
+                    let body = "w\(worker)-\(index)"
+                    try client.send(RawClient.requestText("POST", "/echo", body: body, contentType: "text/plain"))
+                    if try client.readResponse().text != body { failures.withLock { $0 += 1 } }
+                }
+            } catch {
+                failures.withLock { $0 += 1 }
+            }
+        }
+        #expect(failures.withLock { $0 } == 0)
+    }
+
+    @Test func connectionsBeyondTheLimitGet503() throws {
+        let server = try TestServer { $0.maxConnections = 2; $0.keepAliveTimeout = 5 }
+        let first = try RawClient(port: server.port)
+        let second = try RawClient(port: server.port)
+        try first.send(RawClient.requestText("GET", "/hello"))
+        try second.send(RawClient.requestText("GET", "/hello"))
+        _ = try first.readResponse()
+        _ = try second.readResponse()
+        let third = try RawClient(port: server.port)
+        let refused = try third.readResponse()
+        #expect(refused.status == 503)
+        #expect(refused.header("Retry-After") != nil)
+        // The open connections still work.
+        try first.send(RawClient.requestText("GET", "/hello"))
+        #expect(try first.readResponse().status == 200)
+    }
+
+    @Test func listensOnIPv6() throws {
+        let server = try TestServer { $0.host = "::1" }
+        let client = try RawClient(port: server.port, ipv6: true)
+        try client.send(RawClient.requestText("GET", "/hello"))
+        #expect(try client.readResponse().status == 200)
+    }
+
+    @Test func shutdownLetsInFlightRequestsFinishAndRefusesNewOnes() throws {
+        let server = try TestServer()
+        let client = try RawClient(port: server.port)
+        try client.send(RawClient.requestText("GET", "/slow"))
+        usleep(100_000)
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            server.server.shutdown(timeout: 3)
+            done.signal()
+        }
+        let response = try client.readResponse()
+        #expect(response.status == 200)
+        #expect(response.text == "slow")
+        #expect(response.header("Connection") == "close")
+        #expect(done.wait(timeout: .now() + 5) == .success)
+        #expect(throws: (any Error).self) { try RawClient(port: server.port) }
+    }
+}
