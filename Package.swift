@@ -52,7 +52,7 @@ let package = Package(
             swiftSettings: strict
         ),
         // Helpers shared by the test targets: a raw-socket HTTP client and temporary folders.
-        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "FeedbackTests", dependencies: ["Feedback", "SQLite", "TestSupport"], swiftSettings: strict),

@@ -1,0 +1,89 @@
+import Foundation
+import SQLite
+import Testing
+import TestSupport
+
+/// The real binary: signals, restarts, configuration errors and subcommands.
+@Suite struct ProcessTests {
+    @Test func sigtermLetsTheInFlightRequestFinishAndExitsZero() throws {
+        let dir = TemporaryDirectory()
+        let db = dir.file("h.db")
+        let server = try ServerProcess(["serve", "--port", "0", "--db", db, "--log-level", "notice"])
+        let body = #"{"page":"/in-flight","rating":"down","comment":"sent across a shutdown"}"#
+        let client = try RawClient(port: server.port)
+        let head = "POST /v1/feedback HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n"
+        try client.send(head + String(body.prefix(10)))
+        usleep(200_000)
+        server.signal(SIGTERM)
+        usleep(300_000)
+        try client.send(String(body.dropFirst(10)))
+        let response = try client.readResponse()
+        #expect(response.status == 201)
+        #expect(response.header("Connection") == "close")
+        #expect(server.waitForExit() == 0)
+        #expect(server.log.contains("shutting down"))
+        // New connections are refused once it has stopped, and the acknowledged row is on disk.
+        #expect(throws: (any Error).self) { try RawClient(port: server.port) }
+        let connection = try Connection(path: db)
+        #expect(try connection.first("SELECT count(*) FROM feedback WHERE page_key = '/in-flight'") { $0.int(0) } == 1)
+    }
+
+    @Test func feedbackSurvivesARestartOfTheBinary() throws {
+        let dir = TemporaryDirectory()
+        let db = dir.file("data/h.db")
+        let first = try ServerProcess(["serve", "--port", "0", "--db", db])
+        let created = try RawClient.request(port: first.port, "POST", "/v1/feedback",
+                                            body: #"{"page":"https://docs.example.com/auth#tokens","rating":"down","reason":"outdated","comment":"token example is stale"}"#)
+        #expect(created.status == 201)
+        first.signal(SIGINT)
+        #expect(first.waitForExit() == 0)
+        let second = try ServerProcess(["serve", "--port", "0"], environment: ["HEARKEN_DB": db])
+        #expect(try RawClient.request(port: second.port, "GET", "/readyz").status == 200)
+        second.signal(SIGTERM)
+        #expect(second.waitForExit() == 0)
+        let connection = try Connection(path: db)
+        #expect(try connection.first("SELECT comment FROM feedback WHERE page_key = 'https://docs.example.com/auth'") { $0.string(0) } == "token example is stale")
+    }
+
+    @Test func invalidSettingsStopStartupNamingTheSetting() throws {
+        let dir = TemporaryDirectory()
+        let flag = try ServerProcess(["serve", "--port", "99999", "--db", dir.file("h.db")], waitForPort: false)
+        #expect(flag.waitForExit() != 0)
+        #expect(flag.log.contains("--port"))
+        let env = try ServerProcess(["serve", "--db", dir.file("h.db")], environment: ["HEARKEN_HEADER_TIMEOUT": "soon"], waitForPort: false)
+        #expect(env.waitForExit() != 0)
+        #expect(env.log.contains("HEARKEN_HEADER_TIMEOUT"))
+    }
+
+    @Test func portInUseFailsClearly() throws {
+        let dir = TemporaryDirectory()
+        let first = try ServerProcess(["serve", "--port", "0", "--db", dir.file("a.db")])
+        let second = try ServerProcess(["serve", "--port", String(first.port), "--db", dir.file("b.db")], waitForPort: false)
+        #expect(second.waitForExit() != 0)
+        #expect(second.log.contains("cannot listen"))
+    }
+
+    @Test func migrateAppliesAndReportsStatus() throws {
+        let dir = TemporaryDirectory()
+        let db = dir.file("m/h.db")
+        let apply = try ServerProcess(["migrate", "--db", db], waitForPort: false)
+        #expect(apply.waitForExit() == 0)
+        #expect(apply.log.contains("applied 0001 feedback"))
+        let status = try ServerProcess(["migrate", "--status", "--db", db], waitForPort: false)
+        #expect(status.waitForExit() == 0)
+        #expect(status.log.contains("0001  feedback"))
+        #expect(!status.log.contains("pending"))
+    }
+
+    @Test func editedMigrationStopsStartup() throws {
+        let dir = TemporaryDirectory()
+        let db = dir.file("h.db")
+        #expect(try ServerProcess(["migrate", "--db", db], waitForPort: false).waitForExit() == 0)
+        let connection = try Connection(path: db)
+        try connection.run("UPDATE schema_migrations SET checksum = 'different' WHERE version = 1")
+        connection.close()
+        let serve = try ServerProcess(["serve", "--port", "0", "--db", db], waitForPort: false)
+        #expect(serve.waitForExit() != 0)
+        #expect(serve.log.contains("SQL has changed"))
+    }
+}

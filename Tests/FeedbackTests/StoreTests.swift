@@ -1,0 +1,182 @@
+import Dispatch
+import Foundation
+import SQLite
+import Synchronization
+import Testing
+import TestSupport
+@testable import Feedback
+
+@Suite struct SchemaTests {
+    /// The binary carries the migrations folder as it was at build time; this proves the copy is exact.
+    @Test func embeddedMigrationsEqualTheFolder() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("migrations")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".sql") }.sorted()
+        #expect(!names.isEmpty)
+        #expect(Schema.embeddedFiles.map(\.name) == names)
+        for file in Schema.embeddedFiles {
+            let onDisk = try String(contentsOf: folder.appendingPathComponent(file.name), encoding: .utf8)
+            #expect(file.sql == onDisk, "\(file.name) differs from the embedded copy")
+        }
+        // Every file name parses, so none is silently skipped.
+        #expect(Schema.migrations.count == names.count)
+        #expect(Schema.migrations.map(\.version) == Array(1...names.count))
+    }
+}
+
+@Suite struct StoreTests {
+    func sample(_ page: String = "https://docs.example.com/a", rating: Rating = .up, address: String? = "192.0.2.7") -> NewFeedback {
+        NewFeedback(page: page, pageKey: page, rating: rating, reason: "outdated", comment: "hi", source: "docs",
+                    labels: [("api", "payments")], email: nil, userAgent: "UA", origin: nil, referer: nil, clientAddress: address)
+    }
+
+    func submitAndWait(_ store: FeedbackStore, _ feedback: NewFeedback) -> Result<StoredFeedback, WriteFailure> {
+        let result = Mutex<Result<StoredFeedback, WriteFailure>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        store.writer.submit(feedback) { outcome in
+            result.withLock { $0 = outcome }
+            done.signal()
+        }
+        done.wait()
+        return result.withLock { $0 } ?? .failure(.closed)
+    }
+
+    @Test func storesAndReadsBack() throws {
+        let dir = TemporaryDirectory()
+        let store = try FeedbackStore(options: StorageOptions(path: dir.file("sub/h.db")))
+        defer { store.close() }
+        let stored = try submitAndWait(store, sample()).get()
+        let row = try store.readNow { db in
+            try db.first("SELECT page_key, rating, reason, comment, labels, client_hash FROM feedback WHERE id = ?", [stored.id]) {
+                ($0.string(0), $0.string(1), $0.string(2), $0.string(3), $0.string(4), $0.optionalString(5))
+            }
+        }
+        #expect(row?.0 == "https://docs.example.com/a")
+        #expect(row?.1 == "up")
+        #expect(row?.4 == #"{"api":"payments"}"#)
+        #expect(row?.5?.count == 32)
+        let labels = try store.readNow { try $0.query("SELECT key, value FROM feedback_labels WHERE feedback_id = ?", [stored.id]) { "\($0.string(0))=\($0.string(1))" } }
+        #expect(labels == ["api=payments"])
+    }
+
+    @Test func concurrentSubmissionsAreAllCommittedInFewerBatches() throws {
+        let dir = TemporaryDirectory()
+        let store = try FeedbackStore(options: StorageOptions(path: dir.file("h.db")))
+        defer { store.close() }
+        let ids = Mutex<[Int64]>([])
+        let group = DispatchGroup()
+        for i in 0..<500 {
+            group.enter()
+            store.writer.submit(sample("/p\(i % 37)", rating: i % 3 == 0 ? .down : .up)) { result in
+                if case .success(let stored) = result { ids.withLock { $0.append(stored.id) } }
+                group.leave()
+            }
+        }
+        group.wait()
+        let acknowledged = ids.withLock { $0 }
+        #expect(Set(acknowledged).count == 500)
+        let count = try store.readNow { try $0.first("SELECT count(*) FROM feedback") { $0.int(0) } }
+        #expect(count == 500)
+    }
+
+    @Test func rawAddressNeverReachesTheDatabase() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.file("h.db")
+        let store = try FeedbackStore(options: StorageOptions(path: path))
+        _ = try submitAndWait(store, sample(address: "203.0.113.99")).get()
+        store.close()
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(bytes.range(of: Data("203.0.113.99".utf8)) == nil)
+        let wal = (try? Data(contentsOf: URL(fileURLWithPath: path + "-wal"))) ?? Data()
+        #expect(wal.range(of: Data("203.0.113.99".utf8)) == nil)
+    }
+
+    @Test func sameClientSameDayHashesAlikeOtherClientsDiffer() throws {
+        let dir = TemporaryDirectory()
+        let store = try FeedbackStore(options: StorageOptions(path: dir.file("h.db")))
+        defer { store.close() }
+        let a = try submitAndWait(store, sample(address: "192.0.2.1")).get()
+        let b = try submitAndWait(store, sample(address: "192.0.2.1")).get()
+        let c = try submitAndWait(store, sample(address: "192.0.2.2")).get()
+        let hashes = try store.readNow { db in try [a, b, c].map { item in try db.first("SELECT client_hash FROM feedback WHERE id = ?", [item.id]) { $0.string(0) } } }
+        #expect(hashes[0] == hashes[1])
+        #expect(hashes[0] != hashes[2])
+        let keys = try store.readNow { try $0.first("SELECT count(*) FROM client_hash_keys") { $0.int(0) } }
+        #expect(keys == 1)
+    }
+
+    @Test func fullDatabaseFailsTheWriteAndRecovers() throws {
+        let dir = TemporaryDirectory()
+        let store = try FeedbackStore(options: StorageOptions(path: dir.file("h.db")))
+        defer { store.close() }
+        _ = try submitAndWait(store, sample()).get()
+        let pages = try store.writeNow { try $0.first("PRAGMA page_count") { $0.int(0) } } ?? 0
+        try store.writeNow { try $0.execute("PRAGMA max_page_count=\(pages)") }
+        var big = sample()
+        big.comment = String(repeating: "x", count: 3900)
+        var sawFull = false
+        for _ in 0..<20 {
+            if case .failure(.storageFull) = submitAndWait(store, big) { sawFull = true; break }
+        }
+        #expect(sawFull)
+        try store.writeNow { try $0.execute("PRAGMA max_page_count=1073741823") }
+        #expect((try? submitAndWait(store, sample()).get()) != nil)
+        #expect(try store.writeNow { try $0.first("PRAGMA integrity_check") { $0.string(0) } } == "ok")
+    }
+
+    @Test func queueBeyondItsBoundIsRefused() throws {
+        let dir = TemporaryDirectory()
+        var options = StorageOptions(path: dir.file("h.db"))
+        options.maxPendingWrites = 5
+        let store = try FeedbackStore(options: options)
+        defer { store.close() }
+        // Hold the writer's queue so submissions pile up.
+        let release = DispatchSemaphore(value: 0)
+        let holding = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async { try? store.writeNow { _ in holding.signal(); release.wait() } }
+        holding.wait()
+        let refused = Mutex(0)
+        let group = DispatchGroup()
+        for _ in 0..<10 {
+            group.enter()
+            store.writer.submit(sample()) { result in
+                if case .failure(.overloaded) = result { refused.withLock { $0 += 1 } }
+                group.leave()
+            }
+        }
+        release.signal()
+        group.wait()
+        #expect(refused.withLock { $0 } >= 4)
+    }
+
+    @Test func closeWritesWhatIsQueuedThenRefuses() throws {
+        let dir = TemporaryDirectory()
+        let store = try FeedbackStore(options: StorageOptions(path: dir.file("h.db")))
+        let acknowledged = Mutex(0)
+        for _ in 0..<50 {
+            store.writer.submit(sample()) { if case .success = $0 { acknowledged.withLock { $0 += 1 } } }
+        }
+        store.close()
+        #expect(acknowledged.withLock { $0 } == 50)
+        let late = submitAndWait(store, sample())
+        #expect(late == .failure(.closed))
+        let reopened = try FeedbackStore(options: StorageOptions(path: dir.file("h.db")))
+        defer { reopened.close() }
+        #expect(try reopened.readNow { try $0.first("SELECT count(*) FROM feedback") { $0.int(0) } } == 50)
+    }
+
+    @Test func unmigratedDatabaseIsRefusedWhenMigrationIsOff() throws {
+        let dir = TemporaryDirectory()
+        #expect(throws: (any Error).self) { try FeedbackStore(options: StorageOptions(path: dir.file("h.db")), migrate: false) }
+    }
+}
+
+extension Result where Success == StoredFeedback, Failure == WriteFailure {
+    static func == (a: Self, b: Self) -> Bool {
+        switch (a, b) {
+        case (.success(let x), .success(let y)): x == y
+        case (.failure(let x), .failure(let y)): x == y
+        default: false
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+
+/// The real `hearken` binary run as a child process, for tests of signals, restarts and the CLI.
+public final class ServerProcess {
+    public let process = Process()
+    public private(set) var port = 0
+    private let errors = Pipe()
+    private let output = Pipe()
+    private let collected = LockedText()
+
+    /// The debug binary built by `swift build` (the Makefile's test target builds it first).
+    public static var binary: URL {
+        var root = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { root.deleteLastPathComponent() }
+        return root.appendingPathComponent(".build/debug/hearken")
+    }
+
+    /// Starts `hearken ARGS`; with `waitForPort`, waits until the server logs its port.
+    public init(_ arguments: [String], environment: [String: String] = [:], waitForPort: Bool = true) throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.binary.path) else {
+            throw RawClient.ClientError(description: "\(Self.binary.path) is missing: run `swift build` first (make test does)")
+        }
+        process.executableURL = Self.binary
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardError = errors
+        process.standardOutput = output
+        let collected = self.collected
+        errors.fileHandleForReading.readabilityHandler = { handle in collected.append(String(decoding: handle.availableData, as: UTF8.self)) }
+        output.fileHandleForReading.readabilityHandler = { handle in collected.append(String(decoding: handle.availableData, as: UTF8.self)) }
+        try process.run()
+        guard waitForPort else { return }
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline {
+            if let port = Self.port(in: collected.text) {
+                self.port = port
+                return
+            }
+            if !process.isRunning { break }
+            usleep(20_000)
+        }
+        process.terminate()
+        throw RawClient.ClientError(description: "server did not start: \(collected.text)")
+    }
+
+    private static func port(in log: String) -> Int? {
+        guard let range = log.range(of: "listening on ") else { return nil }
+        let rest = log[range.upperBound...]
+        guard let end = rest.firstIndex(of: ","), let colon = rest[..<end].lastIndex(of: ":") else { return nil }
+        return Int(rest[rest.index(after: colon)..<end])
+    }
+
+    public var log: String { collected.text }
+
+    public func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+
+    /// Waits for exit and returns the status, or nil after `timeout` seconds.
+    public func waitForExit(timeout: Double = 15) -> Int32? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning { return nil }
+        errors.fileHandleForReading.readabilityHandler = nil
+        output.fileHandleForReading.readabilityHandler = nil
+        return process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        errors.fileHandleForReading.readabilityHandler = nil
+        output.fileHandleForReading.readabilityHandler = nil
+    }
+}
+
+final class LockedText: @unchecked Sendable { // guarded by `lock`
+    private let lock = NSLock()
+    private var value = ""
+    func append(_ text: String) { lock.lock(); value += text; lock.unlock() }
+    var text: String { lock.lock(); defer { lock.unlock() }; return value }
+}
