@@ -16,6 +16,11 @@ public final class Application: Sendable {
         var router = Router()
         HealthRoutes(store: store).register(in: &router)
         IngestionRoutes(store: store, validator: FeedbackValidator(rules: configuration.rules), logger: logger).register(in: &router)
+        let access = TeamAccess(store: store, logger: logger)
+        FeedbackRoutes(access: access, rules: configuration.rules).register(in: &router)
+        StatsRoutes(access: access, rules: configuration.rules).register(in: &router)
+        InsightRoutes(access: access, rules: configuration.rules).register(in: &router)
+        TokenRoutes(access: access).register(in: &router)
         do {
             server = try HTTPServer(configuration: configuration.server, router: router, logger: logger)
         } catch {

@@ -78,6 +78,11 @@ public final class FeedbackStore: Sendable {
         reader.async { connection in completion(Result { try work(connection) }) }
     }
 
+    /// Runs work on the writer connection, after any queued feedback, and hands back its result there.
+    public func write<T: Sendable>(_ work: @escaping @Sendable (Connection) throws -> T, completion: @escaping @Sendable (Result<T, any Error>) -> Void) {
+        writeQueue.async { connection in completion(Result { try work(connection) }) }
+    }
+
     /// Runs a query on a reader and waits for it (command-line tools and tests).
     public func readNow<T>(_ work: (Connection) throws -> T) throws -> T {
         try readers[0].sync(work)

@@ -118,20 +118,7 @@ public final class FeedbackWriter: Sendable {
             address: f.clientAddress, userAgent: f.userAgent, pageHost: PageNormalizer.host(ofNormalized: f.pageKey),
             day: Timestamp.day(milliseconds: item.receivedAt), connection: connection
         )
-        let labels = f.labels.isEmpty ? nil : LabelsJSON.encode(f.labels)
-        try connection.run(
-            """
-            INSERT INTO feedback(received_at, page, page_key, rating, reason, comment, source, labels, email,
-                                 user_agent, origin, referer, client_hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            [item.receivedAt, f.page, f.pageKey, f.rating.rawValue, f.reason, f.comment, f.source, labels, f.email,
-             f.userAgent, f.origin, f.referer, clientHash]
-        )
-        let id = connection.lastInsertRowID
-        for label in f.labels {
-            try connection.run("INSERT INTO feedback_labels(feedback_id, key, value) VALUES (?, ?, ?)", [id, label.key, label.value])
-        }
+        let id = try FeedbackRows.insert(f, receivedAt: item.receivedAt, clientHash: clientHash, connection: connection)
         return StoredFeedback(id: id, receivedAt: item.receivedAt)
     }
 

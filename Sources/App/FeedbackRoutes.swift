@@ -1,0 +1,140 @@
+import Feedback
+import Foundation
+import HTTP
+import SQLite
+
+/// Listing, reading, triaging and erasing feedback records.
+struct FeedbackRoutes {
+    let access: TeamAccess
+    let rules: FeedbackRules
+
+    static let listNames: Set<String> = ["page", "page_prefix", "source", "rating", "reason", "status", "has_comment", "label.*",
+                                         "q", "since", "until", "limit", "cursor", "format"]
+
+    func register(in router: inout Router) {
+        router.get("/v1/feedback", access.read(.read) { request, _, db in try list(request, db) })
+        router.get("/v1/feedback/:id", access.read(.read) { request, _, db in
+            let id = try Self.id(request)
+            guard let record = try FeedbackQueries.get(id, connection: db) else { throw Self.notFound(id) }
+            return JSONBody.response(.ok, Self.table([record]).jsonObject(Self.row(record)))
+        })
+        router.add("PATCH", "/v1/feedback/:id", bodyLimit: 16 * 1024, access.write(.triage) { request, _, db in
+            let id = try Self.id(request)
+            let change = try TriageParsing.parse(request)
+            guard let record = try FeedbackQueries.update(id, change, connection: db) else { throw Self.notFound(id) }
+            return JSONBody.response(.ok, Self.table([record]).jsonObject(Self.row(record)))
+        })
+        router.add("DELETE", "/v1/feedback/:id", access.write(.admin) { request, _, db in
+            let id = try Self.id(request)
+            guard try FeedbackQueries.delete(id, connection: db) else { throw Self.notFound(id) }
+            return Response(status: .noContent)
+        })
+    }
+
+    private func list(_ request: Request, _ db: Connection) throws -> Response {
+        let params = try QueryParameters(request, allowed: Self.listNames)
+        let format = try OutputFormat.choose(request)
+        var filter = FeedbackFilter()
+        (filter.page, filter.pagePrefix) = try params.pageFilters(rules: rules)
+        filter.source = params.string("source")?.lowercased()
+        filter.rating = try params.choice("rating", Rating.self)
+        filter.reason = params.string("reason")?.lowercased()
+        filter.status = try params.choice("status", TriageStatus.self)
+        filter.hasComment = try params.boolean("has_comment")
+        filter.labels = params.labels
+        filter.text = params.string("q")
+        filter.since = try params.time("since")
+        filter.until = try params.time("until")
+        let limit = try params.integer("limit", default: 50, range: 1...1000)
+        var cursor: Int64?
+        if let text = params.string("cursor") {
+            guard let id = Cursor.decodeID(text) else { throw APIError.parameter("cursor", "is not a cursor from a previous answer") }
+            cursor = id
+        }
+        let page = try FeedbackQueries.list(filter, limit: limit, after: cursor, connection: db)
+        var response = format.render(Self.table(page.items), envelope: [("next_cursor", page.nextCursor.map(JSONText.quoted) ?? "null")])
+        if let next = page.nextCursor { response.headers.add("X-Next-Cursor", next) }
+        return response
+    }
+
+    static func id(_ request: Request) throws -> Int64 {
+        guard let text = request.parameters["id"], let id = Int64(text), id > 0 else {
+            throw APIError(.notFound, "not_found", "feedback ids are positive integers", field: "id")
+        }
+        return id
+    }
+
+    static func notFound(_ id: Int64) -> APIError { APIError(.notFound, "not_found", "no feedback with id \(id)", field: "id") }
+
+    static let columns = ["id", "received_at", "page", "page_key", "rating", "reason", "comment", "source", "labels", "email",
+                          "user_agent", "origin", "referer", "status", "note", "tags", "issue_url", "updated_at"]
+
+    static func table(_ records: [FeedbackRecord]) -> ResultTable {
+        ResultTable(columns: columns, rows: records.map(row))
+    }
+
+    static func row(_ r: FeedbackRecord) -> [Cell] {
+        [.int(Int(r.id)), .time(r.receivedAt), .text(r.page), .text(r.pageKey), .text(r.rating), .text(r.reason), .text(r.comment),
+         .text(r.source), .map(r.labels), .text(r.email), .text(r.userAgent), .text(r.origin), .text(r.referer), .text(r.status),
+         .text(r.note), .list(r.tags), .text(r.issueURL), .time(r.updatedAt)]
+    }
+}
+
+/// The JSON body of `PATCH /v1/feedback/{id}`.
+enum TriageParsing {
+    static func parse(_ request: Request) throws -> TriageUpdate {
+        guard request.contentType == "application/json" else {
+            throw APIError(.unsupportedMediaType, "unsupported_media_type", "PATCH takes application/json")
+        }
+        let object: [String: Any]
+        do {
+            guard let decoded = try JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any] else {
+                throw APIError(.badRequest, "invalid_json", "request body must be a JSON object")
+            }
+            object = decoded
+        } catch let error as APIError {
+            throw error
+        } catch {
+            throw APIError(.badRequest, "invalid_json", "request body is not valid JSON")
+        }
+        var change = TriageUpdate()
+        for (key, value) in object {
+            switch key {
+            case "status":
+                guard let text = value as? String, let status = TriageStatus(rawValue: text) else {
+                    throw field(key, "must be one of new, triaged, resolved, spam")
+                }
+                change.status = status
+            case "note":
+                change.note = try optionalText(key, value, max: 4000)
+            case "issue_url":
+                let url = try optionalText(key, value, max: 2048)
+                if let url, !(url.hasPrefix("https://") || url.hasPrefix("http://")) || url.contains(where: { $0.isWhitespace }) {
+                    throw field(key, "must be an http(s) URL")
+                }
+                change.issueURL = .some(url)
+            case "tags":
+                guard let tags = value as? [String], tags.count <= 20,
+                      tags.allSatisfy({ (1...32).contains($0.count) && $0.allSatisfy { $0.isLetter || $0.isNumber || "-_.:".contains($0) } }) else {
+                    throw field(key, "must be a list of at most 20 tags of 1-32 letters, digits, '-', '_', '.' or ':'")
+                }
+                change.tags = Array(Set(tags)).sorted()
+            default:
+                throw field(key, "cannot be changed; triage changes status, note, tags and issue_url")
+            }
+        }
+        guard !change.isEmpty else { throw APIError(.badRequest, "invalid_json", "nothing to change: send status, note, tags or issue_url") }
+        return change
+    }
+
+    private static func optionalText(_ key: String, _ value: Any, max: Int) throws -> String? {
+        if value is NSNull { return nil }
+        guard let text = value as? String, text.count <= max else { throw field(key, "must be a string of at most \(max) characters, or null") }
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return trimmed.isEmpty ? nil : trimmed
+    }
+
+    private static func field(_ name: String, _ message: String) -> APIError {
+        APIError(.badRequest, "invalid_field", "\(name) \(message)", field: name)
+    }
+}

@@ -1,0 +1,67 @@
+import SQLite
+
+/// Which feedback rows a listing or aggregate covers. Every field is optional; set ones combine with AND.
+public struct FeedbackFilter: Sendable {
+    /// Normalized page key, exact.
+    public var page: String?
+    /// Prefix of the normalized page key.
+    public var pagePrefix: String?
+    public var source: String?
+    public var rating: Rating?
+    public var reason: String?
+    public var status: TriageStatus?
+    public var hasComment: Bool?
+    public var labels: [(key: String, value: String)] = []
+    /// Full-text search in comments; words are AND-ed, `word*` matches a prefix.
+    public var text: String?
+    /// Unix milliseconds, inclusive.
+    public var since: Int64?
+    /// Unix milliseconds, exclusive.
+    public var until: Int64?
+
+    public init() {}
+
+    /// A WHERE clause over `feedback` with its bound values.
+    func clause() -> (sql: String, values: [SQLValue]) {
+        var parts: [String] = []
+        var values: [SQLValue] = []
+        if let page { parts.append("page_key = ?"); values.append(.text(page)) }
+        if let pagePrefix {
+            parts.append("page_key >= ? AND page_key < ?")
+            values += [.text(pagePrefix), .text(pagePrefix + "\u{10FFFF}")]
+        }
+        if let source { parts.append("source = ?"); values.append(.text(source)) }
+        if let rating { parts.append("rating = ?"); values.append(.text(rating.rawValue)) }
+        if let reason { parts.append("reason = ?"); values.append(.text(reason)) }
+        if let status { parts.append("status = ?"); values.append(.text(status.rawValue)) }
+        if let hasComment { parts.append(hasComment ? "comment IS NOT NULL" : "comment IS NULL") }
+        for label in labels {
+            parts.append("EXISTS (SELECT 1 FROM feedback_labels l WHERE l.feedback_id = feedback.id AND l.key = ? AND l.value = ?)")
+            values += [.text(label.key), .text(label.value)]
+        }
+        if let text, let match = Self.ftsQuery(text) {
+            parts.append("id IN (SELECT rowid FROM feedback_fts WHERE feedback_fts MATCH ?)")
+            values.append(.text(match))
+        }
+        if let since { parts.append("received_at >= ?"); values.append(.integer(since)) }
+        if let until { parts.append("received_at < ?"); values.append(.integer(until)) }
+        return (parts.isEmpty ? "1" : parts.joined(separator: " AND "), values)
+    }
+
+    /// Turns free text into an FTS5 query that cannot be a syntax error: each word quoted, AND-ed.
+    static func ftsQuery(_ text: String) -> String? {
+        let words = text.split(whereSeparator: { $0.isWhitespace }).compactMap { word -> String? in
+            let prefix = word.hasSuffix("*")
+            let core = prefix ? word.dropLast() : word[...]
+            guard !core.isEmpty else { return nil }
+            return "\"" + core.replacingOccurrences(of: "\"", with: "\"\"") + "\"" + (prefix ? "*" : "")
+        }
+        return words.isEmpty ? nil : words.joined(separator: " ")
+    }
+}
+
+extension Substring {
+    fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
+        String(self).split(separator: Character(target), omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}

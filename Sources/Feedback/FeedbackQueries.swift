@@ -1,0 +1,106 @@
+import Foundation
+import SQLite
+
+/// One page of a newest-first listing.
+public struct FeedbackPage: Sendable {
+    public let items: [FeedbackRecord]
+    /// Pass back as `cursor` for the next page; nil on the last page.
+    public let nextCursor: String?
+}
+
+/// Triage fields a team member may change; nil leaves a field as it is.
+public struct TriageUpdate: Sendable {
+    public var status: TriageStatus?
+    /// `.some(nil)` clears the note.
+    public var note: String??
+    public var tags: [String]?
+    public var issueURL: String??
+
+    public init() {}
+    public var isEmpty: Bool { status == nil && note == nil && tags == nil && issueURL == nil }
+}
+
+/// Reads and triage writes on feedback rows.
+public enum FeedbackQueries {
+    /// Newest first, keyset-paginated on id: rows inserted meanwhile never shift later pages.
+    public static func list(_ filter: FeedbackFilter, limit: Int, after cursor: Int64?, connection: Connection) throws -> FeedbackPage {
+        var (sql, values) = filter.clause()
+        if let cursor {
+            sql += " AND id < ?"
+            values.append(.integer(cursor))
+        }
+        values.append(.integer(Int64(limit + 1)))
+        let statement = try connection.prepare("SELECT \(FeedbackRecord.columns) FROM feedback WHERE \(sql) ORDER BY id DESC LIMIT ?")
+        var rows = try statement.query(values) { FeedbackRecord(row: $0) }
+        var next: String?
+        if rows.count > limit {
+            rows.removeLast()
+            next = rows.last.map { Cursor.encode($0.id) }
+        }
+        return FeedbackPage(items: rows, nextCursor: next)
+    }
+
+    public static func get(_ id: Int64, connection: Connection) throws -> FeedbackRecord? {
+        try connection.first("SELECT \(FeedbackRecord.columns) FROM feedback WHERE id = ?", [id]) { FeedbackRecord(row: $0) }
+    }
+
+    /// Applies triage changes and keeps rollups right when a row enters or leaves spam. Nil when absent.
+    public static func update(_ id: Int64, _ change: TriageUpdate, connection: Connection) throws -> FeedbackRecord? {
+        try connection.transaction(.immediate) {
+            guard let before = try get(id, connection: connection) else { return nil }
+            var sets: [String] = ["updated_at = ?"]
+            var values: [SQLValue] = [.integer(Timestamp.nowMilliseconds())]
+            if let status = change.status { sets.append("status = ?"); values.append(.text(status.rawValue)) }
+            if let note = change.note { sets.append("note = ?"); values.append(note.map(SQLValue.text) ?? .null) }
+            if let tags = change.tags {
+                sets.append("tags = ?")
+                values.append(tags.isEmpty ? .null : .text("[" + tags.map(LabelsJSON.quote).joined(separator: ",") + "]"))
+            }
+            if let issue = change.issueURL { sets.append("issue_url = ?"); values.append(issue.map(SQLValue.text) ?? .null) }
+            values.append(.integer(id))
+            try connection.prepare("UPDATE feedback SET \(sets.joined(separator: ", ")) WHERE id = ?").run(values)
+            if let status = change.status, (status == .spam) != (before.status == TriageStatus.spam.rawValue) {
+                try Rollups.recompute(receivedAt: before.receivedAt, pageKey: before.pageKey, source: before.source, reason: before.reason, connection: connection)
+            }
+            return try get(id, connection: connection)
+        }
+    }
+
+    /// Erases a row, its labels and its search entry; rollups follow. False when absent.
+    public static func delete(_ id: Int64, connection: Connection) throws -> Bool {
+        try connection.transaction(.immediate) {
+            guard let before = try get(id, connection: connection) else { return false }
+            try connection.run("DELETE FROM feedback WHERE id = ?", [id])
+            try Rollups.recompute(receivedAt: before.receivedAt, pageKey: before.pageKey, source: before.source, reason: before.reason, connection: connection)
+            return true
+        }
+    }
+}
+
+/// Opaque pagination cursors: base64url of a versioned payload.
+public enum Cursor {
+    public static func encode(_ id: Int64) -> String { encode(text: "i:\(id)") }
+    public static func encode(offset: Int) -> String { encode(text: "o:\(offset)") }
+
+    public static func decodeID(_ cursor: String) -> Int64? {
+        guard let text = decode(cursor), text.hasPrefix("i:"), let id = Int64(text.dropFirst(2)), id > 0 else { return nil }
+        return id
+    }
+
+    public static func decodeOffset(_ cursor: String) -> Int? {
+        guard let text = decode(cursor), text.hasPrefix("o:"), let offset = Int(text.dropFirst(2)), offset >= 0 else { return nil }
+        return offset
+    }
+
+    private static func encode(text: String) -> String {
+        Data(text.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    private static func decode(_ cursor: String) -> String? {
+        guard cursor.count <= 64 else { return nil }
+        var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        return Data(base64Encoded: base64).flatMap { String(data: $0, encoding: .utf8) }
+    }
+}

@@ -1,0 +1,101 @@
+import SQLite
+
+/// Settings of the early-warning analysis; defaults as documented in the README.
+public struct InsightOptions: Sendable {
+    /// Days in the recent window, today included.
+    public var recentDays = 7
+    /// Days in the baseline window just before the recent one.
+    public var baselineDays = 28
+    /// Votes a page needs in each window to be tested.
+    public var minVotes = 10
+    /// False discovery rate for Benjamini–Hochberg.
+    public var alpha = 0.05
+    /// Negative comments in the recent window before a page can count as a burst.
+    public var minComments = 3
+
+    public init() {}
+}
+
+public struct HelpfulnessDrop: Sendable, Equatable {
+    public let page: String
+    public let recentUp: Int
+    public let recentVotes: Int
+    public let baselineUp: Int
+    public let baselineVotes: Int
+    public var recentRatio: Double { Double(recentUp) / Double(recentVotes) }
+    public var baselineRatio: Double { Double(baselineUp) / Double(baselineVotes) }
+    public var drop: Double { baselineRatio - recentRatio }
+    public let z: Double
+    public let p: Double
+    public let q: Double
+}
+
+public struct CommentBurst: Sendable, Equatable {
+    public let page: String
+    public let recentNegativeComments: Int
+    public let baselineNegativeComments: Int
+    /// Negative comments the baseline rate predicts for the recent window.
+    public let expected: Double
+    public let p: Double
+    public let q: Double
+}
+
+public struct InsightReport: Sendable {
+    public let recentStart: Int64
+    public let baselineStart: Int64
+    public let end: Int64
+    public let pagesTested: Int
+    public let drops: [HelpfulnessDrop]
+    public let bursts: [CommentBurst]
+}
+
+/// Pages whose helpfulness dropped recently, and pages with a burst of negative comments.
+///
+/// Per page: recent window vs. the baseline before it, a one-sided two-proportion z-test on the
+/// helpful ratio, Benjamini–Hochberg across all tested pages; bursts compare recent negative
+/// comments with a Poisson expectation from the baseline rate (plus half a comment, so a page
+/// with a quiet baseline still needs several comments), again with Benjamini–Hochberg.
+public enum Insights {
+    public static func analyze(_ filter: AggregateFilter, options: InsightOptions, now: Int64, connection: Connection) throws -> InsightReport {
+        let today = AggregateFilter.floorDiv(now, Rollups.dayMilliseconds)
+        let recentStart = today - Int64(options.recentDays) + 1
+        let baselineStart = recentStart - Int64(options.baselineDays)
+        var windowed = filter
+        windowed.since = baselineStart * Rollups.dayMilliseconds
+        windowed.until = (today + 1) * Rollups.dayMilliseconds
+        let (from, values) = windowed.from()
+        let rows = try connection.prepare("""
+            SELECT page_key,
+                   sum(CASE WHEN day >= ? THEN up ELSE 0 END), sum(CASE WHEN day >= ? THEN up + down ELSE 0 END),
+                   sum(CASE WHEN day < ? THEN up ELSE 0 END), sum(CASE WHEN day < ? THEN up + down ELSE 0 END),
+                   sum(CASE WHEN day >= ? THEN down_comments ELSE 0 END), sum(CASE WHEN day < ? THEN down_comments ELSE 0 END)
+            \(from) GROUP BY page_key
+            """).query([SQLValue](repeating: .integer(recentStart), count: 6) + values) { row in
+            (page: row.string(0), recentUp: row.int(1), recentVotes: row.int(2), baselineUp: row.int(3), baselineVotes: row.int(4),
+             recentComments: row.int(5), baselineComments: row.int(6))
+        }
+
+        let tested = rows.filter { $0.recentVotes >= options.minVotes && $0.baselineVotes >= options.minVotes }
+        let tests = tested.map { Statistics.dropTest(baselineUp: $0.baselineUp, baselineTotal: $0.baselineVotes, recentUp: $0.recentUp, recentTotal: $0.recentVotes) }
+        let dropQ = Statistics.benjaminiHochberg(tests.map(\.p))
+        var drops: [HelpfulnessDrop] = []
+        for (i, row) in tested.enumerated() where dropQ[i] <= options.alpha && tests[i].z > 0 {
+            drops.append(HelpfulnessDrop(page: row.page, recentUp: row.recentUp, recentVotes: row.recentVotes, baselineUp: row.baselineUp,
+                                         baselineVotes: row.baselineVotes, z: tests[i].z, p: tests[i].p, q: dropQ[i]))
+        }
+        drops.sort { ($0.q, -$0.drop, $0.page) < ($1.q, -$1.drop, $1.page) }
+
+        let scale = Double(options.recentDays) / Double(options.baselineDays)
+        let candidates = rows.filter { $0.recentComments >= options.minComments }
+        let burstP = candidates.map { Statistics.poissonUpperTail($0.recentComments, lambda: (Double($0.baselineComments) + 0.5) * scale) }
+        let burstQ = Statistics.benjaminiHochberg(burstP)
+        var bursts: [CommentBurst] = []
+        for (i, row) in candidates.enumerated() where burstQ[i] <= options.alpha {
+            bursts.append(CommentBurst(page: row.page, recentNegativeComments: row.recentComments, baselineNegativeComments: row.baselineComments,
+                                       expected: Double(row.baselineComments) * scale, p: burstP[i], q: burstQ[i]))
+        }
+        bursts.sort { ($0.q, -$0.recentNegativeComments, $0.page) < ($1.q, -$1.recentNegativeComments, $1.page) }
+        return InsightReport(recentStart: recentStart * Rollups.dayMilliseconds, baselineStart: baselineStart * Rollups.dayMilliseconds,
+                             end: (today + 1) * Rollups.dayMilliseconds, pagesTested: tested.count, drops: drops, bursts: bursts)
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import SQLite
+
+public enum Bucket: String, Sendable, CaseIterable {
+    case hour, day, week, month
+}
+
+/// One bucket of a time series.
+public struct SeriesPoint: Sendable, Equatable {
+    /// Start of the bucket, Unix milliseconds.
+    public let start: Int64
+    public var up = 0
+    public var down = 0
+    public var comments = 0
+}
+
+public enum Timeseries {
+    public static let maxBuckets = 5000
+
+    public enum Failure: Error, Equatable { case tooManyBuckets }
+
+    /// Votes per bucket from `since` to `until`, empty buckets filled with zeros. Buckets follow
+    /// calendar boundaries in `timeZone` (weeks start on Monday). Answered from hourly totals:
+    /// the hourly rollup, or for one page or prefix, that page's rows grouped by hour.
+    public static func series(_ filter: AggregateFilter, since: Int64, until: Int64, bucket: Bucket, timeZone: TimeZone, connection: Connection) throws -> [SeriesPoint] {
+        let starts = try bucketStarts(since: since, until: until, bucket: bucket, timeZone: timeZone)
+        var points = starts.map { SeriesPoint(start: $0) }
+        guard !points.isEmpty else { return [] }
+        let hourly = try hourlyTotals(filter, since: since, until: until, connection: connection)
+        var index = 0
+        for (hour, up, down, comments) in hourly {
+            let instant = hour * Rollups.hourMilliseconds
+            while index + 1 < starts.count && starts[index + 1] <= instant { index += 1 }
+            guard instant >= starts[index] else { continue }
+            points[index].up += up
+            points[index].down += down
+            points[index].comments += comments
+        }
+        return points
+    }
+
+    static func bucketStarts(since: Int64, until: Int64, bucket: Bucket, timeZone: TimeZone) throws(Failure) -> [Int64] {
+        if bucket == .hour {
+            // Hours are the same instants in every zone with whole-hour offsets.
+            let first = AggregateFilter.floorDiv(since, Rollups.hourMilliseconds)
+            let last = AggregateFilter.floorDiv(until - 1, Rollups.hourMilliseconds)
+            guard last - first < Int64(maxBuckets) else { throw .tooManyBuckets }
+            return first <= last ? (first...last).map { $0 * Rollups.hourMilliseconds } : []
+        }
+        var calendar = Calendar(identifier: .iso8601)
+        calendar.timeZone = timeZone
+        let unit: Calendar.Component = bucket == .day ? .day : bucket == .week ? .weekOfYear : .month
+        let end = Date(timeIntervalSince1970: Double(until) / 1000)
+        guard var current = calendar.dateInterval(of: unit, for: Date(timeIntervalSince1970: Double(since) / 1000))?.start else { return [] }
+        var starts: [Int64] = []
+        while current < end {
+            starts.append(Int64((current.timeIntervalSince1970 * 1000).rounded()))
+            guard starts.count <= maxBuckets else { throw .tooManyBuckets }
+            guard let next = calendar.date(byAdding: unit, value: 1, to: current) else { break }
+            current = next
+        }
+        return starts
+    }
+
+    private static func hourlyTotals(_ filter: AggregateFilter, since: Int64, until: Int64, connection: Connection) throws -> [(Int64, Int, Int, Int)] {
+        let firstHour = AggregateFilter.floorDiv(since, Rollups.hourMilliseconds)
+        let endHour = AggregateFilter.floorDiv(until - 1, Rollups.hourMilliseconds) + 1
+        if filter.page == nil && filter.pagePrefix == nil && filter.labels.isEmpty {
+            var sql = "SELECT hour, sum(up), sum(down), sum(comments) FROM rollup_hourly WHERE hour >= ? AND hour < ?"
+            var values: [SQLValue] = [.integer(firstHour), .integer(endHour)]
+            if let source = filter.source { sql += " AND source = ?"; values.append(.text(source)) }
+            return try connection.prepare(sql + " GROUP BY hour ORDER BY hour").query(values) { ($0.int64(0), $0.int(1), $0.int(2), $0.int(3)) }
+        }
+        var rows = FeedbackFilter()
+        rows.page = filter.page
+        rows.pagePrefix = filter.pagePrefix
+        rows.source = filter.source
+        rows.labels = filter.labels
+        rows.since = firstHour * Rollups.hourMilliseconds
+        rows.until = endHour * Rollups.hourMilliseconds
+        let (clause, values) = rows.clause()
+        return try connection.prepare("""
+            SELECT received_at / 3600000, sum(rating = 'up'), sum(rating = 'down'), sum(comment IS NOT NULL)
+            FROM feedback WHERE status <> 'spam' AND \(clause) GROUP BY 1 ORDER BY 1
+            """).query(values) { ($0.int64(0), $0.int(1), $0.int(2), $0.int(3)) }
+    }
+}
