@@ -87,3 +87,44 @@ import TestSupport
         #expect(serve.log.contains("SQL has changed"))
     }
 }
+
+@Suite struct CommandTests {
+    @Test func tokenCreateListRevoke() throws {
+        let dir = TemporaryDirectory()
+        let db = dir.file("h.db")
+        let create = try ServerProcess(["token", "create", "--name", "team-read", "--scope", "read", "--db", db], waitForPort: false)
+        #expect(create.waitForExit() == 0)
+        let secret = create.log.split(separator: "\n").first { $0.hasPrefix("hk_") }.map(String.init) ?? ""
+        #expect(secret.count > 40)
+        let list = try ServerProcess(["token", "list", "--db", db], waitForPort: false)
+        #expect(list.waitForExit() == 0)
+        #expect(list.log.contains("team-read"))
+        #expect(!list.log.contains(secret))
+        let raw = try Data(contentsOf: URL(fileURLWithPath: db))
+        #expect(raw.range(of: Data(secret.utf8)) == nil)
+
+        let server = try ServerProcess(["serve", "--port", "0", "--db", db])
+        #expect(try RawClient.request(port: server.port, "GET", "/v1/stats/summary", headers: [("Authorization", "Bearer \(secret)")]).status == 200)
+        let revoke = try ServerProcess(["token", "revoke", "team-read", "--db", db], waitForPort: false)
+        #expect(revoke.waitForExit() == 0)
+        #expect(try RawClient.request(port: server.port, "GET", "/v1/stats/summary", headers: [("Authorization", "Bearer \(secret)")]).status == 401)
+        let missing = try ServerProcess(["token", "revoke", "team-read", "--db", db], waitForPort: false)
+        #expect(missing.waitForExit() != 0)
+        let badScope = try ServerProcess(["token", "create", "--name", "x", "--scope", "root", "--db", db], waitForPort: false)
+        #expect(badScope.waitForExit() != 0)
+    }
+
+    @Test func seedFillsRollupsConsistentWithRows() throws {
+        let dir = TemporaryDirectory()
+        let db = dir.file("h.db")
+        let seed = try ServerProcess(["seed", "--rows", "3000", "--pages", "50", "--db", db], waitForPort: false)
+        #expect(seed.waitForExit(timeout: 60) == 0)
+        let connection = try Connection(path: db)
+        #expect(try connection.first("SELECT count(*) FROM feedback") { $0.int(0) } == 3000)
+        let fromRows = try connection.first("SELECT sum(rating = 'up'), sum(rating = 'down'), sum(comment IS NOT NULL) FROM feedback") { [$0.int(0), $0.int(1), $0.int(2)] }
+        let fromDaily = try connection.first("SELECT sum(up), sum(down), sum(comments) FROM rollup_daily") { [$0.int(0), $0.int(1), $0.int(2)] }
+        let fromHourly = try connection.first("SELECT sum(up), sum(down), sum(comments) FROM rollup_hourly") { [$0.int(0), $0.int(1), $0.int(2)] }
+        #expect(fromRows == fromDaily)
+        #expect(fromRows == fromHourly)
+    }
+}

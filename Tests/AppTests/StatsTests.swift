@@ -1,0 +1,168 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import Feedback
+
+@Suite struct StatsTests {
+    func double(_ value: Any?) -> Double? { (value as? Double) ?? (value as? Int).map(Double.init) }
+
+    @Test func summaryMatchesTheRows() throws {
+        let live = try LiveApp()
+        let token = try live.token(.read)
+        let rows = try live.insertMix(count: 90)
+        let response = try live.get("/v1/stats/summary", token: token)
+        let json = response.json ?? [:]
+        let up = rows.filter { $0.rating == .up }.count
+        #expect(json["votes"] as? Int == rows.count)
+        #expect(json["up"] as? Int == up)
+        #expect(json["down"] as? Int == rows.count - up)
+        #expect(json["comments"] as? Int == rows.filter { $0.comment != nil }.count)
+        #expect(json["pages"] as? Int == Set(rows.map(\.page)).count)
+        #expect(abs((double(json["helpful_ratio"]) ?? -1) - Double(up) / Double(rows.count)) < 1e-6)
+        #expect(json["first_feedback_at"] as? String == Timestamp.rfc3339(milliseconds: rows.map(\.at).min() ?? 0))
+        let sources = json["sources"] as? [[String: Any]] ?? []
+        #expect(sources.map { $0["source"] as? String ?? "" } == ["docs", "guide", "portal"])
+        for source in sources {
+            let name = source["source"] as? String
+            #expect(source["votes"] as? Int == rows.filter { $0.source == name }.count)
+        }
+        // Filters: source and label (the label path reads rows, not rollups) agree with the rows.
+        let portal = try live.get("/v1/stats/summary?source=portal&label.version=v1", token: token).json ?? [:]
+        #expect(portal["votes"] as? Int == rows.filter { $0.source == "portal" && $0.version == "v1" }.count)
+    }
+
+    @Test func pagesRankWorstFirstByWilsonUpperBound() throws {
+        let live = try LiveApp()
+        let token = try live.token(.read)
+        let now = Timestamp.nowMilliseconds()
+        var spec: [(page: String, rating: Rating, reason: String?, comment: String?, source: String, version: String, at: Int64)] = []
+        for (page, up, down) in [("/bad", 2, 18), ("/good", 40, 2), ("/small", 0, 2), ("/meh", 10, 10)] {
+            for i in 0..<(up + down) { spec.append((page, i < up ? .up : .down, nil, nil, "docs", "v1", now - Int64(i) * 1000)) }
+        }
+        _ = try live.insert(spec)
+        let response = try live.get("/v1/stats/pages", token: token)
+        let pages = response.items.map { $0["page"] as? String ?? "" }
+        #expect(pages == ["/bad", "/small", "/meh", "/good"])
+        let bad = response.items[0]
+        let interval = Statistics.wilson(successes: 2, trials: 20)
+        #expect(abs((double(bad["wilson_upper"]) ?? 0) - interval.upper) < 1e-5)
+        #expect(bad["votes"] as? Int == 20)
+        #expect(try live.get("/v1/stats/pages?sort=best", token: token).items.first?["page"] as? String == "/good")
+        #expect(try live.get("/v1/stats/pages?sort=votes", token: token).items.first?["page"] as? String == "/good")
+        #expect(try live.get("/v1/stats/pages?min_votes=5", token: token).items.count == 3)
+
+        // Pagination through the ranking.
+        let first = try live.get("/v1/stats/pages?limit=3", token: token)
+        let cursor = first.json?["next_cursor"] as? String ?? ""
+        let second = try live.get("/v1/stats/pages?limit=3&cursor=\(cursor)", token: token)
+        #expect(second.items.map { $0["page"] as? String ?? "" } == ["/good"])
+        #expect(second.json?["next_cursor"] is NSNull)
+    }
+
+    @Test func sectionsRollUpPages() throws {
+        let live = try LiveApp()
+        let token = try live.token(.read)
+        let rows = try live.insertMix(count: 60)
+        let response = try live.get("/v1/stats/pages?group=section&depth=1&sort=votes", token: token)
+        var expected: [String: Int] = [:]
+        for row in rows { expected[AggregateQueries.section(of: row.page, depth: 1), default: 0] += 1 }
+        var got: [String: Int] = [:]
+        for item in response.items { got[item["section"] as? String ?? ""] = item["votes"] as? Int }
+        #expect(got == expected)
+    }
+
+    @Test func reasonsAndSourcesCount() throws {
+        let live = try LiveApp()
+        let token = try live.token(.read)
+        let rows = try live.insertMix(count: 75)
+        let reasons = try live.get("/v1/stats/reasons", token: token).items
+        for item in reasons {
+            let reason = item["reason"] as? String
+            #expect(item["votes"] as? Int == rows.filter { $0.reason == reason }.count, "\(reason ?? "none")")
+        }
+        #expect(reasons.reduce(0) { $0 + ($1["votes"] as? Int ?? 0) } == rows.count)
+        let sources = try live.get("/v1/stats/sources?page_prefix=/api", token: token).items
+        for item in sources {
+            let source = item["source"] as? String
+            #expect(item["votes"] as? Int == rows.filter { $0.source == source && $0.page.hasPrefix("/api") }.count)
+        }
+    }
+
+    @Test func spamIsLeftOutOfEveryAggregateAndComesBack() throws {
+        let live = try LiveApp()
+        let triage = try live.token(.triage)
+        let id = try live.post(#"{"page":"/spammy","rating":"down","comment":"buy now"}"#).json?["id"] as? Int ?? -1
+        _ = try live.post(#"{"page":"/spammy","rating":"up"}"#)
+        #expect(try live.get("/v1/stats/summary", token: triage).json?["votes"] as? Int == 2)
+        #expect(try live.send("PATCH", "/v1/feedback/\(id)", token: triage, body: #"{"status":"spam"}"#).status == 200)
+        let summary = try live.get("/v1/stats/summary", token: triage).json ?? [:]
+        #expect(summary["votes"] as? Int == 1)
+        #expect(summary["comments"] as? Int == 0)
+        #expect(try live.get("/v1/stats/timeseries?bucket=hour", token: triage).items.reduce(0) { $0 + ($1["votes"] as? Int ?? 0) } == 1)
+        _ = try live.send("PATCH", "/v1/feedback/\(id)", token: triage, body: #"{"status":"new"}"#)
+        #expect(try live.get("/v1/stats/summary", token: triage).json?["votes"] as? Int == 2)
+    }
+
+    @Test func timeseriesFillsEmptyBucketsAndSumsRows() throws {
+        let live = try LiveApp()
+        let token = try live.token(.read)
+        let day: Int64 = 86_400_000
+        let start = (Timestamp.nowMilliseconds() / day - 10) * day // ten days ago, midnight UTC
+        _ = try live.insert([
+            ("/a", .up, nil, "x", "docs", "v1", start + 3_600_000),
+            ("/a", .down, nil, nil, "docs", "v1", start + 5 * 3_600_000),
+            ("/b", .down, nil, nil, "portal", "v1", start + 3 * day + 60_000),
+        ])
+        let since = Timestamp.rfc3339(milliseconds: start), until = Timestamp.rfc3339(milliseconds: start + 5 * day)
+        let series = try live.get("/v1/stats/timeseries?bucket=day&since=\(since)&until=\(until)", token: token).items
+        #expect(series.count == 5)
+        #expect(series.map { $0["up"] as? Int ?? -1 } == [1, 0, 0, 0, 0])
+        #expect(series.map { $0["down"] as? Int ?? -1 } == [1, 0, 0, 1, 0])
+        #expect(series.map { $0["comments"] as? Int ?? -1 } == [1, 0, 0, 0, 0])
+        #expect(series.first?["bucket_start"] as? String == since)
+        // One page reads its rows; the hourly rollup is not used.
+        let pageSeries = try live.get("/v1/stats/timeseries?bucket=hour&page=/a&since=\(since)&until=\(Timestamp.rfc3339(milliseconds: start + 6 * 3_600_000))", token: token).items
+        #expect(pageSeries.map { $0["votes"] as? Int ?? -1 } == [0, 1, 0, 0, 0, 1])
+        // A zone shifts day boundaries: at UTC-5, 01:00Z is the evening before and 05:00Z is local midnight.
+        let shifted = try live.get("/v1/stats/timeseries?bucket=day&tz=America/Bogota&since=\(since)&until=\(until)", token: token).items
+        #expect(shifted.prefix(2).map { $0["votes"] as? Int ?? -1 } == [1, 1])
+        #expect(shifted.count == 6)
+        #expect(try live.get("/v1/stats/timeseries?tz=Mars/Olympus", token: token).status == 400)
+        #expect(try live.get("/v1/stats/timeseries?bucket=hour&since=2000-01-01", token: token).status == 400)
+    }
+
+    @Test func insightsFindTheRegressionAndNotTheStablePage() throws {
+        let live = try LiveApp()
+        let token = try live.token(.read)
+        let now = Timestamp.nowMilliseconds()
+        let day: Int64 = 86_400_000
+        var spec: [(page: String, rating: Rating, reason: String?, comment: String?, source: String, version: String, at: Int64)] = []
+        // Baseline (8-30 days ago): both pages 90% helpful. Recent week: /regressed falls to 30%.
+        for i in 0..<60 {
+            let at = now - 10 * day - Int64(i) * 3_600_000 * 6
+            spec.append(("/regressed", i % 10 == 0 ? .down : .up, nil, nil, "docs", "v1", at))
+            spec.append(("/stable", i % 10 == 0 ? .down : .up, nil, nil, "docs", "v1", at))
+        }
+        for i in 0..<30 {
+            let at = now - Int64(i) * 3_600_000 * 4
+            spec.append(("/regressed", i % 10 < 3 ? .up : .down, nil, i < 8 ? "broken now" : nil, "docs", "v1", at))
+            spec.append(("/stable", i % 10 == 0 ? .down : .up, nil, nil, "docs", "v1", at))
+        }
+        _ = try live.insert(spec)
+        let response = try live.get("/v1/insights", token: token)
+        #expect(response.status == 200)
+        #expect(response.json?["pages_tested"] as? Int == 2)
+        let drops = response.items.filter { $0["kind"] as? String == "helpfulness_drop" }
+        #expect(drops.map { $0["page"] as? String ?? "" } == ["/regressed"])
+        #expect(drops.first?["recent_votes"] as? Int == 30)
+        #expect(drops.first?["baseline_votes"] as? Int == 60)
+        let test = Statistics.dropTest(baselineUp: 54, baselineTotal: 60, recentUp: 9, recentTotal: 30)
+        #expect(abs((double(drops.first?["p"]) ?? 1) - test.p) < max(1e-9, test.p * 1e-3))
+        let bursts = response.items.filter { $0["kind"] as? String == "comment_burst" }
+        #expect(bursts.map { $0["page"] as? String ?? "" } == ["/regressed"])
+        #expect(bursts.first?["recent_negative_comments"] as? Int == 5) // comments on i < 8, negative for i >= 3
+        // With a stricter vote minimum nothing qualifies.
+        #expect(try live.get("/v1/insights?min_votes=100", token: token).json?["pages_tested"] as? Int == 0)
+        #expect(try live.get("/v1/insights?alpha=2", token: token).status == 400)
+    }
+}

@@ -1,0 +1,66 @@
+import Testing
+@testable import Feedback
+
+@Suite struct StatisticsTests {
+    func close(_ a: Double, _ b: Double, _ tolerance: Double = 1e-6) -> Bool { abs(a - b) < tolerance }
+
+    /// Reference values from the closed form computed separately (Python, z = 1.959964).
+    @Test(arguments: [
+        (0, 10, 0.0, 0.2775327998628892),
+        (5, 10, 0.236593090512564, 0.7634069094874361),
+        (8, 10, 0.49016247153664183, 0.9433178485456247),
+        (81, 263, 0.2552885198782742, 0.36620957698280004),
+        (1, 1, 0.20654931437723745, 1.0),
+    ])
+    func wilsonInterval(successes: Int, trials: Int, lower: Double, upper: Double) {
+        let interval = Statistics.wilson(successes: successes, trials: trials)
+        #expect(close(interval.lower, lower))
+        #expect(close(interval.upper, upper))
+    }
+
+    @Test func wilsonWithoutVotesIsTheWholeRange() {
+        #expect(Statistics.wilson(successes: 0, trials: 0) == (0, 1))
+    }
+
+    @Test func dropTestMatchesTheTextbookExample() {
+        // 90/100 helpful before, 70/100 now: pooled 0.8, z = 0.2 / sqrt(0.8 * 0.2 * 0.02) = 3.5355.
+        let test = Statistics.dropTest(baselineUp: 90, baselineTotal: 100, recentUp: 70, recentTotal: 100)
+        #expect(close(test.z, 3.535533905932738))
+        #expect(close(test.p, 0.00020347600872250293, 1e-9))
+        // A rise is not a drop.
+        #expect(Statistics.dropTest(baselineUp: 70, baselineTotal: 100, recentUp: 90, recentTotal: 100).p > 0.99)
+        #expect(Statistics.dropTest(baselineUp: 0, baselineTotal: 0, recentUp: 1, recentTotal: 1).p == 1)
+    }
+
+    @Test func benjaminiHochbergAdjustsInOriginalOrder() {
+        // Sorted 0.005, 0.01, 0.03, 0.04 with m = 4: 0.02, 0.02, 0.04, 0.04 after the running minimum.
+        let q = Statistics.benjaminiHochberg([0.01, 0.04, 0.03, 0.005])
+        #expect(zip(q, [0.02, 0.04, 0.04, 0.02]).allSatisfy { close($0, $1) })
+        #expect(Statistics.benjaminiHochberg([]).isEmpty)
+        #expect(Statistics.benjaminiHochberg([0.9, 0.8]).allSatisfy { $0 <= 1 })
+    }
+
+    @Test func poissonUpperTail() {
+        // P(X >= 3 | 1) = 1 - e^-1 (1 + 1 + 1/2)
+        #expect(close(Statistics.poissonUpperTail(3, lambda: 1), 1 - 2.5 * 0.36787944117144233))
+        #expect(Statistics.poissonUpperTail(0, lambda: 2) == 1)
+        #expect(Statistics.poissonUpperTail(2, lambda: 0) == 0)
+    }
+
+    @Test func normalCDF() {
+        #expect(close(Statistics.normalCDF(0), 0.5))
+        #expect(close(Statistics.normalCDF(1.959963984540054), 0.975))
+    }
+
+    @Test func sectionsOfPages() {
+        #expect(AggregateQueries.section(of: "https://docs.example.com/a/b/c", depth: 2) == "https://docs.example.com/a/b")
+        #expect(AggregateQueries.section(of: "https://docs.example.com/a", depth: 3) == "https://docs.example.com/a")
+        #expect(AggregateQueries.section(of: "/guides/auth/tokens", depth: 1) == "/guides")
+    }
+
+    @Test func ftsQueriesAreQuotedWords() {
+        #expect(FeedbackFilter.ftsQuery("token stale") == "\"token\" \"stale\"")
+        #expect(FeedbackFilter.ftsQuery("exa* \"quoted\"") == "\"exa\"* \"\"\"quoted\"\"\"")
+        #expect(FeedbackFilter.ftsQuery("   ") == nil)
+    }
+}
