@@ -3,7 +3,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 DB ?= ./data/hearken.db
 
-.PHONY: all deps build release run test clean
+.PHONY: all deps build release run test clean bench
 
 all: build
 
@@ -28,3 +28,7 @@ test: deps
 
 clean:
 	rm -rf .build
+
+## Benchmarks: release build, wrk pinned to a different core than the server; prints a Markdown report.
+bench: deps
+	./scripts/bench.sh

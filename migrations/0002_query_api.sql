@@ -28,22 +28,64 @@ CREATE TRIGGER feedback_fts_update AFTER UPDATE OF comment ON feedback BEGIN
 END;
 
 -- Rollups the aggregates answer from, kept in the same transaction as every write and triage change.
--- Spam is left out. One row per UTC day, page, source and reason ('' when none).
-CREATE TABLE rollup_daily (
+-- Spam is left out. Keys are kept coarse so each table stays far smaller than the feedback it sums.
+
+-- Pages get small integer ids so the hottest rollup groups and sorts integers, not URLs.
+CREATE TABLE pages (
+    id       INTEGER PRIMARY KEY,
+    page_key TEXT NOT NULL UNIQUE
+);
+
+-- Per page and UTC day, page-major: windowed page rankings, summaries and insights without a source filter.
+CREATE TABLE rollup_page_daily (
+    page_id       INTEGER NOT NULL REFERENCES pages(id),
     day           INTEGER NOT NULL,           -- days since 1970-01-01, UTC
-    page_key      TEXT    NOT NULL,
-    source        TEXT    NOT NULL,
-    reason        TEXT    NOT NULL,
     up            INTEGER NOT NULL,
     down          INTEGER NOT NULL,
     comments      INTEGER NOT NULL,
     down_comments INTEGER NOT NULL,           -- negative votes that came with a comment
     first_at      INTEGER NOT NULL,           -- Unix milliseconds
     last_at       INTEGER NOT NULL,
-    PRIMARY KEY (day, page_key, source, reason)
+    PRIMARY KEY (page_id, day)
 ) WITHOUT ROWID;
 
-CREATE INDEX rollup_daily_page ON rollup_daily(page_key, day);
+-- Per UTC day, page and source: windowed aggregates filtered or grouped by source.
+CREATE TABLE rollup_daily (
+    day           INTEGER NOT NULL,           -- days since 1970-01-01, UTC
+    page_key      TEXT    NOT NULL,
+    source        TEXT    NOT NULL,
+    up            INTEGER NOT NULL,
+    down          INTEGER NOT NULL,
+    comments      INTEGER NOT NULL,
+    down_comments INTEGER NOT NULL,           -- negative votes that came with a comment
+    first_at      INTEGER NOT NULL,           -- Unix milliseconds
+    last_at       INTEGER NOT NULL,
+    PRIMARY KEY (day, page_key, source)
+) WITHOUT ROWID;
+
+-- All-time per page and source: aggregates without a time window read only this.
+CREATE TABLE rollup_page_total (
+    page_key      TEXT    NOT NULL,
+    source        TEXT    NOT NULL,
+    up            INTEGER NOT NULL,
+    down          INTEGER NOT NULL,
+    comments      INTEGER NOT NULL,
+    down_comments INTEGER NOT NULL,
+    first_at      INTEGER NOT NULL,
+    last_at       INTEGER NOT NULL,
+    PRIMARY KEY (page_key, source)
+) WITHOUT ROWID;
+
+-- Per UTC day, source and reason ('' when none): reason breakdowns.
+CREATE TABLE rollup_reason_daily (
+    day      INTEGER NOT NULL,
+    source   TEXT    NOT NULL,
+    reason   TEXT    NOT NULL,
+    up       INTEGER NOT NULL,
+    down     INTEGER NOT NULL,
+    comments INTEGER NOT NULL,
+    PRIMARY KEY (day, source, reason)
+) WITHOUT ROWID;
 
 -- Hourly totals across pages, for time series in any bucket and time zone.
 CREATE TABLE rollup_hourly (
@@ -55,17 +97,30 @@ CREATE TABLE rollup_hourly (
     PRIMARY KEY (hour, source)
 ) WITHOUT ROWID;
 
--- Rollups for rows stored before this migration.
+-- Rollups and search entries for rows stored before this migration.
+INSERT INTO pages(page_key) SELECT DISTINCT page_key FROM feedback ORDER BY page_key;
+
+INSERT INTO rollup_page_daily
+SELECT p.id, f.received_at / 86400000, sum(f.rating = 'up'), sum(f.rating = 'down'), sum(f.comment IS NOT NULL),
+       sum(f.rating = 'down' AND f.comment IS NOT NULL), min(f.received_at), max(f.received_at)
+FROM feedback f JOIN pages p ON p.page_key = f.page_key WHERE f.status <> 'spam' GROUP BY 1, 2;
+
 INSERT INTO rollup_daily
-SELECT received_at / 86400000, page_key, source, coalesce(reason, ''),
-       sum(rating = 'up'), sum(rating = 'down'), sum(comment IS NOT NULL), sum(rating = 'down' AND comment IS NOT NULL),
-       min(received_at), max(received_at)
-FROM feedback WHERE status <> 'spam'
-GROUP BY 1, 2, 3, 4;
+SELECT received_at / 86400000, page_key, source, sum(rating = 'up'), sum(rating = 'down'), sum(comment IS NOT NULL),
+       sum(rating = 'down' AND comment IS NOT NULL), min(received_at), max(received_at)
+FROM feedback WHERE status <> 'spam' GROUP BY 1, 2, 3;
+
+INSERT INTO rollup_page_total
+SELECT page_key, source, sum(rating = 'up'), sum(rating = 'down'), sum(comment IS NOT NULL),
+       sum(rating = 'down' AND comment IS NOT NULL), min(received_at), max(received_at)
+FROM feedback WHERE status <> 'spam' GROUP BY 1, 2;
+
+INSERT INTO rollup_reason_daily
+SELECT received_at / 86400000, source, coalesce(reason, ''), sum(rating = 'up'), sum(rating = 'down'), sum(comment IS NOT NULL)
+FROM feedback WHERE status <> 'spam' GROUP BY 1, 2, 3;
 
 INSERT INTO rollup_hourly
 SELECT received_at / 3600000, source, sum(rating = 'up'), sum(rating = 'down'), sum(comment IS NOT NULL)
-FROM feedback WHERE status <> 'spam'
-GROUP BY 1, 2;
+FROM feedback WHERE status <> 'spam' GROUP BY 1, 2;
 
 INSERT INTO feedback_fts(rowid, comment) SELECT id, comment FROM feedback WHERE comment IS NOT NULL;

@@ -1,5 +1,4 @@
 import Feedback
-import Foundation
 import HTTP
 
 /// Turns a request body into submitted fields, by media type.
@@ -22,13 +21,13 @@ enum BodyDecoding {
 
     static func json(_ body: [UInt8]) throws(Failure) -> [String: FieldValue] {
         guard !body.isEmpty else { throw .invalid(code: "invalid_json", message: "request body is empty") }
-        let value: JSONValue
+        let value: FieldValue
         do {
-            value = try JSONDecoder().decode(JSONValue.self, from: Data(body))
+            value = try JSONParser.parse(body)
         } catch {
             throw .invalid(code: "invalid_json", message: "request body is not valid JSON")
         }
-        guard case .object(let object) = value.field else {
+        guard case .object(let object) = value else {
             throw .invalid(code: "invalid_json", message: "request body must be a JSON object")
         }
         return object
@@ -52,43 +51,5 @@ enum BodyDecoding {
         }
         if !labels.isEmpty && fields["labels"] == nil { fields["labels"] = .object(labels) }
         return fields
-    }
-}
-
-/// Any JSON value, decoded strictly (numbers are never booleans).
-struct JSONValue: Decodable {
-    let field: FieldValue
-
-    init(from decoder: any Decoder) throws {
-        if var array = try? decoder.unkeyedContainer() {
-            while !array.isAtEnd { _ = try array.decode(JSONValue.self) }
-            field = .array
-            return
-        }
-        if let object = try? decoder.container(keyedBy: AnyKey.self) {
-            var fields: [String: FieldValue] = [:]
-            for key in object.allKeys { fields[key.stringValue] = try object.decode(JSONValue.self, forKey: key).field }
-            field = .object(fields)
-            return
-        }
-        let single = try decoder.singleValueContainer()
-        if single.decodeNil() {
-            field = .null
-        } else if let bool = try? single.decode(Bool.self) {
-            field = .bool(bool)
-        } else if let string = try? single.decode(String.self) {
-            field = .text(string)
-        } else if let int = try? single.decode(Int64.self) {
-            field = .number(String(int))
-        } else {
-            field = .number(String(try single.decode(Double.self)))
-        }
-    }
-
-    struct AnyKey: CodingKey {
-        let stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
     }
 }

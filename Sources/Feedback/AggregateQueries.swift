@@ -17,27 +17,57 @@ public struct AggregateFilter: Sendable {
 
     static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : (a - b + 1) / b }
 
-    /// The rows to aggregate: the daily rollup, or, when labels are filtered (rollups have no labels),
-    /// the same columns computed from the feedback rows that carry those labels.
-    func relation() -> (sql: String, values: [SQLValue]) {
-        guard !labels.isEmpty else { return ("rollup_daily", []) }
+    /// What is being counted: page-level counts, or counts per reason (which page rollups do not keep).
+    enum Shape { case pages, reasons, sources }
+
+    /// The rows to aggregate, the smallest that can answer: all-time page totals, daily page rollups,
+    /// daily reason rollups, or, for label filters (rollups have no labels) and reasons of some pages,
+    /// the same columns computed from the feedback rows themselves.
+    func relation(_ shape: Shape) -> (sql: String, values: [SQLValue]) {
+        let needsRows = !labels.isEmpty || (shape == .reasons && (page != nil || pagePrefix != nil))
+        guard needsRows else {
+            // Per-source counts without page filters come from the small reason rollup as well.
+            if shape == .reasons || (shape == .sources && page == nil && pagePrefix == nil) { return ("rollup_reason_daily", []) }
+            return (since == nil && until == nil ? "rollup_page_total" : "rollup_daily", [])
+        }
         var values: [SQLValue] = []
-        let exists = labels.map { label -> String in
+        var conditions = ["f.status <> 'spam'"]
+        for label in labels {
+            conditions.append("EXISTS (SELECT 1 FROM feedback_labels l WHERE l.feedback_id = f.id AND l.key = ? AND l.value = ?)")
             values += [.text(label.key), .text(label.value)]
-            return "EXISTS (SELECT 1 FROM feedback_labels l WHERE l.feedback_id = f.id AND l.key = ? AND l.value = ?)"
-        }.joined(separator: " AND ")
+        }
+        // Bound the scan by time too, through the received_at index.
+        if let day = sinceDay { conditions.append("f.received_at >= ?"); values.append(.integer(day * Rollups.dayMilliseconds)) }
+        if let day = untilDay { conditions.append("f.received_at < ?"); values.append(.integer(day * Rollups.dayMilliseconds)) }
         let sql = """
             (SELECT f.received_at / 86400000 AS day, f.page_key AS page_key, f.source AS source, coalesce(f.reason, '') AS reason,
                     f.rating = 'up' AS up, f.rating = 'down' AS down, f.comment IS NOT NULL AS comments,
                     f.rating = 'down' AND f.comment IS NOT NULL AS down_comments, f.received_at AS first_at, f.received_at AS last_at
-             FROM feedback f WHERE f.status <> 'spam' AND \(exists))
+             FROM feedback f WHERE \(conditions.joined(separator: " AND ")))
             """
         return (sql, values)
     }
 
+    /// A time window without source or label filters: the page-major integer rollup answers it.
+    var usesPageDaily: Bool { (since != nil || until != nil) && source == nil && labels.isEmpty }
+
+    /// The WHERE clause over `rollup_page_daily` (window and page filters).
+    func pageDailyWhere() -> (sql: String, values: [SQLValue]) {
+        var parts: [String] = []
+        var values: [SQLValue] = []
+        if let day = sinceDay { parts.append("day >= ?"); values.append(.integer(day)) }
+        if let day = untilDay { parts.append("day < ?"); values.append(.integer(day)) }
+        if let page { parts.append("page_id = (SELECT id FROM pages WHERE page_key = ?)"); values.append(.text(page)) }
+        if let pagePrefix {
+            parts.append("page_id IN (SELECT id FROM pages WHERE page_key >= ? AND page_key < ?)")
+            values += [.text(pagePrefix), .text(pagePrefix + "\u{10FFFF}")]
+        }
+        return (parts.isEmpty ? "1" : parts.joined(separator: " AND "), values)
+    }
+
     /// `FROM … WHERE …` over the relation, with every filter applied.
-    func from() -> (sql: String, values: [SQLValue]) {
-        var (relation, values) = relation()
+    func from(_ shape: Shape = .pages) -> (sql: String, values: [SQLValue]) {
+        var (relation, values) = relation(shape)
         var parts: [String] = []
         if let day = sinceDay { parts.append("day >= ?"); values.append(.integer(day)) }
         if let day = untilDay { parts.append("day < ?"); values.append(.integer(day)) }
@@ -94,7 +124,14 @@ public enum AggregateQueries {
     public static func summary(_ filter: AggregateFilter, connection: Connection) throws
         -> (total: VoteCounts, pages: Int, bySource: [(source: String, counts: VoteCounts, pages: Int)]) {
         let (from, values) = filter.from()
-        let total = try connection.prepare("SELECT \(VoteCounts.sums), count(DISTINCT page_key) \(from)").first(values) { row in
+        let totalSQL: String, totalValues: [SQLValue]
+        if filter.usesPageDaily {
+            let (clause, daily) = filter.pageDailyWhere()
+            (totalSQL, totalValues) = ("SELECT \(VoteCounts.sums), count(DISTINCT page_id) FROM rollup_page_daily WHERE \(clause)", daily)
+        } else {
+            (totalSQL, totalValues) = ("SELECT \(VoteCounts.sums), count(DISTINCT page_key) \(from)", values)
+        }
+        let total = try connection.prepare(totalSQL).first(totalValues) { row in
             (VoteCounts(row: row, from: 0), row.int(6))
         } ?? (VoteCounts(), 0)
         let bySource = try connection.prepare("SELECT source, \(VoteCounts.sums), count(DISTINCT page_key) \(from) GROUP BY source ORDER BY source")
@@ -110,15 +147,30 @@ public enum AggregateQueries {
     /// Counts per value of one rollup column.
     public static func grouped(_ group: GroupColumn, _ filter: AggregateFilter, connection: Connection) throws -> [(String, VoteCounts)] {
         let column = group.rawValue
-        let (from, values) = filter.from()
-        return try connection.prepare("SELECT \(column), \(VoteCounts.sums) \(from) GROUP BY \(column) ORDER BY \(column)").query(values) { row in
+        let shape: AggregateFilter.Shape = group == .reason ? .reasons : group == .source ? .sources : .pages
+        let (from, values) = filter.from(shape)
+        // The reason rollup has no per-page columns; those counts come out as zero and unknown.
+        let sums = from.hasPrefix("FROM rollup_reason_daily") ? "sum(up), sum(down), sum(comments), 0, NULL, NULL" : VoteCounts.sums
+        return try connection.prepare("SELECT \(column), \(sums) \(from) GROUP BY \(column) ORDER BY \(column)").query(values) { row in
             (row.string(0), VoteCounts(row: row, from: 1))
         }
     }
 
     /// Per page, or per section: pages rolled up by their first `depth` path segments.
     public static func pages(_ filter: AggregateFilter, sectionDepth: Int?, connection: Connection) throws -> [(String, VoteCounts)] {
-        let perPage = try grouped(.page, filter, connection: connection)
+        let perPage: [(String, VoteCounts)]
+        if filter.usesPageDaily {
+            // Group by integer id first; page keys are joined to the (few) groups afterwards.
+            let (clause, values) = filter.pageDailyWhere()
+            perPage = try connection.prepare("""
+                SELECT p.page_key, g.* FROM (
+                    SELECT sum(up), sum(down), sum(comments), sum(down_comments), min(first_at), max(last_at), page_id
+                    FROM rollup_page_daily WHERE \(clause) GROUP BY page_id) AS g
+                JOIN pages p ON p.id = g.page_id
+                """).query(values) { row in (row.string(0), VoteCounts(row: row, from: 1)) }
+        } else {
+            perPage = try grouped(.page, filter, connection: connection)
+        }
         guard let depth = sectionDepth else { return perPage }
         var sections: [String: VoteCounts] = [:]
         for (page, counts) in perPage { sections[section(of: page, depth: depth), default: VoteCounts()].add(counts) }

@@ -63,14 +63,23 @@ public enum Insights {
         var windowed = filter
         windowed.since = baselineStart * Rollups.dayMilliseconds
         windowed.until = (today + 1) * Rollups.dayMilliseconds
-        let (from, values) = windowed.from()
-        let rows = try connection.prepare("""
-            SELECT page_key,
-                   sum(CASE WHEN day >= ? THEN up ELSE 0 END), sum(CASE WHEN day >= ? THEN up + down ELSE 0 END),
-                   sum(CASE WHEN day < ? THEN up ELSE 0 END), sum(CASE WHEN day < ? THEN up + down ELSE 0 END),
-                   sum(CASE WHEN day >= ? THEN down_comments ELSE 0 END), sum(CASE WHEN day < ? THEN down_comments ELSE 0 END)
-            \(from) GROUP BY page_key
-            """).query([SQLValue](repeating: .integer(recentStart), count: 6) + values) { row in
+        let sums = """
+            sum(CASE WHEN day >= ?1 THEN up ELSE 0 END), sum(CASE WHEN day >= ?1 THEN up + down ELSE 0 END),
+            sum(CASE WHEN day < ?1 THEN up ELSE 0 END), sum(CASE WHEN day < ?1 THEN up + down ELSE 0 END),
+            sum(CASE WHEN day >= ?1 THEN down_comments ELSE 0 END), sum(CASE WHEN day < ?1 THEN down_comments ELSE 0 END)
+            """
+        let sql: String
+        var values: [SQLValue] = [.integer(recentStart)]
+        if windowed.usesPageDaily {
+            let (clause, daily) = windowed.pageDailyWhere()
+            sql = "SELECT p.page_key, g.* FROM (SELECT \(sums), page_id FROM rollup_page_daily WHERE \(clause) GROUP BY page_id) AS g JOIN pages p ON p.id = g.page_id"
+            values += daily
+        } else {
+            let (from, relation) = windowed.from()
+            sql = "SELECT page_key, \(sums) \(from) GROUP BY page_key"
+            values += relation
+        }
+        let rows = try connection.prepare(sql).query(values) { row in
             (page: row.string(0), recentUp: row.int(1), recentVotes: row.int(2), baselineUp: row.int(3), baselineVotes: row.int(4),
              recentComments: row.int(5), baselineComments: row.int(6))
         }

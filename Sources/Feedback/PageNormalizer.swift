@@ -15,45 +15,69 @@ public struct PageNormalizer: Sendable {
     }
 
     public func normalize(_ page: String) throws(Failure) -> String {
-        guard !page.isEmpty, !page.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F }) else {
-            throw .notURL
+        // Byte-level: this runs for every submission.
+        var bytes = Array(page.utf8)
+        guard !bytes.isEmpty, !bytes.contains(where: { $0 <= 0x20 || $0 == 0x7F }) else { throw .notURL }
+        if let hash = bytes.firstIndex(of: UInt8(ascii: "#")) { bytes.removeSubrange(hash...) }
+        var query: [UInt8] = []
+        if let question = bytes.firstIndex(of: UInt8(ascii: "?")) {
+            query = Array(bytes[question...])
+            bytes.removeSubrange(question...)
         }
-        var rest = Substring(page)
-        if let hash = rest.firstIndex(of: "#") { rest = rest[..<hash] }
-        var query: Substring = ""
-        if let question = rest.firstIndex(of: "?") {
-            query = rest[question...]
-            rest = rest[..<question]
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + 1)
+        var pathStart = 0
+        let isPath = bytes.first == UInt8(ascii: "/") && (bytes.count == 1 || bytes[1] != UInt8(ascii: "/"))
+        if !isPath {
+            guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), colon + 2 < bytes.count,
+                  bytes[colon + 1] == UInt8(ascii: "/"), bytes[colon + 2] == UInt8(ascii: "/") else { throw .notURL }
+            let scheme = bytes[..<colon].map(Self.lower)
+            let https = scheme == Array("https".utf8)
+            guard https || scheme == Array("http".utf8) else { throw .notURL }
+            let authorityStart = colon + 3
+            let authorityEnd = bytes[authorityStart...].firstIndex(of: UInt8(ascii: "/")) ?? bytes.count
+            var hostStart = authorityStart
+            if let at = bytes[authorityStart..<authorityEnd].lastIndex(of: UInt8(ascii: "@")) { hostStart = at + 1 }
+            var host = bytes[hostStart..<authorityEnd].map(Self.lower)
+            let defaultPort = Array((https ? ":443" : ":80").utf8)
+            if host.count > defaultPort.count, host.suffix(defaultPort.count).elementsEqual(defaultPort) { host.removeLast(defaultPort.count) }
+            if host.last == UInt8(ascii: ":") { host.removeLast() }
+            guard let first = host.first, first != UInt8(ascii: ":"), host.allSatisfy(Self.isHostByte) else { throw .notURL }
+            out += scheme
+            out += Array("://".utf8)
+            out += host
+            pathStart = authorityEnd
         }
-        var prefix = ""
-        if rest.hasPrefix("/") && !rest.hasPrefix("//") {
-            // Already a path.
-        } else {
-            guard let schemeEnd = rest.firstRange(of: "://") else { throw .notURL }
-            let scheme = rest[..<schemeEnd.lowerBound].lowercased()
-            guard scheme == "http" || scheme == "https" else { throw .notURL }
-            let afterScheme = rest[schemeEnd.upperBound...]
-            let authorityEnd = afterScheme.firstIndex(of: "/") ?? afterScheme.endIndex
-            var authority = afterScheme[..<authorityEnd]
-            if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
-            var host = authority.lowercased()
-            if scheme == "http", host.hasSuffix(":80") { host.removeLast(3) }
-            if scheme == "https", host.hasSuffix(":443") { host.removeLast(4) }
-            if host.hasSuffix(":") { host.removeLast() }
-            guard !host.isEmpty, !host.hasPrefix(":"), host.allSatisfy({ $0.isLetter || $0.isNumber || "-._:[]%~".contains($0) }) else {
-                throw .notURL
+        var segments = bytes[pathStart...].split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true)
+        if let last = segments.last, last.map(Self.lower).elementsEqual("index.html".utf8) { segments.removeLast() }
+        if segments.isEmpty { out.append(UInt8(ascii: "/")) }
+        for segment in segments {
+            out.append(UInt8(ascii: "/"))
+            var pendingHex = 0
+            for byte in segment {
+                if byte == UInt8(ascii: "%") {
+                    pendingHex = 2
+                    out.append(byte)
+                } else if pendingHex > 0 {
+                    out.append(byte >= 0x61 && byte <= 0x66 ? byte - 0x20 : byte)
+                    pendingHex -= 1
+                } else {
+                    out.append(byte)
+                }
             }
-            prefix = scheme + "://" + host
-            rest = afterScheme[authorityEnd...]
         }
-        let segments = rest.split(separator: "/", omittingEmptySubsequences: true).map(Self.upperCaseEscapes)
-        var kept = segments
-        if kept.last?.lowercased() == "index.html" { kept.removeLast() }
-        var path = "/" + kept.joined(separator: "/")
-        if path.isEmpty { path = "/" }
-        var result = prefix + path
-        if keepQuery && query.count > 1 { result += query }
-        return result
+        if keepQuery && query.count > 1 { out += query }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func lower(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
+
+    /// Letters, digits, `-._:[]%~`, and any non-ASCII byte (internationalized names).
+    private static func isHostByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x30...0x39, 0x61...0x7A, 0x41...0x5A, 0x80...0xFF: true
+        default: "-._:[]%~".utf8.contains(byte)
+        }
     }
 
     /// The host of an absolute page URL, lower-cased; nil for a bare path.
@@ -61,20 +85,5 @@ public struct PageNormalizer: Sendable {
         guard let range = page.firstRange(of: "://") else { return nil }
         let rest = page[range.upperBound...]
         return String(rest[..<(rest.firstIndex(of: "/") ?? rest.endIndex)])
-    }
-
-    private static func upperCaseEscapes(_ segment: Substring) -> String {
-        guard segment.contains("%") else { return String(segment) }
-        var out = ""
-        var pending = 0
-        for character in segment {
-            if character == "%" { pending = 2; out.append(character) } else if pending > 0 {
-                out += character.uppercased()
-                pending -= 1
-            } else {
-                out.append(character)
-            }
-        }
-        return out
     }
 }

@@ -1,0 +1,56 @@
+import Foundation
+import SQLite
+import Testing
+import TestSupport
+@testable import Feedback
+
+/// Every rollup must equal what its rows say, after inserts, triage to and from spam, and erasure.
+@Suite struct RollupTests {
+    static let checks: [(rollup: String, fromRows: String)] = [
+        ("SELECT p.page_key, r.day, r.up, r.down, r.comments, r.down_comments, r.first_at, r.last_at FROM rollup_page_daily r JOIN pages p ON p.id = r.page_id ORDER BY 1, 2",
+         "SELECT page_key, received_at / 86400000, sum(rating = 'up'), sum(rating = 'down'), sum(comment IS NOT NULL), sum(rating = 'down' AND comment IS NOT NULL), min(received_at), max(received_at) FROM feedback WHERE status <> 'spam' GROUP BY 1, 2 ORDER BY 1, 2"),
+        ("SELECT page_key, day, source, up, down, comments, down_comments, first_at, last_at FROM rollup_daily ORDER BY 1, 2, 3",
+         "SELECT page_key, received_at / 86400000, source, sum(rating = 'up'), sum(rating = 'down'), sum(comment IS NOT NULL), sum(rating = 'down' AND comment IS NOT NULL), min(received_at), max(received_at) FROM feedback WHERE status <> 'spam' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"),
+        ("SELECT page_key, source, up, down, comments, down_comments, first_at, last_at FROM rollup_page_total ORDER BY 1, 2",
+         "SELECT page_key, source, sum(rating = 'up'), sum(rating = 'down'), sum(comment IS NOT NULL), sum(rating = 'down' AND comment IS NOT NULL), min(received_at), max(received_at) FROM feedback WHERE status <> 'spam' GROUP BY 1, 2 ORDER BY 1, 2"),
+        ("SELECT day, source, reason, up, down, comments FROM rollup_reason_daily ORDER BY 1, 2, 3",
+         "SELECT received_at / 86400000, source, coalesce(reason, ''), sum(rating = 'up'), sum(rating = 'down'), sum(comment IS NOT NULL) FROM feedback WHERE status <> 'spam' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"),
+        ("SELECT hour, source, up, down, comments FROM rollup_hourly ORDER BY 1, 2",
+         "SELECT received_at / 3600000, source, sum(rating = 'up'), sum(rating = 'down'), sum(comment IS NOT NULL) FROM feedback WHERE status <> 'spam' GROUP BY 1, 2 ORDER BY 1, 2"),
+    ]
+
+    func assertConsistent(_ live: LiveApp, _ when: String) throws {
+        try live.app.store.readNow { db in
+            for check in Self.checks {
+                let stored = try db.query(check.rollup) { row in (0..<row.columnCount).map { row.value($0) } }
+                let expected = try db.query(check.fromRows) { row in (0..<row.columnCount).map { row.value($0) } }
+                #expect(stored == expected, "\(when): \(check.rollup)")
+            }
+        }
+    }
+
+    @Test func rollupsMatchRowsThroughTriageAndErasure() throws {
+        let live = try LiveApp()
+        let triage = try live.token(.triage), admin = try live.token(.admin)
+        let rows = try live.insertMix(count: 80)
+        for i in 0..<10 { _ = try live.post(#"{"page":"/live/\#(i % 3)","rating":"\#(i % 2 == 0 ? "up" : "down")","comment":"c\#(i)"}"#) }
+        try assertConsistent(live, "after inserts")
+        for row in rows.prefix(12) { _ = try live.send("PATCH", "/v1/feedback/\(row.id)", token: triage, body: #"{"status":"spam"}"#) }
+        try assertConsistent(live, "after marking spam")
+        for row in rows.prefix(4) { _ = try live.send("PATCH", "/v1/feedback/\(row.id)", token: triage, body: #"{"status":"resolved"}"#) }
+        for row in rows.dropFirst(20).prefix(6) { _ = try live.send("DELETE", "/v1/feedback/\(row.id)", token: admin) }
+        try assertConsistent(live, "after unspam and erasure")
+    }
+
+    /// A window covering everything answers like the all-time rollups (different tables, same numbers).
+    @Test func windowedAndAllTimeAnswersAgree() throws {
+        let live = try LiveApp()
+        let token = try live.token(.read)
+        _ = try live.insertMix(count: 100)
+        for path in ["/v1/stats/pages?limit=1000", "/v1/stats/summary", "/v1/stats/sources", "/v1/stats/reasons", "/v1/stats/pages?group=section&depth=1"] {
+            let allTime = try live.get(path, token: token).text
+            let windowed = try live.get(path + (path.contains("?") ? "&" : "?") + "since=60d", token: token).text
+            #expect(allTime == windowed, "\(path)")
+        }
+    }
+}
