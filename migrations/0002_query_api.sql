@@ -63,6 +63,22 @@ CREATE TABLE rollup_daily (
     PRIMARY KEY (day, page_key, source)
 ) WITHOUT ROWID;
 
+-- Per label, page, UTC day and source: aggregates filtered by one label (key order lets them stream by page).
+CREATE TABLE rollup_label_daily (
+    key           TEXT    NOT NULL,
+    value         TEXT    NOT NULL,
+    page_key      TEXT    NOT NULL,
+    day           INTEGER NOT NULL,
+    source        TEXT    NOT NULL,
+    up            INTEGER NOT NULL,
+    down          INTEGER NOT NULL,
+    comments      INTEGER NOT NULL,
+    down_comments INTEGER NOT NULL,
+    first_at      INTEGER NOT NULL,
+    last_at       INTEGER NOT NULL,
+    PRIMARY KEY (key, value, page_key, day, source)
+) WITHOUT ROWID;
+
 -- All-time per page and source: aggregates without a time window read only this.
 CREATE TABLE rollup_page_total (
     page_key      TEXT    NOT NULL,
@@ -109,6 +125,11 @@ INSERT INTO rollup_daily
 SELECT received_at / 86400000, page_key, source, sum(rating = 'up'), sum(rating = 'down'), sum(comment IS NOT NULL),
        sum(rating = 'down' AND comment IS NOT NULL), min(received_at), max(received_at)
 FROM feedback WHERE status <> 'spam' GROUP BY 1, 2, 3;
+
+INSERT INTO rollup_label_daily
+SELECT l.key, l.value, f.page_key, f.received_at / 86400000, f.source, sum(f.rating = 'up'), sum(f.rating = 'down'),
+       sum(f.comment IS NOT NULL), sum(f.rating = 'down' AND f.comment IS NOT NULL), min(f.received_at), max(f.received_at)
+FROM feedback f JOIN feedback_labels l ON l.feedback_id = f.id WHERE f.status <> 'spam' GROUP BY 1, 2, 3, 4, 5;
 
 INSERT INTO rollup_page_total
 SELECT page_key, source, sum(rating = 'up'), sum(rating = 'down'), sum(comment IS NOT NULL),

@@ -24,6 +24,10 @@ public struct AggregateFilter: Sendable {
     /// daily reason rollups, or, for label filters (rollups have no labels) and reasons of some pages,
     /// the same columns computed from the feedback rows themselves.
     func relation(_ shape: Shape) -> (sql: String, values: [SQLValue]) {
+        // One label filter on page counts has its own rollup; more labels, or labels with reasons, read rows.
+        if labels.count == 1, shape != .reasons, let label = labels.first {
+            return ("(SELECT * FROM rollup_label_daily WHERE key = ? AND value = ?)", [.text(label.key), .text(label.value)])
+        }
         let needsRows = !labels.isEmpty || (shape == .reasons && (page != nil || pagePrefix != nil))
         guard needsRows else {
             // Per-source counts without page filters come from the small reason rollup as well.

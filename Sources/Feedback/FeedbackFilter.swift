@@ -21,13 +21,15 @@ public struct FeedbackFilter: Sendable {
 
     public init() {}
 
-    /// A WHERE clause over `feedback` with its bound values.
-    func clause() -> (sql: String, values: [SQLValue]) {
+    /// A WHERE clause over `feedback` with its bound values. `scanPrefixInIDOrder` keeps SQLite off the
+    /// page index for a prefix: newest-first listings of a common prefix are fastest walking ids.
+    func clause(scanPrefixInIDOrder: Bool = false) -> (sql: String, values: [SQLValue]) {
         var parts: [String] = []
         var values: [SQLValue] = []
         if let page { parts.append("page_key = ?"); values.append(.text(page)) }
         if let pagePrefix {
-            parts.append("page_key >= ? AND page_key < ?")
+            // A unary + makes the term unusable for an index, so the planner walks the primary key.
+            parts.append(scanPrefixInIDOrder ? "+page_key >= ? AND +page_key < ?" : "page_key >= ? AND page_key < ?")
             values += [.text(pagePrefix), .text(pagePrefix + "\u{10FFFF}")]
         }
         if let source { parts.append("source = ?"); values.append(.text(source)) }

@@ -24,7 +24,7 @@ public struct TriageUpdate: Sendable {
 public enum FeedbackQueries {
     /// Newest first, keyset-paginated on id: rows inserted meanwhile never shift later pages.
     public static func list(_ filter: FeedbackFilter, limit: Int, after cursor: Int64?, connection: Connection) throws -> FeedbackPage {
-        var (sql, values) = filter.clause()
+        var (sql, values) = filter.clause(scanPrefixInIDOrder: try isCommonPrefix(filter, connection: connection))
         if let cursor {
             sql += " AND id < ?"
             values.append(.integer(cursor))
@@ -38,6 +38,16 @@ public enum FeedbackQueries {
             next = rows.last.map { Cursor.encode($0.id) }
         }
         return FeedbackPage(items: rows, nextCursor: next)
+    }
+
+    /// Whether a page prefix covers more than 2% of votes (from the all-time rollup): then walking ids
+    /// newest first finds a page of matches sooner than sorting every row under the prefix.
+    static func isCommonPrefix(_ filter: FeedbackFilter, connection: Connection) throws -> Bool {
+        guard let prefix = filter.pagePrefix, filter.page == nil else { return false }
+        let counts = try connection.first(
+            "SELECT (SELECT coalesce(sum(up + down), 0) FROM rollup_page_total WHERE page_key >= ? AND page_key < ?), (SELECT coalesce(sum(up + down), 0) FROM rollup_page_total)",
+            [prefix, prefix + "\u{10FFFF}"]) { ($0.int(0), $0.int(1)) } ?? (0, 0)
+        return counts.0 * 50 > counts.1
     }
 
     public static func get(_ id: Int64, connection: Connection) throws -> FeedbackRecord? {
@@ -60,7 +70,7 @@ public enum FeedbackQueries {
             values.append(.integer(id))
             try connection.prepare("UPDATE feedback SET \(sets.joined(separator: ", ")) WHERE id = ?").run(values)
             if let status = change.status, (status == .spam) != (before.status == TriageStatus.spam.rawValue) {
-                try Rollups.recompute(receivedAt: before.receivedAt, pageKey: before.pageKey, source: before.source, reason: before.reason, connection: connection)
+                try Rollups.recompute(receivedAt: before.receivedAt, pageKey: before.pageKey, source: before.source, reason: before.reason, labels: before.labels, connection: connection)
             }
             return try get(id, connection: connection)
         }
@@ -71,7 +81,7 @@ public enum FeedbackQueries {
         try connection.transaction(.immediate) {
             guard let before = try get(id, connection: connection) else { return false }
             try connection.run("DELETE FROM feedback WHERE id = ?", [id])
-            try Rollups.recompute(receivedAt: before.receivedAt, pageKey: before.pageKey, source: before.source, reason: before.reason, connection: connection)
+            try Rollups.recompute(receivedAt: before.receivedAt, pageKey: before.pageKey, source: before.source, reason: before.reason, labels: before.labels, connection: connection)
             return true
         }
     }

@@ -76,7 +76,7 @@ enum FeedbackRows {
             try connection.run("INSERT INTO feedback_labels(feedback_id, key, value) VALUES (?, ?, ?)", [id, label.key, label.value])
         }
         try Rollups.add(receivedAt: receivedAt, pageKey: f.pageKey, source: f.source, reason: f.reason,
-                        rating: f.rating, hasComment: f.comment != nil, connection: connection)
+                        rating: f.rating, hasComment: f.comment != nil, labels: f.labels, connection: connection)
         return id
     }
 }

@@ -13,7 +13,8 @@ enum Rollups {
         """
 
     /// Adds one new row's vote to its rollup groups.
-    static func add(receivedAt: Int64, pageKey: String, source: String, reason: String?, rating: Rating, hasComment: Bool, connection: Connection) throws {
+    static func add(receivedAt: Int64, pageKey: String, source: String, reason: String?, rating: Rating, hasComment: Bool,
+                    labels: [(key: String, value: String)], connection: Connection) throws {
         let up = rating == .up ? 1 : 0, down = rating == .down ? 1 : 0, comments = hasComment ? 1 : 0
         let merge = """
             ON CONFLICT DO UPDATE SET
@@ -30,6 +31,15 @@ enum Rollups {
             "INSERT INTO rollup_daily(day, page_key, source, up, down, comments, down_comments, first_at, last_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) " + merge,
             [receivedAt / dayMilliseconds, pageKey, source, up, down, comments, down * comments, receivedAt, receivedAt]
         )
+        for label in labels {
+            try connection.run(
+                """
+                INSERT INTO rollup_label_daily(key, value, page_key, day, source, up, down, comments, down_comments, first_at, last_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """ + merge,
+                [label.key, label.value, pageKey, receivedAt / dayMilliseconds, source, up, down, comments, down * comments, receivedAt, receivedAt]
+            )
+        }
         try connection.run(
             "INSERT INTO rollup_page_total(page_key, source, up, down, comments, down_comments, first_at, last_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) " + merge,
             [pageKey, source, up, down, comments, down * comments, receivedAt, receivedAt]
@@ -58,7 +68,7 @@ enum Rollups {
     }
 
     /// Rebuilds the groups a changed or deleted row belongs to from the rows themselves.
-    static func recompute(receivedAt: Int64, pageKey: String, source: String, reason: String?, connection: Connection) throws {
+    static func recompute(receivedAt: Int64, pageKey: String, source: String, reason: String?, labels: [String: String], connection: Connection) throws {
         let day = receivedAt / dayMilliseconds, hour = receivedAt / hourMilliseconds
         let dayStart = day * dayMilliseconds, dayEnd = dayStart + dayMilliseconds
         let pageID = try pageID(pageKey, connection: connection)
@@ -80,6 +90,20 @@ enum Rollups {
             """,
             [day, pageKey, dayStart, dayEnd, source]
         )
+        for (key, value) in labels {
+            try connection.run("DELETE FROM rollup_label_daily WHERE key = ? AND value = ? AND page_key = ? AND day = ? AND source = ?",
+                               [key, value, pageKey, day, source])
+            try connection.run(
+                """
+                INSERT INTO rollup_label_daily(key, value, page_key, day, source, up, down, comments, down_comments, first_at, last_at)
+                SELECT ?, ?, ?, ?, ?, \(counts) FROM feedback
+                WHERE page_key = ? AND received_at >= ? AND received_at < ? AND source = ? AND status <> 'spam'
+                  AND id IN (SELECT feedback_id FROM feedback_labels WHERE key = ? AND value = ?)
+                GROUP BY page_key
+                """,
+                [key, value, pageKey, day, source, pageKey, dayStart, dayEnd, source, key, value]
+            )
+        }
         try connection.run("DELETE FROM rollup_page_total WHERE page_key = ? AND source = ?", [pageKey, source])
         try connection.run(
             """

@@ -15,6 +15,8 @@ import TestSupport
          "SELECT page_key, source, sum(rating = 'up'), sum(rating = 'down'), sum(comment IS NOT NULL), sum(rating = 'down' AND comment IS NOT NULL), min(received_at), max(received_at) FROM feedback WHERE status <> 'spam' GROUP BY 1, 2 ORDER BY 1, 2"),
         ("SELECT day, source, reason, up, down, comments FROM rollup_reason_daily ORDER BY 1, 2, 3",
          "SELECT received_at / 86400000, source, coalesce(reason, ''), sum(rating = 'up'), sum(rating = 'down'), sum(comment IS NOT NULL) FROM feedback WHERE status <> 'spam' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"),
+        ("SELECT key, value, page_key, day, source, up, down, comments, down_comments, first_at, last_at FROM rollup_label_daily ORDER BY 1, 2, 3, 4, 5",
+         "SELECT l.key, l.value, f.page_key, f.received_at / 86400000, f.source, sum(f.rating = 'up'), sum(f.rating = 'down'), sum(f.comment IS NOT NULL), sum(f.rating = 'down' AND f.comment IS NOT NULL), min(f.received_at), max(f.received_at) FROM feedback f JOIN feedback_labels l ON l.feedback_id = f.id WHERE f.status <> 'spam' GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5"),
         ("SELECT hour, source, up, down, comments FROM rollup_hourly ORDER BY 1, 2",
          "SELECT received_at / 3600000, source, sum(rating = 'up'), sum(rating = 'down'), sum(comment IS NOT NULL) FROM feedback WHERE status <> 'spam' GROUP BY 1, 2 ORDER BY 1, 2"),
     ]
@@ -33,7 +35,7 @@ import TestSupport
         let live = try LiveApp()
         let triage = try live.token(.triage), admin = try live.token(.admin)
         let rows = try live.insertMix(count: 80)
-        for i in 0..<10 { _ = try live.post(#"{"page":"/live/\#(i % 3)","rating":"\#(i % 2 == 0 ? "up" : "down")","comment":"c\#(i)"}"#) }
+        for i in 0..<10 { _ = try live.post(#"{"page":"/live/\#(i % 3)","rating":"\#(i % 2 == 0 ? "up" : "down")","comment":"c\#(i)","labels":{"lang":"l\#(i % 2)","v":"1"}}"#) }
         try assertConsistent(live, "after inserts")
         for row in rows.prefix(12) { _ = try live.send("PATCH", "/v1/feedback/\(row.id)", token: triage, body: #"{"status":"spam"}"#) }
         try assertConsistent(live, "after marking spam")
@@ -47,7 +49,8 @@ import TestSupport
         let live = try LiveApp()
         let token = try live.token(.read)
         _ = try live.insertMix(count: 100)
-        for path in ["/v1/stats/pages?limit=1000", "/v1/stats/summary", "/v1/stats/sources", "/v1/stats/reasons", "/v1/stats/pages?group=section&depth=1"] {
+        for path in ["/v1/stats/pages?limit=1000", "/v1/stats/summary", "/v1/stats/sources", "/v1/stats/reasons", "/v1/stats/pages?group=section&depth=1",
+                     "/v1/stats/pages?label.version=v1&limit=1000", "/v1/stats/summary?label.version=v2&source=docs"] {
             let allTime = try live.get(path, token: token).text
             let windowed = try live.get(path + (path.contains("?") ? "&" : "?") + "since=60d", token: token).text
             #expect(allTime == windowed, "\(path)")
