@@ -3,7 +3,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 DB ?= ./data/hearken.db
 
-.PHONY: all deps build release run test clean bench
+.PHONY: all deps build release run test clean bench fuzz
 
 all: build
 
@@ -32,3 +32,12 @@ clean:
 ## Benchmarks: release build, wrk pinned to a different core than the server; prints a Markdown report.
 bench: deps
 	./scripts/bench.sh
+
+## Fuzzes the request parser with libFuzzer for FUZZ_SECONDS (default 300); crashes land in fuzz/crashes/.
+FUZZ_SECONDS ?= 300
+fuzz: deps
+	$(SWIFT) build --package-path fuzz --scratch-path .build-fuzz --sanitize fuzzer --sanitize address \
+		-Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp
+	mkdir -p fuzz/crashes .build-fuzz/corpus
+	SWIFT_BACKTRACE=enable=no .build-fuzz/debug/fuzz-http .build-fuzz/corpus fuzz/corpus -dict=fuzz/http.dict \
+		-max_len=16384 -timeout=5 -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=fuzz/crashes/ -print_final_stats=1
