@@ -107,12 +107,16 @@ public struct FeedbackValidator: Sendable {
 
     private func clip(_ value: String?) -> String? {
         guard let value else { return nil }
+        if value.utf8.count <= rules.maxHeaderValueLength && !value.unicodeScalars.contains(where: Self.isControl) {
+            return value.isEmpty ? nil : value
+        }
         let cleaned = String(String.UnicodeScalarView(value.unicodeScalars.filter { !Self.isControl($0) }))
         return cleaned.isEmpty ? nil : String(cleaned.prefix(rules.maxHeaderValueLength))
     }
 
     /// Trims, turns CRLF and CR into LF, drops control characters other than LF and TAB.
     static func cleanComment(_ text: String) -> String {
+        if !text.unicodeScalars.contains(where: { $0 == "\r" || ($0 != "\n" && $0 != "\t" && isControl($0)) }) { return text.trimmed() }
         var scalars = String.UnicodeScalarView()
         var previousCR = false
         for scalar in text.unicodeScalars {
@@ -155,6 +159,7 @@ public struct FeedbackValidator: Sendable {
 extension String {
     func trimmed() -> String {
         let scalars = unicodeScalars
+        if let first = scalars.first, let last = scalars.last, !first.properties.isWhitespace, !last.properties.isWhitespace { return self }
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
               let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }
         return String(String.UnicodeScalarView(scalars[first...last]))

@@ -40,6 +40,8 @@ final class HTTPConnection {
     private var dispatching = false
     private var syncResponse: Response?
     private var exchange: Exchange?
+    /// The client shut down its sending side; no further requests can come.
+    private var peerClosedInput = false
 
     /// What the access log needs about the request being answered.
     private struct Exchange {
@@ -74,9 +76,24 @@ final class HTTPConnection {
         if n > 0 {
             if case .lingering = phase { return }
             input.append(contentsOf: UnsafeRawBufferPointer(rebasing: loop.scratch[0..<n]))
+            // While a request is being answered, pipelined bytes wait in `input`; past a bound we stop
+            // reading until the answer is out (back-pressure without an epoll change per request).
+            if input.count - consumed > Self.pipelineLimit(core.configuration) {
+                switch phase {
+                case .waiting, .writing: updateInterest(read: false, write: wantsWrite)
+                default: break
+                }
+            }
             process()
         } else if n == 0 {
-            close()
+            switch phase {
+            case .waiting, .writing:
+                // The client half-closed after sending its request: answer it, then close.
+                peerClosedInput = true
+                updateInterest(read: false, write: wantsWrite)
+            default:
+                close()
+            }
         } else if errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR {
             close()
         }
@@ -187,7 +204,6 @@ final class HTTPConnection {
         exchange = Exchange(method: head.method, path: request.path, requestID: request.requestID, version: head.version,
                             started: cnet_monotonic_ms(), keepAlive: head.keepAlive && !closeAfter)
         phase = .waiting
-        updateInterest(read: false, write: wantsWrite)
         switch lookup {
         case .notFound:
             send(.error(.notFound, code: "not_found", message: "no route for \(request.path)"))
@@ -227,7 +243,7 @@ final class HTTPConnection {
 
     private func send(_ response: Response) {
         guard let exchange else { return }
-        keepAlive = exchange.keepAlive && !response.closeConnection && !loop.draining
+        keepAlive = exchange.keepAlive && !response.closeConnection && !loop.draining && !peerClosedInput
         let isHead = exchange.method == "HEAD"
         var head = "HTTP/1.1 \(response.status.code) \(response.status.reasonPhrase)\r\n"
         for (name, value) in response.headers where !Self.managedHeaders.contains(name.lowercased()) {
@@ -251,6 +267,10 @@ final class HTTPConnection {
                          metadata: ["request_id": "\(exchange.requestID)"])
         self.exchange = nil
         write(bytes)
+    }
+
+    static func pipelineLimit(_ configuration: ServerConfiguration) -> Int {
+        configuration.limits.maxHeaderBytes + configuration.defaultBodyLimit
     }
 
     private static let managedHeaders: Set<String> = ["content-length", "connection", "date", "transfer-encoding", "x-request-id"]

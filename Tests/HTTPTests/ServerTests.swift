@@ -17,6 +17,7 @@ final class TestServer: Sendable {
         configuration.headerTimeout = 0.5
         configuration.bodyTimeout = 0.5
         configuration.keepAliveTimeout = 0.6
+        configuration.writeTimeout = 0.5
         configure(&configuration)
         var router = Router()
         router.get("/hello") { _, responder in
@@ -32,6 +33,9 @@ final class TestServer: Sendable {
             DispatchQueue.global().asyncAfter(deadline: .now() + 0.4) {
                 responder.respond(Response(status: .ok, contentType: "text/plain", body: "slow".utf8))
             }
+        }
+        router.get("/big") { _, responder in
+            responder.respond(Response(status: .ok, contentType: "application/octet-stream", body: [UInt8](repeating: 0x61, count: 8 << 20)))
         }
         router.get("/items/:id") { request, responder in
             responder.respond(Response(status: .ok, contentType: "text/plain", body: (request.parameters["id"] ?? "").utf8))
@@ -71,6 +75,20 @@ final class TestServer: Sendable {
         #expect(try client.readResponse().text == "first")
         #expect(try client.readResponse().text == "2")
         #expect(try client.readResponse().text == "third")
+    }
+
+    /// Regression: a client that half-closes after its request (`printf … | nc`) must still get the answer.
+    @Test(arguments: ["/hello", "/slow"])
+    func halfClosedClientStillGetsItsResponse(path: String) throws {
+        let server = try TestServer()
+        let client = try RawClient(port: server.port)
+        try client.send(RawClient.requestText("GET", path))
+        client.shutdownWrite()
+        let started = Date()
+        let response = try client.readResponse()
+        #expect(response.status == 200)
+        #expect(client.isClosedByServer())
+        #expect(Date().timeIntervalSince(started) < 1.5)
     }
 
     @Test func chunkedBodyIsDecoded() throws {
@@ -223,6 +241,22 @@ final class TestServer: Sendable {
         let started = Date()
         #expect(client.isClosedByServer())
         #expect(Date().timeIntervalSince(started) < 2)
+    }
+
+    @Test func clientThatNeverReadsIsDroppedAtTheWriteTimeout() throws {
+        let server = try TestServer()
+        let client = try RawClient(port: server.port)
+        try client.send(RawClient.requestText("GET", "/big"))
+        usleep(100_000)
+        #expect(server.server.openConnections == 1)
+        var waited = 0
+        while server.server.openConnections > 0 && waited < 40 {
+            usleep(50_000)
+            waited += 1
+        }
+        #expect(server.server.openConnections == 0, "the stalled connection is still open")
+        // Others were served meanwhile.
+        #expect(try RawClient.request(port: server.port, "GET", "/hello").status == 200)
     }
 
     @Test func slowClientDoesNotDelayOthers() throws {

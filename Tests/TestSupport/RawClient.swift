@@ -56,6 +56,9 @@ public final class RawClient {
 
     public func send(_ text: String) throws { try send(Array(text.utf8)) }
 
+    /// Half-closes: no more bytes from the client, responses can still arrive.
+    public func shutdownWrite() { shutdown(fd, Int32(SHUT_WR)) }
+
     public func send(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
