@@ -3,7 +3,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 DB ?= ./data/hearken.db
 
-.PHONY: all deps build release run test clean bench fuzz
+.PHONY: all deps build release run test clean bench fuzz test-reliability test-tsan
 
 all: build
 
@@ -41,3 +41,12 @@ fuzz: deps
 	mkdir -p fuzz/crashes .build-fuzz/corpus
 	SWIFT_BACKTRACE=enable=no .build-fuzz/debug/fuzz-http .build-fuzz/corpus fuzz/corpus -dict=fuzz/http.dict \
 		-max_len=16384 -timeout=5 -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=fuzz/crashes/ -print_final_stats=1
+
+## Crash (kill -9), slow-client and disk-full tests against the release binary.
+test-reliability: release
+	python3 scripts/reliability/run.py
+
+## The test suite under ThreadSanitizer (separate build folder).
+test-tsan: deps
+	$(SWIFT) build --scratch-path .build-tsan --sanitize=thread
+	$(SWIFT) test --scratch-path .build-tsan --sanitize=thread

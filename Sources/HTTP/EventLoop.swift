@@ -19,6 +19,8 @@ final class EventLoop: @unchecked Sendable { // all `var` state is touched only 
     private let threadID = Mutex<pthread_t?>(nil)
 
     private var connections: [UInt64: HTTPConnection] = [:]
+    /// Connections with buffered requests waiting for their next turn.
+    private var resumable: [HTTPConnection] = []
     private var nextID = EventLoop.firstConnectionID
     private var listeners: [Int32] = []
     private var listenersPaused = false
@@ -92,7 +94,7 @@ final class EventLoop: @unchecked Sendable { // all `var` state is touched only 
         threadID.withLock { $0 = pthread_self() }
         while running {
             let now = cnet_monotonic_ms()
-            let wait = nextSweep > now ? Int32(min(nextSweep - now, 250)) : 0
+            let wait = !resumable.isEmpty ? 0 : nextSweep > now ? Int32(min(nextSweep - now, 250)) : 0
             let count = cnet_epoll_wait(epfd, events, wait)
             if count < 0 { continue }
             for index in 0..<Int(count) {
@@ -106,6 +108,11 @@ final class EventLoop: @unchecked Sendable { // all `var` state is touched only 
                 } else if let connection = connections[token] {
                     connection.handle(readable: flags & 1 != 0, writable: flags & 2 != 0, hangup: flags & 4 != 0)
                 }
+            }
+            if !resumable.isEmpty {
+                let turn = resumable
+                resumable.removeAll(keepingCapacity: true)
+                for connection in turn { connection.resume() }
             }
             let after = cnet_monotonic_ms()
             if after >= nextSweep {
@@ -158,6 +165,8 @@ final class EventLoop: @unchecked Sendable { // all `var` state is touched only 
             if !admitted { connection.reject() }
         }
     }
+
+    func resumeLater(_ connection: HTTPConnection) { resumable.append(connection) }
 
     func setInterest(fd: Int32, id: UInt64, read: Bool, write: Bool) {
         _ = cnet_epoll_mod(epfd, fd, (read ? 1 : 0) | (write ? 2 : 0), id)

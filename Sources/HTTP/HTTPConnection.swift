@@ -40,6 +40,8 @@ final class HTTPConnection {
     private var dispatching = false
     private var syncResponse: Response?
     private var exchange: Exchange?
+    /// Inside `process`, whose loop continues with the next pipelined request.
+    private var processing = false
     /// The client shut down its sending side; no further requests can come.
     private var peerClosedInput = false
 
@@ -121,12 +123,23 @@ final class HTTPConnection {
     // MARK: Parsing
 
     private func process() {
+        // Re-entry (a synchronous answer flushed from inside this loop) must not recurse: with
+        // thousands of pipelined requests the stack would overflow. The loop below picks them up.
+        guard !processing else { return }
+        processing = true
+        defer { processing = false }
+        var answered = 0
         while true {
             switch phase {
             case .idle:
                 skipLeadingNewlines()
                 guard consumed < input.count else { compact(); return }
                 if loop.draining { close(); return }
+                // Fairness: a client with many pipelined requests yields to the others every few.
+                if answered >= Self.requestsPerTurn {
+                    loop.resumeLater(self)
+                    return
+                }
                 phase = .head
                 scanner.reset()
                 deadline = cnet_monotonic_ms() + UInt64(core.configuration.headerTimeout * 1000)
@@ -160,6 +173,7 @@ final class HTTPConnection {
                     compact()
                     return
                 case .complete:
+                    answered += 1
                     dispatch(head, lookup, body: decoder.body)
                 }
             case .waiting, .writing, .lingering, .closed:
@@ -267,6 +281,14 @@ final class HTTPConnection {
                          metadata: ["request_id": "\(exchange.requestID)"])
         self.exchange = nil
         write(bytes)
+    }
+
+    /// Pipelined requests answered per connection before the loop serves other connections.
+    static let requestsPerTurn = 16
+
+    /// Continues with buffered pipelined requests (called by the loop after other connections had a turn).
+    func resume() {
+        if case .idle = phase { process() }
     }
 
     static func pipelineLimit(_ configuration: ServerConfiguration) -> Int {

@@ -91,6 +91,17 @@ final class TestServer: Sendable {
         #expect(Date().timeIntervalSince(started) < 1.5)
     }
 
+    /// Regression: thousands of pipelined requests answered synchronously once recursed per request
+    /// and overflowed the loop thread's stack, killing the server.
+    @Test func thousandsOfPipelinedRequestsInOneWrite() throws {
+        let server = try TestServer()
+        let client = try RawClient(port: server.port, timeout: 10)
+        let count = 5000
+        try client.send(String(repeating: RawClient.requestText("GET", "/hello"), count: count))
+        for _ in 0..<count { #expect(try client.readResponse().text == "hello") }
+        #expect(try RawClient.request(port: server.port, "GET", "/hello").status == 200)
+    }
+
     @Test func chunkedBodyIsDecoded() throws {
         let server = try TestServer()
         let client = try RawClient(port: server.port)
