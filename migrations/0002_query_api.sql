@@ -8,10 +8,9 @@ CREATE TABLE api_tokens (
     last_used_at INTEGER
 );
 
--- Indexes for the common listing filters; each ends in id for newest-first keyset pagination.
+-- Triage queues (status=new, spam) are listed newest first; other filters walk ids, which stays
+-- fast for common values, and each extra index costs every write.
 CREATE INDEX feedback_status ON feedback(status, id);
-CREATE INDEX feedback_source ON feedback(source, id);
-CREATE INDEX feedback_reason ON feedback(reason, id);
 
 -- Full-text search over comments (external content: the text lives only in feedback).
 CREATE VIRTUAL TABLE feedback_fts USING fts5(comment, content = 'feedback', content_rowid = 'id');

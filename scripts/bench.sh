@@ -107,7 +107,13 @@ for path in "/v1/feedback?limit=50" "/v1/feedback?limit=50&cursor=$last_cursor" 
             "/v1/feedback?page_prefix=https://docs.example.com/guides&has_comment=true&limit=50"; do
   run "GET $path" 1 "$QD" "$Q$path" -s "$BENCH_DIR/get.lua"
 done
+run "GET /v1/feedback/{id}" 1 "$QD" "$Q/v1/feedback/$((ROWS / 2))" -s "$BENCH_DIR/get.lua"
 run "GET /v1/stats/pages (concurrent)" "$CONNECTIONS" "$QD" "$Q/v1/stats/pages" -s "$BENCH_DIR/get.lua"
+READ_TOKEN=$TOKEN
+TOKEN=$("$BIN" token create --name bench-admin --scope admin --db "$WORK/query.db" 2>/dev/null)
+run "GET /v1/tokens" 1 "$QD" "$Q/v1/tokens" -s "$BENCH_DIR/get.lua"
+run "PATCH /v1/feedback/{id} (durable write, rollups kept)" 1 "$QD" "$Q/v1/feedback/$((ROWS / 2))" -s "$BENCH_DIR/patch.lua"
+TOKEN=$READ_TOKEN
 query_hwm=$(hwm_kib)
 stop_server
 

@@ -48,10 +48,13 @@ public final class FeedbackStore: Sendable {
                 throw StoreError.cannotCreateDirectory(directory, error.localizedDescription)
             }
         }
-        writeQueue = try DatabaseQueue(path: options.path, options: ConnectionOptions(durability: options.durability), label: "hearken.db.writer")
+        writeQueue = try DatabaseQueue(path: options.path, options: ConnectionOptions(durability: options.durability, cacheKiB: 64 * 1024), label: "hearken.db.writer")
         do {
             let migrator = try Schema.migrator()
             try writeQueue.sync { connection in
+                // Checkpoint less often: hot rollup pages are rewritten many times in the WAL and
+                // copied to the database file once per checkpoint (default every 1,000 pages).
+                try connection.execute("PRAGMA wal_autocheckpoint=8000")
                 if migrate { try migrator.migrate(connection) }
                 guard try migrator.isCurrent(connection) else {
                     throw StoreError.migration("the database is not migrated; run `hearken migrate --db \(options.path)`")
@@ -66,7 +69,7 @@ public final class FeedbackStore: Sendable {
         }
         var readers: [DatabaseQueue] = []
         for index in 0..<max(1, options.readers) {
-            readers.append(try DatabaseQueue(path: options.path, options: ConnectionOptions(readOnly: true, durability: options.durability), label: "hearken.db.reader.\(index)"))
+            readers.append(try DatabaseQueue(path: options.path, options: ConnectionOptions(readOnly: true, durability: options.durability, cacheKiB: 32 * 1024, mmapBytes: 1 << 30), label: "hearken.db.reader.\(index)"))
         }
         self.readers = readers
         writer = FeedbackWriter(database: writeQueue, maxPending: options.maxPendingWrites, maxBatch: options.maxBatch)
