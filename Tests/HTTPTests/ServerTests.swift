@@ -84,11 +84,9 @@ final class TestServer: Sendable {
         let client = try RawClient(port: server.port)
         try client.send(RawClient.requestText("GET", path))
         client.shutdownWrite()
-        let started = Date()
         let response = try client.readResponse()
         #expect(response.status == 200)
         #expect(client.isClosedByServer())
-        #expect(Date().timeIntervalSince(started) < 1.5)
     }
 
     /// Regression: thousands of pipelined requests answered synchronously once recursed per request
