@@ -62,12 +62,13 @@ CREATE TABLE rollup_daily (
     PRIMARY KEY (day, page_key, source)
 ) WITHOUT ROWID;
 
--- Per label, page, UTC day and source: aggregates filtered by one label (key order lets them stream by page).
+-- Per label, UTC day, page and source: windowed aggregates filtered by one label (day-major, so a
+-- window reads only its days).
 CREATE TABLE rollup_label_daily (
     key           TEXT    NOT NULL,
     value         TEXT    NOT NULL,
-    page_key      TEXT    NOT NULL,
     day           INTEGER NOT NULL,
+    page_key      TEXT    NOT NULL,
     source        TEXT    NOT NULL,
     up            INTEGER NOT NULL,
     down          INTEGER NOT NULL,
@@ -75,7 +76,22 @@ CREATE TABLE rollup_label_daily (
     down_comments INTEGER NOT NULL,
     first_at      INTEGER NOT NULL,
     last_at       INTEGER NOT NULL,
-    PRIMARY KEY (key, value, page_key, day, source)
+    PRIMARY KEY (key, value, day, page_key, source)
+) WITHOUT ROWID;
+
+-- All-time per label, page and source: label-filtered aggregates without a window.
+CREATE TABLE rollup_label_total (
+    key           TEXT    NOT NULL,
+    value         TEXT    NOT NULL,
+    page_key      TEXT    NOT NULL,
+    source        TEXT    NOT NULL,
+    up            INTEGER NOT NULL,
+    down          INTEGER NOT NULL,
+    comments      INTEGER NOT NULL,
+    down_comments INTEGER NOT NULL,
+    first_at      INTEGER NOT NULL,
+    last_at       INTEGER NOT NULL,
+    PRIMARY KEY (key, value, page_key, source)
 ) WITHOUT ROWID;
 
 -- All-time per page and source: aggregates without a time window read only this.
@@ -126,9 +142,14 @@ SELECT received_at / 86400000, page_key, source, sum(rating = 'up'), sum(rating 
 FROM feedback WHERE status <> 'spam' GROUP BY 1, 2, 3;
 
 INSERT INTO rollup_label_daily
-SELECT l.key, l.value, f.page_key, f.received_at / 86400000, f.source, sum(f.rating = 'up'), sum(f.rating = 'down'),
+SELECT l.key, l.value, f.received_at / 86400000, f.page_key, f.source, sum(f.rating = 'up'), sum(f.rating = 'down'),
        sum(f.comment IS NOT NULL), sum(f.rating = 'down' AND f.comment IS NOT NULL), min(f.received_at), max(f.received_at)
 FROM feedback f JOIN feedback_labels l ON l.feedback_id = f.id WHERE f.status <> 'spam' GROUP BY 1, 2, 3, 4, 5;
+
+INSERT INTO rollup_label_total
+SELECT l.key, l.value, f.page_key, f.source, sum(f.rating = 'up'), sum(f.rating = 'down'),
+       sum(f.comment IS NOT NULL), sum(f.rating = 'down' AND f.comment IS NOT NULL), min(f.received_at), max(f.received_at)
+FROM feedback f JOIN feedback_labels l ON l.feedback_id = f.id WHERE f.status <> 'spam' GROUP BY 1, 2, 3, 4;
 
 INSERT INTO rollup_page_total
 SELECT page_key, source, sum(rating = 'up'), sum(rating = 'down'), sum(comment IS NOT NULL),

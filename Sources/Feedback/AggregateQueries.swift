@@ -26,7 +26,8 @@ public struct AggregateFilter: Sendable {
     func relation(_ shape: Shape) -> (sql: String, values: [SQLValue]) {
         // One label filter on page counts has its own rollup; more labels, or labels with reasons, read rows.
         if labels.count == 1, shape != .reasons, let label = labels.first {
-            return ("(SELECT * FROM rollup_label_daily WHERE key = ? AND value = ?)", [.text(label.key), .text(label.value)])
+            let table = since == nil && until == nil ? "rollup_label_total" : "rollup_label_daily"
+            return ("(SELECT * FROM \(table) WHERE key = ? AND value = ?)", [.text(label.key), .text(label.value)])
         }
         let needsRows = !labels.isEmpty || (shape == .reasons && (page != nil || pagePrefix != nil))
         guard needsRows else {

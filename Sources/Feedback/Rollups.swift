@@ -34,10 +34,17 @@ enum Rollups {
         for label in labels {
             try connection.run(
                 """
-                INSERT INTO rollup_label_daily(key, value, page_key, day, source, up, down, comments, down_comments, first_at, last_at)
+                INSERT INTO rollup_label_daily(key, value, day, page_key, source, up, down, comments, down_comments, first_at, last_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """ + merge,
-                [label.key, label.value, pageKey, receivedAt / dayMilliseconds, source, up, down, comments, down * comments, receivedAt, receivedAt]
+                [label.key, label.value, receivedAt / dayMilliseconds, pageKey, source, up, down, comments, down * comments, receivedAt, receivedAt]
+            )
+            try connection.run(
+                """
+                INSERT INTO rollup_label_total(key, value, page_key, source, up, down, comments, down_comments, first_at, last_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """ + merge,
+                [label.key, label.value, pageKey, source, up, down, comments, down * comments, receivedAt, receivedAt]
             )
         }
         try connection.run(
@@ -91,17 +98,28 @@ enum Rollups {
             [day, pageKey, dayStart, dayEnd, source]
         )
         for (key, value) in labels {
-            try connection.run("DELETE FROM rollup_label_daily WHERE key = ? AND value = ? AND page_key = ? AND day = ? AND source = ?",
-                               [key, value, pageKey, day, source])
+            let labelled = "AND id IN (SELECT feedback_id FROM feedback_labels WHERE key = ? AND value = ?)"
+            try connection.run("DELETE FROM rollup_label_daily WHERE key = ? AND value = ? AND day = ? AND page_key = ? AND source = ?",
+                               [key, value, day, pageKey, source])
             try connection.run(
                 """
-                INSERT INTO rollup_label_daily(key, value, page_key, day, source, up, down, comments, down_comments, first_at, last_at)
+                INSERT INTO rollup_label_daily(key, value, day, page_key, source, up, down, comments, down_comments, first_at, last_at)
                 SELECT ?, ?, ?, ?, ?, \(counts) FROM feedback
-                WHERE page_key = ? AND received_at >= ? AND received_at < ? AND source = ? AND status <> 'spam'
-                  AND id IN (SELECT feedback_id FROM feedback_labels WHERE key = ? AND value = ?)
+                WHERE page_key = ? AND received_at >= ? AND received_at < ? AND source = ? AND status <> 'spam' \(labelled)
                 GROUP BY page_key
                 """,
-                [key, value, pageKey, day, source, pageKey, dayStart, dayEnd, source, key, value]
+                [key, value, day, pageKey, source, pageKey, dayStart, dayEnd, source, key, value]
+            )
+            try connection.run("DELETE FROM rollup_label_total WHERE key = ? AND value = ? AND page_key = ? AND source = ?",
+                               [key, value, pageKey, source])
+            try connection.run(
+                """
+                INSERT INTO rollup_label_total(key, value, page_key, source, up, down, comments, down_comments, first_at, last_at)
+                SELECT ?, ?, ?, ?, \(counts) FROM feedback
+                WHERE page_key = ? AND source = ? AND status <> 'spam' \(labelled)
+                GROUP BY page_key
+                """,
+                [key, value, pageKey, source, pageKey, source, key, value]
             )
         }
         try connection.run("DELETE FROM rollup_page_total WHERE page_key = ? AND source = ?", [pageKey, source])

@@ -258,22 +258,10 @@ final class HTTPConnection {
     private func send(_ response: Response) {
         guard let exchange else { return }
         keepAlive = exchange.keepAlive && !response.closeConnection && !loop.draining && !peerClosedInput
-        let isHead = exchange.method == "HEAD"
-        var head = "HTTP/1.1 \(response.status.code) \(response.status.reasonPhrase)\r\n"
-        for (name, value) in response.headers where !Self.managedHeaders.contains(name.lowercased()) {
-            head += "\(name): \(value)\r\n"
-        }
-        if !response.status.forbidsBody { head += "Content-Length: \(response.body.count)\r\n" }
-        if !keepAlive {
-            head += "Connection: close\r\n"
-        } else if exchange.version == .http1_0 {
-            head += "Connection: keep-alive\r\n"
-        }
-        head += "X-Request-Id: \(exchange.requestID)\r\n"
-        var bytes = Array(head.utf8)
-        bytes.append(contentsOf: loop.dateCache.current())
-        bytes.append(0x0D); bytes.append(0x0A)
-        if !isHead && !response.status.forbidsBody { bytes.append(contentsOf: response.body) }
+        let bytes = ResponseSerializer.serialize(
+            response, omitBody: exchange.method == "HEAD", keepAlive: keepAlive, version: exchange.version,
+            requestID: exchange.requestID, dateLine: loop.dateCache.current()
+        )
         phase = .writing
         deadline = cnet_monotonic_ms() + UInt64(core.configuration.writeTimeout * 1000)
         let elapsed = cnet_monotonic_ms() - exchange.started
@@ -294,8 +282,6 @@ final class HTTPConnection {
     static func pipelineLimit(_ configuration: ServerConfiguration) -> Int {
         configuration.limits.maxHeaderBytes + configuration.defaultBodyLimit
     }
-
-    private static let managedHeaders: Set<String> = ["content-length", "connection", "date", "transfer-encoding", "x-request-id"]
 
     private func write(_ bytes: [UInt8]) {
         if output.isEmpty { output = bytes } else { output.append(contentsOf: bytes) }
@@ -401,16 +387,5 @@ final class HTTPConnection {
             consumed = 0
         }
         // Scanner offsets are relative to `consumed`; compaction keeps them valid since it only drops consumed bytes.
-    }
-}
-
-/// Hands a handler's response back to the connection's loop; callable from any thread, once.
-public struct Responder: Sendable {
-    let loop: EventLoop
-    let connectionID: UInt64
-    let generation: UInt64
-
-    public func respond(_ response: Response) {
-        loop.deliver(response, connectionID: connectionID, generation: generation)
     }
 }

@@ -15,6 +15,8 @@ import TestSupport
          "SELECT page_key, source, sum(rating = 'up'), sum(rating = 'down'), sum(comment IS NOT NULL), sum(rating = 'down' AND comment IS NOT NULL), min(received_at), max(received_at) FROM feedback WHERE status <> 'spam' GROUP BY 1, 2 ORDER BY 1, 2"),
         ("SELECT day, source, reason, up, down, comments FROM rollup_reason_daily ORDER BY 1, 2, 3",
          "SELECT received_at / 86400000, source, coalesce(reason, ''), sum(rating = 'up'), sum(rating = 'down'), sum(comment IS NOT NULL) FROM feedback WHERE status <> 'spam' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"),
+        ("SELECT key, value, page_key, source, up, down, comments, down_comments, first_at, last_at FROM rollup_label_total ORDER BY 1, 2, 3, 4",
+         "SELECT l.key, l.value, f.page_key, f.source, sum(f.rating = 'up'), sum(f.rating = 'down'), sum(f.comment IS NOT NULL), sum(f.rating = 'down' AND f.comment IS NOT NULL), min(f.received_at), max(f.received_at) FROM feedback f JOIN feedback_labels l ON l.feedback_id = f.id WHERE f.status <> 'spam' GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"),
         ("SELECT key, value, page_key, day, source, up, down, comments, down_comments, first_at, last_at FROM rollup_label_daily ORDER BY 1, 2, 3, 4, 5",
          "SELECT l.key, l.value, f.page_key, f.received_at / 86400000, f.source, sum(f.rating = 'up'), sum(f.rating = 'down'), sum(f.comment IS NOT NULL), sum(f.rating = 'down' AND f.comment IS NOT NULL), min(f.received_at), max(f.received_at) FROM feedback f JOIN feedback_labels l ON l.feedback_id = f.id WHERE f.status <> 'spam' GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5"),
         ("SELECT hour, source, up, down, comments FROM rollup_hourly ORDER BY 1, 2",
