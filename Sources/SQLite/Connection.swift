@@ -30,7 +30,7 @@ public struct ConnectionOptions: Sendable {
 
 /// One SQLite connection. Not thread-safe: confine it to one queue (see `DatabaseQueue`).
 public final class Connection {
-    private var handle: OpaquePointer?
+    private(set) var handle: OpaquePointer?
     public let path: String
     private var cache: [String: Statement] = [:]
 

@@ -101,8 +101,10 @@ public struct Migrator: Sendable {
     }
 
     /// Every known or applied migration with when it was applied; also validates checksums.
+    /// Works on read-only connections: a database without `schema_migrations` has nothing applied.
     public func status(_ connection: Connection) throws -> [MigrationStatus] {
-        try connection.execute(Self.createTable)
+        let exists = try connection.first("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'") { _ in true } ?? false
+        guard exists else { return migrations.map { MigrationStatus(version: $0.version, name: $0.name, appliedAt: nil) } }
         _ = try verifyApplied(connection)
         let appliedAt = try Dictionary(uniqueKeysWithValues: connection.query(
             "SELECT version, applied_at FROM schema_migrations") { ($0.int(0), $0.string(1)) })

@@ -39,8 +39,12 @@ struct Serve: ParsableCommand {
     var maxPendingWrites: String?
     @Option(help: "trace, debug, info, notice, warning, error or critical (env HEARKEN_LOG_LEVEL, default info).")
     var logLevel: String?
+    @Option(help: "text or json, one line per event on standard error (env HEARKEN_LOG_FORMAT, default text).")
+    var logFormat: String?
+    @Flag(help: "Print the effective configuration (flag, environment variable, value) and exit.")
+    var printConfig = false
 
-    func configuration() throws -> (AppConfiguration, Logger.Level) {
+    func configuration() throws -> (AppConfiguration, Logger.Level, LogFormat) {
         var config = AppConfiguration(databasePath: try Settings.database.resolve(db, default: Settings.defaultDatabase))
         config.server.host = try Settings.text("host", "HEARKEN_HOST").resolve(host, default: "127.0.0.1")
         config.server.port = try Settings.integer("port", "HEARKEN_PORT", 0...65535).resolve(port, default: 8080)
@@ -56,12 +60,17 @@ struct Serve: ParsableCommand {
         config.shutdownTimeout = try Settings.seconds("shutdown-timeout", "HEARKEN_SHUTDOWN_TIMEOUT").resolve(shutdownTimeout, default: 10)
         config.storage.maxPendingWrites = try Settings.integer("max-pending-writes", "HEARKEN_MAX_PENDING_WRITES", 1...10_000_000).resolve(maxPendingWrites, default: 10_000)
         let level = try Settings.choice("log-level", "HEARKEN_LOG_LEVEL", Logger.Level.allCases).resolve(logLevel, default: .info)
-        return (config, level)
+        let format = try Settings.choice("log-format", "HEARKEN_LOG_FORMAT", LogFormat.allCases).resolve(logFormat, default: .text)
+        return (config, level, format)
     }
 
     func run() throws {
-        let (config, level) = try configuration()
-        let logger = LogSetup.bootstrap(level: level)
+        let (config, level, format) = try configuration()
+        if printConfig {
+            print(EffectiveConfiguration.describe(config, level: level, format: format))
+            return
+        }
+        let logger = LogSetup.bootstrap(level: level, format: format)
         let app: Application
         do {
             app = try Application(configuration: config, logger: logger)

@@ -1,0 +1,31 @@
+import App
+import Logging
+
+/// `hearken serve --print-config`: every setting with its flag, environment variable and value.
+/// No setting is a secret today; any future one (tokens, keys) must be masked here.
+enum EffectiveConfiguration {
+    static func describe(_ c: AppConfiguration, level: Logger.Level, format: LogFormat) -> String {
+        let rows: [(String, String, String)] = [
+            ("--host", "HEARKEN_HOST", c.server.host),
+            ("--port", "HEARKEN_PORT", String(c.server.port)),
+            ("--db", "HEARKEN_DB", c.storage.path),
+            ("--durability", "HEARKEN_DURABILITY", c.storage.durability.rawValue),
+            ("--reasons", "HEARKEN_REASONS", c.rules.reasons.joined(separator: ",")),
+            ("--keep-query", "HEARKEN_KEEP_QUERY", String(c.rules.normalizer.keepQuery)),
+            ("--event-loops", "HEARKEN_EVENT_LOOPS", String(c.server.eventLoops)),
+            ("--max-connections", "HEARKEN_MAX_CONNECTIONS", String(c.server.maxConnections)),
+            ("--header-timeout", "HEARKEN_HEADER_TIMEOUT", "\(c.server.headerTimeout)"),
+            ("--body-timeout", "HEARKEN_BODY_TIMEOUT", "\(c.server.bodyTimeout)"),
+            ("--keepalive-timeout", "HEARKEN_KEEPALIVE_TIMEOUT", "\(c.server.keepAliveTimeout)"),
+            ("--write-timeout", "HEARKEN_WRITE_TIMEOUT", "\(c.server.writeTimeout)"),
+            ("--shutdown-timeout", "HEARKEN_SHUTDOWN_TIMEOUT", "\(c.shutdownTimeout)"),
+            ("--max-pending-writes", "HEARKEN_MAX_PENDING_WRITES", String(c.storage.maxPendingWrites)),
+            ("--log-level", "HEARKEN_LOG_LEVEL", level.rawValue),
+            ("--log-format", "HEARKEN_LOG_FORMAT", format.rawValue),
+        ]
+        let flagWidth = rows.map(\.0.count).max() ?? 0, variableWidth = rows.map(\.1.count).max() ?? 0
+        return rows.map { flag, variable, value in
+            flag.padding(toLength: flagWidth + 2, withPad: " ", startingAt: 0) + variable.padding(toLength: variableWidth + 2, withPad: " ", startingAt: 0) + value
+        }.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import SQLite
+import Testing
+import TestSupport
+
+/// backup, check and healthcheck through the real binary.
+@Suite struct MaintenanceTests {
+    @Test func onlineBackupWhileWritingIsConsistent() throws {
+        let dir = TemporaryDirectory()
+        let db = dir.file("live.db"), copy = dir.file("backup/copy.db")
+        try FileManager.default.createDirectory(atPath: dir.file("backup"), withIntermediateDirectories: true)
+        let server = try ServerProcess(["serve", "--port", "0", "--db", db])
+        let port = server.port
+        let before = LockedCounter()
+        for i in 0..<50 where (try? RawClient.request(port: port, "POST", "/v1/feedback", body: #"{"page":"/b\#(i % 5)","rating":"up"}"#).status) == 201 {
+            before.increment()
+        }
+        let stop = LockedFlag()
+        let writer = Thread {
+            var i = 0
+            while !stop.isSet {
+                i += 1
+                _ = try? RawClient.request(port: port, "POST", "/v1/feedback", body: #"{"page":"/during\#(i % 7)","rating":"down","comment":"c"}"#)
+            }
+        }
+        writer.start()
+        usleep(200_000)
+        let backup = try ServerProcess(["backup", "--db", db, "--to", copy], waitForPort: false)
+        #expect(backup.waitForExit(timeout: 60) == 0, "\(backup.log)")
+        stop.set()
+        #expect(backup.log.contains("integrity ok"))
+        let connection = try Connection(path: copy, options: ConnectionOptions(readOnly: true))
+        let rows = try connection.first("SELECT count(*) FROM feedback") { $0.int(0) } ?? 0
+        let rolled = try connection.first("SELECT coalesce(sum(up + down), 0) FROM rollup_page_total") { $0.int(0) } ?? -1
+        #expect(rows >= before.value)
+        #expect(rolled == rows, "the copy is one consistent snapshot: rollups equal rows")
+        #expect(try connection.integrityCheck() == ["ok"])
+        #expect(!FileManager.default.fileExists(atPath: copy + ".partial"))
+
+        let check = try ServerProcess(["check", "--db", copy], waitForPort: false)
+        #expect(check.waitForExit() == 0)
+        #expect(check.log.contains("ok: integrity check passed"))
+    }
+
+    @Test func checkReportsAnUnmigratedDatabase() throws {
+        let dir = TemporaryDirectory()
+        let db = dir.file("other.db")
+        let connection = try Connection(path: db)
+        try connection.execute("CREATE TABLE unrelated(x)")
+        connection.close()
+        let check = try ServerProcess(["check", "--db", db], waitForPort: false)
+        #expect(check.waitForExit() != 0)
+        #expect(check.log.contains("is not applied"))
+        let missing = try ServerProcess(["backup", "--db", dir.file("nope.db"), "--to", dir.file("x.db")], waitForPort: false)
+        #expect(missing.waitForExit() != 0)
+    }
+
+    @Test func healthcheckFollowsReadiness() throws {
+        let dir = TemporaryDirectory()
+        let server = try ServerProcess(["serve", "--port", "0", "--db", dir.file("h.db")])
+        let healthy = try ServerProcess(["healthcheck", "--port", String(server.port)], waitForPort: false)
+        #expect(healthy.waitForExit() == 0)
+        #expect(healthy.log.contains("healthy"))
+        server.signal(SIGTERM)
+        #expect(server.waitForExit() == 0)
+        let down = try ServerProcess(["healthcheck", "--port", String(server.port), "--timeout", "1"], waitForPort: false)
+        #expect(down.waitForExit() != 0)
+    }
+}
+
+final class LockedFlag: @unchecked Sendable { // guarded by `lock`
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.lock(); value = true; lock.unlock() }
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+}
+
+@Suite struct ConfigurationOutputTests {
+    @Test func printConfigShowsEffectiveValuesFlagOverEnvironment() throws {
+        let run = try ServerProcess(["serve", "--print-config", "--port", "9191"],
+                                    environment: ["HEARKEN_PORT": "7000", "HEARKEN_MAX_CONNECTIONS": "77", "HEARKEN_LOG_FORMAT": "json"], waitForPort: false)
+        #expect(run.waitForExit() == 0)
+        let lines = run.log.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+        func value(_ flag: String) -> String? { lines.first { $0.first == flag }?.last }
+        #expect(value("--port") == "9191")
+        #expect(value("--max-connections") == "77")
+        #expect(value("--log-format") == "json")
+        #expect(value("--db") == "./data/hearken.db")
+    }
+
+    @Test func jsonLogsAreOneObjectPerLineWithRequestIDs() throws {
+        let dir = TemporaryDirectory()
+        let server = try ServerProcess(["serve", "--port", "0", "--db", dir.file("h.db"), "--log-format", "json"])
+        _ = try RawClient.request(port: server.port, "GET", "/healthz", headers: [("X-Request-Id", "trace-me")])
+        server.signal(SIGTERM)
+        #expect(server.waitForExit() == 0)
+        let objects = server.log.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(objects.count == server.log.split(separator: "\n").count)
+        #expect(objects.contains { $0["request_id"] as? String == "trace-me" && ($0["message"] as? String)?.contains("GET /healthz 200") == true })
+    }
+}
