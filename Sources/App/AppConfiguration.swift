@@ -6,6 +6,8 @@ public struct AppConfiguration: Sendable {
     public var server = ServerConfiguration()
     public var storage: StorageOptions
     public var rules = FeedbackRules()
+    /// Origins allowed to call the public write endpoints from browsers; empty allows any origin.
+    public var allowedOrigins: [String] = []
     /// Seconds in-flight requests get to finish on SIGTERM/SIGINT.
     public var shutdownTimeout: Double = 10
 

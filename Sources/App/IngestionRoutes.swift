@@ -7,26 +7,39 @@ struct IngestionRoutes {
     let store: FeedbackStore
     let validator: FeedbackValidator
     let logger: Logger
+    let cors: CORSPolicy
 
     static let bodyLimit = 64 * 1024
 
     func register(in router: inout Router) {
         router.post("/v1/feedback", bodyLimit: Self.bodyLimit) { request, responder in
-            self.create(request, responder)
+            let origin = request.headers["origin"]
+            guard cors.allows(origin) else {
+                responder.respond(.error(.forbidden, code: "origin_not_allowed", message: "origin \(origin ?? "") may not send feedback here"))
+                return
+            }
+            self.create(request) { response in
+                var response = response
+                cors.decorate(&response, origin: origin)
+                responder.respond(response)
+            }
+        }
+        router.add("OPTIONS", "/v1/feedback") { request, responder in
+            responder.respond(cors.preflight(request, methods: ["POST"]))
         }
     }
 
-    func create(_ request: Request, _ responder: Responder) {
+    func create(_ request: Request, _ respond: @escaping @Sendable (Response) -> Void) {
         let fields: [String: FieldValue]
         do {
             fields = try BodyDecoding.fields(of: request)
         } catch {
             switch error {
             case .unsupportedMediaType(let type):
-                responder.respond(.error(.unsupportedMediaType, code: "unsupported_media_type",
+                respond(.error(.unsupportedMediaType, code: "unsupported_media_type",
                                          message: "Content-Type must be application/json or application/x-www-form-urlencoded, not \(type ?? "missing")"))
             case .invalid(let code, let message):
-                responder.respond(.error(.badRequest, code: code, message: message))
+                respond(.error(.badRequest, code: code, message: message))
             }
             return
         }
@@ -38,16 +51,16 @@ struct IngestionRoutes {
         do {
             feedback = try validator.validate(input)
         } catch {
-            responder.respond(.error(.badRequest, code: "invalid_field", message: "\(error.field) \(error.message)", field: error.field))
+            respond(.error(.badRequest, code: "invalid_field", message: "\(error.field) \(error.message)", field: error.field))
             return
         }
         store.writer.submit(feedback) { [logger] result in
             switch result {
             case .success(let stored):
                 let json = JSONBody.object([("id", String(stored.id)), ("received_at", JSONText.quoted(Timestamp.rfc3339(milliseconds: stored.receivedAt)))])
-                responder.respond(JSONBody.response(.created, json, headers: [("Location", "/v1/feedback/\(stored.id)")]))
+                respond(JSONBody.response(.created, json, headers: [("Location", "/v1/feedback/\(stored.id)")]))
             case .failure(let failure):
-                responder.respond(Self.response(for: failure, logger: logger))
+                respond(Self.response(for: failure, logger: logger))
             }
         }
     }

@@ -20,6 +20,7 @@ enum EffectiveConfiguration {
             ("--write-timeout", "HEARKEN_WRITE_TIMEOUT", "\(c.server.writeTimeout)"),
             ("--shutdown-timeout", "HEARKEN_SHUTDOWN_TIMEOUT", "\(c.shutdownTimeout)"),
             ("--max-pending-writes", "HEARKEN_MAX_PENDING_WRITES", String(c.storage.maxPendingWrites)),
+            ("--allowed-origin", "HEARKEN_ALLOWED_ORIGINS", c.allowedOrigins.isEmpty ? "(any origin)" : c.allowedOrigins.joined(separator: ",")),
             ("--log-level", "HEARKEN_LOG_LEVEL", level.rawValue),
             ("--log-format", "HEARKEN_LOG_FORMAT", format.rawValue),
         ]

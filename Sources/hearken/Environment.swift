@@ -49,6 +49,19 @@ enum Settings {
         }
     }
 
+    /// Origins as browsers send them: http(s)://host[:port], no path.
+    static var origins: Setting<[String]> {
+        Setting(flag: "allowed-origin", variable: "HEARKEN_ALLOWED_ORIGINS", form: "origins such as https://docs.example.com, comma-separated") { text in
+            let items = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            let valid = items.allSatisfy { item in
+                guard let url = URL(string: item), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+                      url.host != nil, url.path.isEmpty || url.path == "/", url.query == nil else { return false }
+                return true
+            }
+            return valid && !items.isEmpty ? items : nil
+        }
+    }
+
     static var database: Setting<String> { text("db", "HEARKEN_DB") }
     static let defaultDatabase = "./data/hearken.db"
 }

@@ -41,6 +41,8 @@ struct Serve: ParsableCommand {
     var logLevel: String?
     @Option(help: "text or json, one line per event on standard error (env HEARKEN_LOG_FORMAT, default text).")
     var logFormat: String?
+    @Option(help: "An origin (https://docs.example.com) allowed to post feedback from browsers; repeatable (env HEARKEN_ALLOWED_ORIGINS, comma-separated). None: any origin.")
+    var allowedOrigin: [String] = []
     @Flag(help: "Print the effective configuration (flag, environment variable, value) and exit.")
     var printConfig = false
 
@@ -59,6 +61,7 @@ struct Serve: ParsableCommand {
         config.server.writeTimeout = try Settings.seconds("write-timeout", "HEARKEN_WRITE_TIMEOUT").resolve(writeTimeout, default: 30)
         config.shutdownTimeout = try Settings.seconds("shutdown-timeout", "HEARKEN_SHUTDOWN_TIMEOUT").resolve(shutdownTimeout, default: 10)
         config.storage.maxPendingWrites = try Settings.integer("max-pending-writes", "HEARKEN_MAX_PENDING_WRITES", 1...10_000_000).resolve(maxPendingWrites, default: 10_000)
+        config.allowedOrigins = try Settings.origins.resolve(allowedOrigin.isEmpty ? nil : allowedOrigin.joined(separator: ","), default: [])
         let level = try Settings.choice("log-level", "HEARKEN_LOG_LEVEL", Logger.Level.allCases).resolve(logLevel, default: .info)
         let format = try Settings.choice("log-format", "HEARKEN_LOG_FORMAT", LogFormat.allCases).resolve(logFormat, default: .text)
         return (config, level, format)

@@ -1,0 +1,57 @@
+/// Cross-origin rules for public endpoints that browsers call from other sites.
+///
+/// With an allow-list, only those exact origins (scheme://host[:port]) may call, and others are refused
+/// (403). Without one, any origin may call (`Access-Control-Allow-Origin: *`). Credentials are never
+/// allowed, so cookies and HTTP auth never travel with these requests.
+public struct CORSPolicy: Sendable {
+    public let allowedOrigins: Set<String>
+    public var allowedHeaders = ["Content-Type", "Idempotency-Key"]
+    public var maxAge = 600
+
+    public init(allowedOrigins: [String]) {
+        self.allowedOrigins = Set(allowedOrigins.map(Self.normalize))
+    }
+
+    public var isOpen: Bool { allowedOrigins.isEmpty }
+
+    /// Lower-cased scheme and host, no trailing slash: the form browsers send in `Origin`.
+    public static func normalize(_ origin: String) -> String {
+        var text = origin.lowercased()
+        while text.hasSuffix("/") { text.removeLast() }
+        return text
+    }
+
+    /// Whether a request with this `Origin` header (nil: not a cross-origin browser request) may proceed.
+    public func allows(_ origin: String?) -> Bool {
+        guard let origin else { return true }
+        return isOpen || allowedOrigins.contains(Self.normalize(origin))
+    }
+
+    /// Adds the headers a browser needs to read the answer.
+    public func decorate(_ response: inout Response, origin: String?) {
+        guard let origin, allows(origin) else { return }
+        response.headers.set("Access-Control-Allow-Origin", isOpen ? "*" : origin)
+        if !isOpen { response.headers.set("Vary", "Origin") }
+    }
+
+    /// The answer to a preflight `OPTIONS` for an endpoint that accepts `methods`.
+    public func preflight(_ request: Request, methods: [String]) -> Response {
+        let origin = request.headers["origin"]
+        guard let origin else {
+            return Response(status: .noContent, headers: HTTPHeaders([("Allow", (methods + ["OPTIONS"]).joined(separator: ", "))]))
+        }
+        guard allows(origin) else {
+            return .error(.forbidden, code: "origin_not_allowed", message: "origin \(origin) may not send feedback here")
+        }
+        if let method = request.headers["access-control-request-method"], !methods.contains(method.uppercased()) {
+            return .error(.forbidden, code: "method_not_allowed", message: "\(method) is not allowed from other origins")
+        }
+        var response = Response(status: .noContent, headers: HTTPHeaders([
+            ("Access-Control-Allow-Methods", methods.joined(separator: ", ")),
+            ("Access-Control-Allow-Headers", allowedHeaders.joined(separator: ", ")),
+            ("Access-Control-Max-Age", String(maxAge)),
+        ]))
+        decorate(&response, origin: origin)
+        return response
+    }
+}
