@@ -117,7 +117,10 @@ final class HTTPConnection {
 
     /// Server shutdown: close if idle, otherwise finish this exchange and then close.
     func drain() {
-        if case .idle = phase, consumed == input.count { close() }
+        switch phase {
+        case .idle where consumed == input.count, .lingering: close()
+        default: break
+        }
     }
 
     // MARK: Parsing

@@ -55,7 +55,7 @@ public final class ServerProcess {
     public func signal(_ number: Int32) { kill(process.processIdentifier, number) }
 
     /// Waits for exit and returns the status, or nil after `timeout` seconds.
-    public func waitForExit(timeout: Double = 15) -> Int32? {
+    public func waitForExit(timeout: Double = 30) -> Int32? {
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline { usleep(20_000) }
         if process.isRunning { return nil }
