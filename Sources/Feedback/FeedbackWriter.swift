@@ -91,7 +91,10 @@ public final class FeedbackWriter: Sendable {
     private func write(_ batch: [Pending], _ connection: Connection) -> [Result<StoredFeedback, WriteFailure>] {
         do {
             return try connection.transaction(.immediate) {
-                try batch.map { item in .success(try insert(item, connection)) }
+                var rollups = RollupBatch()
+                let results: [Result<StoredFeedback, WriteFailure>] = try batch.map { item in .success(try insert(item, &rollups, connection)) }
+                try rollups.flush(connection)
+                return results
             }
         } catch let error as SQLiteError where error.isFull || error.isBusy {
             hasher.value.reset()
@@ -103,7 +106,12 @@ public final class FeedbackWriter: Sendable {
             guard batch.count > 1 else { return [.failure(.storage("\(error)"))] }
             return batch.map { item in
                 do {
-                    return .success(try connection.transaction(.immediate) { try insert(item, connection) })
+                    return .success(try connection.transaction(.immediate) {
+                        var rollups = RollupBatch()
+                        let stored = try insert(item, &rollups, connection)
+                        try rollups.flush(connection)
+                        return stored
+                    })
                 } catch {
                     hasher.value.reset()
                     return .failure((error as? SQLiteError)?.isFull == true ? .storageFull : .storage("\(error)"))
@@ -112,13 +120,13 @@ public final class FeedbackWriter: Sendable {
         }
     }
 
-    private func insert(_ item: Pending, _ connection: Connection) throws -> StoredFeedback {
+    private func insert(_ item: Pending, _ rollups: inout RollupBatch, _ connection: Connection) throws -> StoredFeedback {
         let f = item.feedback
         let clientHash = try hasher.value.hash(
             address: f.clientAddress, userAgent: f.userAgent, pageHost: PageNormalizer.host(ofNormalized: f.pageKey),
             day: Timestamp.day(milliseconds: item.receivedAt), connection: connection
         )
-        let id = try FeedbackRows.insert(f, receivedAt: item.receivedAt, clientHash: clientHash, connection: connection)
+        let id = try FeedbackRows.insert(f, receivedAt: item.receivedAt, clientHash: clientHash, rollups: &rollups, connection: connection)
         return StoredFeedback(id: id, receivedAt: item.receivedAt)
     }
 

@@ -1,7 +1,8 @@
 import SQLite
 
 /// Keeps the rollup tables equal to the non-spam feedback they summarize.
-/// Called inside the writer's transactions, so rollups and rows commit together.
+/// New rows are counted through `RollupBatch`; changed or erased rows rebuild their groups here.
+/// Both run inside the writer's transactions, so rollups and rows commit together.
 enum Rollups {
     static let dayMilliseconds: Int64 = 86_400_000
     static let hourMilliseconds: Int64 = 3_600_000
@@ -11,61 +12,6 @@ enum Rollups {
         sum(rating = 'up'), sum(rating = 'down'), sum(comment IS NOT NULL), sum(rating = 'down' AND comment IS NOT NULL),
         min(received_at), max(received_at)
         """
-
-    /// Adds one new row's vote to its rollup groups.
-    static func add(receivedAt: Int64, pageKey: String, source: String, reason: String?, rating: Rating, hasComment: Bool,
-                    labels: [(key: String, value: String)], connection: Connection) throws {
-        let up = rating == .up ? 1 : 0, down = rating == .down ? 1 : 0, comments = hasComment ? 1 : 0
-        let merge = """
-            ON CONFLICT DO UPDATE SET
-                up = up + excluded.up, down = down + excluded.down, comments = comments + excluded.comments,
-                down_comments = down_comments + excluded.down_comments,
-                first_at = min(first_at, excluded.first_at), last_at = max(last_at, excluded.last_at)
-            """
-        let pageID = try pageID(pageKey, connection: connection)
-        try connection.run(
-            "INSERT INTO rollup_page_daily(page_id, day, up, down, comments, down_comments, first_at, last_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) " + merge,
-            [pageID, receivedAt / dayMilliseconds, up, down, comments, down * comments, receivedAt, receivedAt]
-        )
-        try connection.run(
-            "INSERT INTO rollup_daily(day, page_key, source, up, down, comments, down_comments, first_at, last_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) " + merge,
-            [receivedAt / dayMilliseconds, pageKey, source, up, down, comments, down * comments, receivedAt, receivedAt]
-        )
-        for label in labels {
-            try connection.run(
-                """
-                INSERT INTO rollup_label_daily(key, value, day, page_key, source, up, down, comments, down_comments, first_at, last_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """ + merge,
-                [label.key, label.value, receivedAt / dayMilliseconds, pageKey, source, up, down, comments, down * comments, receivedAt, receivedAt]
-            )
-            try connection.run(
-                """
-                INSERT INTO rollup_label_total(key, value, page_key, source, up, down, comments, down_comments, first_at, last_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """ + merge,
-                [label.key, label.value, pageKey, source, up, down, comments, down * comments, receivedAt, receivedAt]
-            )
-        }
-        try connection.run(
-            "INSERT INTO rollup_page_total(page_key, source, up, down, comments, down_comments, first_at, last_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) " + merge,
-            [pageKey, source, up, down, comments, down * comments, receivedAt, receivedAt]
-        )
-        try connection.run(
-            """
-            INSERT INTO rollup_reason_daily(day, source, reason, up, down, comments) VALUES (?, ?, ?, ?, ?, ?)
-            ON CONFLICT DO UPDATE SET up = up + excluded.up, down = down + excluded.down, comments = comments + excluded.comments
-            """,
-            [receivedAt / dayMilliseconds, source, reason ?? "", up, down, comments]
-        )
-        try connection.run(
-            """
-            INSERT INTO rollup_hourly(hour, source, up, down, comments) VALUES (?, ?, ?, ?, ?)
-            ON CONFLICT DO UPDATE SET up = up + excluded.up, down = down + excluded.down, comments = comments + excluded.comments
-            """,
-            [receivedAt / hourMilliseconds, source, up, down, comments]
-        )
-    }
 
     /// The page's id in `pages`, created on first sight.
     static func pageID(_ pageKey: String, connection: Connection) throws -> Int64 {

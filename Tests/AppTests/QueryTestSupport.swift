@@ -24,14 +24,17 @@ extension LiveApp {
     func insert(_ rows: [(page: String, rating: Rating, reason: String?, comment: String?, source: String, version: String, at: Int64)]) throws -> [Seeded] {
         try app.store.writeNow { db in
             try db.transaction {
-                try rows.map { row in
+                var rollups = RollupBatch()
+                let seeded = try rows.map { row in
                     let feedback = NewFeedback(page: row.page, pageKey: row.page, rating: row.rating, reason: row.reason, comment: row.comment,
                                                source: row.source, labels: [("version", row.version)], email: nil, userAgent: nil, origin: nil,
                                                referer: nil, clientAddress: nil)
-                    let id = try FeedbackRows.insert(feedback, receivedAt: row.at, clientHash: nil, connection: db)
+                    let id = try FeedbackRows.insert(feedback, receivedAt: row.at, clientHash: nil, rollups: &rollups, connection: db)
                     return Seeded(id: id, page: row.page, rating: row.rating, reason: row.reason, comment: row.comment,
                                   source: row.source, version: row.version, at: row.at)
                 }
+                try rollups.flush(db)
+                return seeded
             }
         }
     }

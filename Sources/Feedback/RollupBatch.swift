@@ -1,0 +1,101 @@
+import SQLite
+
+/// The rollup changes of one transaction, merged by group so each group is written once when the
+/// batch is flushed: a group-commit batch or a seeding transaction touches each hot page, hour and
+/// reason once instead of once per row.
+struct RollupBatch {
+    struct Delta {
+        var up = 0, down = 0, comments = 0, downComments = 0
+        var firstAt = Int64.max, lastAt = Int64.min
+
+        mutating func add(_ other: Delta) {
+            up += other.up
+            down += other.down
+            comments += other.comments
+            downComments += other.downComments
+            firstAt = min(firstAt, other.firstAt)
+            lastAt = max(lastAt, other.lastAt)
+        }
+
+        var counts: [any SQLBindable] { [up, down, comments, downComments, firstAt, lastAt] }
+    }
+
+    private struct PageDay: Hashable { let page: String, day: Int64 }
+    private struct DayPageSource: Hashable { let day: Int64, page: String, source: String }
+    private struct LabelDay: Hashable { let key: String, value: String, day: Int64, page: String, source: String }
+    private struct LabelTotal: Hashable { let key: String, value: String, page: String, source: String }
+    private struct PageSource: Hashable { let page: String, source: String }
+    private struct DaySourceReason: Hashable { let day: Int64, source: String, reason: String }
+    private struct HourSource: Hashable { let hour: Int64, source: String }
+
+    private var pageDaily: [PageDay: Delta] = [:]
+    private var daily: [DayPageSource: Delta] = [:]
+    private var labelDaily: [LabelDay: Delta] = [:]
+    private var labelTotal: [LabelTotal: Delta] = [:]
+    private var pageTotal: [PageSource: Delta] = [:]
+    private var reasonDaily: [DaySourceReason: Delta] = [:]
+    private var hourly: [HourSource: Delta] = [:]
+
+    var isEmpty: Bool { pageDaily.isEmpty }
+
+    /// Counts one new row.
+    mutating func add(receivedAt: Int64, pageKey: String, source: String, reason: String?, rating: Rating, hasComment: Bool,
+                      labels: [(key: String, value: String)]) {
+        let down = rating == .down ? 1 : 0, comments = hasComment ? 1 : 0
+        let delta = Delta(up: 1 - down, down: down, comments: comments, downComments: down * comments, firstAt: receivedAt, lastAt: receivedAt)
+        let day = receivedAt / Rollups.dayMilliseconds
+        pageDaily[PageDay(page: pageKey, day: day), default: Delta()].add(delta)
+        daily[DayPageSource(day: day, page: pageKey, source: source), default: Delta()].add(delta)
+        for label in labels {
+            labelDaily[LabelDay(key: label.key, value: label.value, day: day, page: pageKey, source: source), default: Delta()].add(delta)
+            labelTotal[LabelTotal(key: label.key, value: label.value, page: pageKey, source: source), default: Delta()].add(delta)
+        }
+        pageTotal[PageSource(page: pageKey, source: source), default: Delta()].add(delta)
+        reasonDaily[DaySourceReason(day: day, source: source, reason: reason ?? ""), default: Delta()].add(delta)
+        hourly[HourSource(hour: receivedAt / Rollups.hourMilliseconds, source: source), default: Delta()].add(delta)
+    }
+
+    private static let merge = """
+        ON CONFLICT DO UPDATE SET
+            up = up + excluded.up, down = down + excluded.down, comments = comments + excluded.comments,
+            down_comments = down_comments + excluded.down_comments,
+            first_at = min(first_at, excluded.first_at), last_at = max(last_at, excluded.last_at)
+        """
+    private static let mergeCounts = """
+        ON CONFLICT DO UPDATE SET up = up + excluded.up, down = down + excluded.down, comments = comments + excluded.comments
+        """
+
+    /// Writes every merged group; call inside the transaction that inserted the rows.
+    mutating func flush(_ connection: Connection) throws {
+        for (key, delta) in pageDaily {
+            let id = try Rollups.pageID(key.page, connection: connection)
+            try connection.run("INSERT INTO rollup_page_daily(page_id, day, up, down, comments, down_comments, first_at, last_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) " + Self.merge,
+                               [id, key.day] + delta.counts)
+        }
+        for (key, delta) in daily {
+            try connection.run("INSERT INTO rollup_daily(day, page_key, source, up, down, comments, down_comments, first_at, last_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) " + Self.merge,
+                               [key.day, key.page, key.source] + delta.counts)
+        }
+        for (key, delta) in labelDaily {
+            try connection.run("INSERT INTO rollup_label_daily(key, value, day, page_key, source, up, down, comments, down_comments, first_at, last_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) " + Self.merge,
+                               [key.key, key.value, key.day, key.page, key.source] + delta.counts)
+        }
+        for (key, delta) in labelTotal {
+            try connection.run("INSERT INTO rollup_label_total(key, value, page_key, source, up, down, comments, down_comments, first_at, last_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) " + Self.merge,
+                               [key.key, key.value, key.page, key.source] + delta.counts)
+        }
+        for (key, delta) in pageTotal {
+            try connection.run("INSERT INTO rollup_page_total(page_key, source, up, down, comments, down_comments, first_at, last_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) " + Self.merge,
+                               [key.page, key.source] + delta.counts)
+        }
+        for (key, delta) in reasonDaily {
+            try connection.run("INSERT INTO rollup_reason_daily(day, source, reason, up, down, comments) VALUES (?, ?, ?, ?, ?, ?) " + Self.mergeCounts,
+                               [key.day, key.source, key.reason, delta.up, delta.down, delta.comments])
+        }
+        for (key, delta) in hourly {
+            try connection.run("INSERT INTO rollup_hourly(hour, source, up, down, comments) VALUES (?, ?, ?, ?, ?) " + Self.mergeCounts,
+                               [key.hour, key.source, delta.up, delta.down, delta.comments])
+        }
+        self = RollupBatch()
+    }
+}
