@@ -45,7 +45,7 @@ let package = Package(
         .executableTarget(
             name: "hearken",
             dependencies: [
-                "App", "Feedback", "SQLite",
+                "App", "Feedback", "HTTP", "SQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

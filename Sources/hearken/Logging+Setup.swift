@@ -1,4 +1,5 @@
 import Foundation
+import HTTP
 import Logging
 
 enum LogFormat: String, CaseIterable {
@@ -51,17 +52,5 @@ struct JSONLogHandler: LogHandler {
         FileHandle.standardError.write(Data(text.utf8))
     }
 
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            default:
-                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out + "\""
-    }
+    static func quote(_ text: String) -> String { JSONText.quoted(text) }
 }
