@@ -16,7 +16,8 @@ public final class Application: Sendable {
         var router = Router()
         HealthRoutes(store: store).register(in: &router)
         IngestionRoutes(store: store, validator: FeedbackValidator(rules: configuration.rules), logger: logger,
-                        cors: CORSPolicy(allowedOrigins: configuration.allowedOrigins)).register(in: &router)
+                        cors: CORSPolicy(allowedOrigins: configuration.allowedOrigins),
+                        bodyLimit: configuration.server.defaultBodyLimit).register(in: &router)
         let access = TeamAccess(store: store, logger: logger)
         FeedbackRoutes(access: access, rules: configuration.rules).register(in: &router)
         StatsRoutes(access: access, rules: configuration.rules).register(in: &router)

@@ -8,11 +8,12 @@ struct IngestionRoutes {
     let validator: FeedbackValidator
     let logger: Logger
     let cors: CORSPolicy
+    /// Largest feedback body accepted (413 beyond).
+    let bodyLimit: Int
 
-    static let bodyLimit = 64 * 1024
 
     func register(in router: inout Router) {
-        router.post("/v1/feedback", bodyLimit: Self.bodyLimit) { request, responder in
+        router.post("/v1/feedback", bodyLimit: bodyLimit) { request, responder in
             let origin = request.headers["origin"]
             guard cors.allows(origin) else {
                 responder.respond(.error(.forbidden, code: "origin_not_allowed", message: "origin \(origin ?? "") may not send feedback here"))

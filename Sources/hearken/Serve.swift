@@ -35,6 +35,14 @@ struct Serve: ParsableCommand {
     var writeTimeout: String?
     @Option(help: "Seconds in-flight requests get on SIGTERM (env HEARKEN_SHUTDOWN_TIMEOUT, default 10).")
     var shutdownTimeout: String?
+    @Option(help: "Longest request line in bytes; longer is 414 (env HEARKEN_MAX_REQUEST_LINE, default 8192).")
+    var maxRequestLine: String?
+    @Option(help: "Largest header section in bytes; larger is 431 (env HEARKEN_MAX_HEADER_BYTES, default 32768).")
+    var maxHeaderBytes: String?
+    @Option(help: "Most header fields; more is 431 (env HEARKEN_MAX_HEADER_COUNT, default 100).")
+    var maxHeaderCount: String?
+    @Option(help: "Largest feedback body in bytes; larger is 413 (env HEARKEN_MAX_BODY_BYTES, default 65536).")
+    var maxBodyBytes: String?
     @Option(help: "Submissions waiting for the writer before 503 (env HEARKEN_MAX_PENDING_WRITES, default 10000).")
     var maxPendingWrites: String?
     @Option(help: "trace, debug, info, notice, warning, error or critical (env HEARKEN_LOG_LEVEL, default info).")
@@ -60,6 +68,10 @@ struct Serve: ParsableCommand {
         config.server.keepAliveTimeout = try Settings.seconds("keepalive-timeout", "HEARKEN_KEEPALIVE_TIMEOUT").resolve(keepaliveTimeout, default: 15)
         config.server.writeTimeout = try Settings.seconds("write-timeout", "HEARKEN_WRITE_TIMEOUT").resolve(writeTimeout, default: 30)
         config.shutdownTimeout = try Settings.seconds("shutdown-timeout", "HEARKEN_SHUTDOWN_TIMEOUT").resolve(shutdownTimeout, default: 10)
+        config.server.limits.maxRequestLine = try Settings.integer("max-request-line", "HEARKEN_MAX_REQUEST_LINE", 256...1_048_576).resolve(maxRequestLine, default: 8192)
+        config.server.limits.maxHeaderBytes = try Settings.integer("max-header-bytes", "HEARKEN_MAX_HEADER_BYTES", 1024...1_048_576).resolve(maxHeaderBytes, default: 32 * 1024)
+        config.server.limits.maxHeaderCount = try Settings.integer("max-header-count", "HEARKEN_MAX_HEADER_COUNT", 8...10_000).resolve(maxHeaderCount, default: 100)
+        config.server.defaultBodyLimit = try Settings.integer("max-body-bytes", "HEARKEN_MAX_BODY_BYTES", 1024...16_777_216).resolve(maxBodyBytes, default: 64 * 1024)
         config.storage.maxPendingWrites = try Settings.integer("max-pending-writes", "HEARKEN_MAX_PENDING_WRITES", 1...10_000_000).resolve(maxPendingWrites, default: 10_000)
         config.allowedOrigins = try Settings.origins.resolve(allowedOrigin.isEmpty ? nil : allowedOrigin.joined(separator: ","), default: [])
         let level = try Settings.choice("log-level", "HEARKEN_LOG_LEVEL", Logger.Level.allCases).resolve(logLevel, default: .info)

@@ -128,3 +128,19 @@ import TestSupport
         #expect(fromRows == fromHourly)
     }
 }
+
+@Suite struct LimitFlagTests {
+    @Test func parserAndBodyLimitsFollowTheirFlags() throws {
+        let dir = TemporaryDirectory()
+        let server = try ServerProcess(["serve", "--port", "0", "--db", dir.file("h.db"), "--max-body-bytes", "2048",
+                                        "--max-header-count", "10", "--max-request-line", "512"],
+                                       environment: ["HEARKEN_MAX_HEADER_BYTES": "4096"])
+        let comment = String(repeating: "x", count: 2100)
+        #expect(try RawClient.request(port: server.port, "POST", "/v1/feedback", body: #"{"page":"/a","rating":"up","comment":"\#(comment)"}"#).status == 413)
+        #expect(try RawClient.request(port: server.port, "POST", "/v1/feedback", body: #"{"page":"/a","rating":"up"}"#).status == 201)
+        let headers = (0..<12).map { ("X-H\($0)", "v") }
+        #expect(try RawClient.request(port: server.port, "GET", "/healthz", headers: headers).status == 431)
+        #expect(try RawClient.request(port: server.port, "GET", "/healthz?" + String(repeating: "q", count: 600)).status == 414)
+        #expect(try RawClient.request(port: server.port, "GET", "/healthz", headers: [("X-Big", String(repeating: "b", count: 5000))]).status == 431)
+    }
+}
