@@ -79,6 +79,9 @@ CREATE TABLE rollup_label_daily (
     PRIMARY KEY (key, value, day, page_key, source)
 ) WITHOUT ROWID;
 
+-- Rebuilding a page's all-time totals after a triage change sums its days from here.
+CREATE INDEX rollup_daily_page ON rollup_daily(page_key, source);
+
 -- All-time per label, page and source: label-filtered aggregates without a window.
 CREATE TABLE rollup_label_total (
     key           TEXT    NOT NULL,
@@ -93,6 +96,8 @@ CREATE TABLE rollup_label_total (
     last_at       INTEGER NOT NULL,
     PRIMARY KEY (key, value, page_key, source)
 ) WITHOUT ROWID;
+
+CREATE INDEX rollup_label_daily_page ON rollup_label_daily(key, value, page_key, source);
 
 -- All-time per page and source: aggregates without a time window read only this.
 CREATE TABLE rollup_page_total (

@@ -113,6 +113,8 @@ READ_TOKEN=$TOKEN
 TOKEN=$("$BIN" token create --name bench-admin --scope admin --db "$WORK/query.db" 2>/dev/null)
 run "GET /v1/tokens" 1 "$QD" "$Q/v1/tokens" -s "$BENCH_DIR/get.lua"
 run "PATCH /v1/feedback/{id} (durable write, rollups kept)" 1 "$QD" "$Q/v1/feedback/$((ROWS / 2))" -s "$BENCH_DIR/patch.lua"
+ONESHOT=$(python3 "$BENCH_DIR/oneshot.py" "$PORT" "$TOKEN" 200 $((ROWS / 3)))
+while IFS= read -r line; do ROWS_OUT+=("$line"); done <<<"$ONESHOT"
 TOKEN=$READ_TOKEN
 query_hwm=$(hwm_kib)
 stop_server
@@ -124,7 +126,7 @@ cat <<REPORT
 - machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(uname -r)
 - server: \`taskset -c $SERVER_CPU hearken serve --log-level warning\` (release build, durability full, one event loop)
 - load: \`taskset -c $CLIENT_CPU wrk -t1 -cN -d${DURATION}s --latency\` (queries: -c1 -d${QD}s unless noted); scripts in scripts/bench/
-- CPU µs/req: server utime+stime over the run divided by requests
+- CPU µs/req: server utime+stime over the run divided by requests; rows marked python client are timed one request at a time by scripts/bench/oneshot.py
 
 | workload | connections | req/s | p50 ms | p99 ms | socket errors / non-2xx | server CPU µs/req |
 |---|---:|---:|---:|---:|---:|---:|

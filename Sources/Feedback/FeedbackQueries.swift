@@ -70,7 +70,9 @@ public enum FeedbackQueries {
             values.append(.integer(id))
             try connection.prepare("UPDATE feedback SET \(sets.joined(separator: ", ")) WHERE id = ?").run(values)
             if let status = change.status, (status == .spam) != (before.status == TriageStatus.spam.rawValue) {
-                try Rollups.recompute(receivedAt: before.receivedAt, pageKey: before.pageKey, source: before.source, reason: before.reason, labels: before.labels, connection: connection)
+                try Rollups.recompute(receivedAt: before.receivedAt, pageKey: before.pageKey, source: before.source, reason: before.reason,
+                                      rating: before.rating, hasComment: before.comment != nil, labels: before.labels,
+                                      included: status != .spam, connection: connection)
             }
             return try get(id, connection: connection)
         }
@@ -81,7 +83,12 @@ public enum FeedbackQueries {
         try connection.transaction(.immediate) {
             guard let before = try get(id, connection: connection) else { return false }
             try connection.run("DELETE FROM feedback WHERE id = ?", [id])
-            try Rollups.recompute(receivedAt: before.receivedAt, pageKey: before.pageKey, source: before.source, reason: before.reason, labels: before.labels, connection: connection)
+            // A spam row was not counted, so erasing it changes no rollup.
+            if before.status != TriageStatus.spam.rawValue {
+                try Rollups.recompute(receivedAt: before.receivedAt, pageKey: before.pageKey, source: before.source, reason: before.reason,
+                                      rating: before.rating, hasComment: before.comment != nil, labels: before.labels,
+                                      included: false, connection: connection)
+            }
             return true
         }
     }

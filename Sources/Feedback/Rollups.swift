@@ -21,7 +21,12 @@ enum Rollups {
     }
 
     /// Rebuilds the groups a changed or deleted row belongs to from the rows themselves.
-    static func recompute(receivedAt: Int64, pageKey: String, source: String, reason: String?, labels: [String: String], connection: Connection) throws {
+    /// `included`: whether the row now counts (it left spam) or not (it became spam, or is erased).
+    /// Day-level groups are rebuilt from that day's rows (through the received_at index: `+page_key`
+    /// keeps SQLite off the page index, which would visit every row the page ever had); all-time totals from the
+    /// daily rollups; count-only groups are adjusted by the row itself.
+    static func recompute(receivedAt: Int64, pageKey: String, source: String, reason: String?, rating: String, hasComment: Bool,
+                          labels: [String: String], included: Bool, connection: Connection) throws {
         let day = receivedAt / dayMilliseconds, hour = receivedAt / hourMilliseconds
         let dayStart = day * dayMilliseconds, dayEnd = dayStart + dayMilliseconds
         let pageID = try pageID(pageKey, connection: connection)
@@ -30,7 +35,7 @@ enum Rollups {
             """
             INSERT INTO rollup_page_daily(page_id, day, up, down, comments, down_comments, first_at, last_at)
             SELECT ?, ?, \(counts) FROM feedback
-            WHERE page_key = ? AND received_at >= ? AND received_at < ? AND status <> 'spam' GROUP BY page_key
+            WHERE +page_key = ? AND received_at >= ? AND received_at < ? AND status <> 'spam' GROUP BY page_key
             """,
             [pageID, day, pageKey, dayStart, dayEnd]
         )
@@ -39,19 +44,19 @@ enum Rollups {
             """
             INSERT INTO rollup_daily(day, page_key, source, up, down, comments, down_comments, first_at, last_at)
             SELECT ?, page_key, source, \(counts) FROM feedback
-            WHERE page_key = ? AND received_at >= ? AND received_at < ? AND source = ? AND status <> 'spam' GROUP BY page_key, source
+            WHERE +page_key = ? AND received_at >= ? AND received_at < ? AND source = ? AND status <> 'spam' GROUP BY page_key, source
             """,
             [day, pageKey, dayStart, dayEnd, source]
         )
         for (key, value) in labels {
-            let labelled = "AND id IN (SELECT feedback_id FROM feedback_labels WHERE key = ? AND value = ?)"
+            let labelled = "AND EXISTS (SELECT 1 FROM feedback_labels l WHERE l.feedback_id = feedback.id AND l.key = ? AND l.value = ?)"
             try connection.run("DELETE FROM rollup_label_daily WHERE key = ? AND value = ? AND day = ? AND page_key = ? AND source = ?",
                                [key, value, day, pageKey, source])
             try connection.run(
                 """
                 INSERT INTO rollup_label_daily(key, value, day, page_key, source, up, down, comments, down_comments, first_at, last_at)
                 SELECT ?, ?, ?, ?, ?, \(counts) FROM feedback
-                WHERE page_key = ? AND received_at >= ? AND received_at < ? AND source = ? AND status <> 'spam' \(labelled)
+                WHERE +page_key = ? AND received_at >= ? AND received_at < ? AND source = ? AND status <> 'spam' \(labelled)
                 GROUP BY page_key
                 """,
                 [key, value, day, pageKey, source, pageKey, dayStart, dayEnd, source, key, value]
@@ -61,39 +66,38 @@ enum Rollups {
             try connection.run(
                 """
                 INSERT INTO rollup_label_total(key, value, page_key, source, up, down, comments, down_comments, first_at, last_at)
-                SELECT ?, ?, ?, ?, \(counts) FROM feedback
-                WHERE page_key = ? AND source = ? AND status <> 'spam' \(labelled)
-                GROUP BY page_key
+                SELECT key, value, page_key, source, sum(up), sum(down), sum(comments), sum(down_comments), min(first_at), max(last_at)
+                FROM rollup_label_daily WHERE key = ? AND value = ? AND page_key = ? AND source = ? GROUP BY key, value, page_key, source
                 """,
-                [key, value, pageKey, source, pageKey, source, key, value]
+                [key, value, pageKey, source]
             )
         }
+        // All-time totals: the sum of the page's daily rows, which were rebuilt above.
         try connection.run("DELETE FROM rollup_page_total WHERE page_key = ? AND source = ?", [pageKey, source])
         try connection.run(
             """
             INSERT INTO rollup_page_total(page_key, source, up, down, comments, down_comments, first_at, last_at)
-            SELECT page_key, source, \(counts) FROM feedback
-            WHERE page_key = ? AND source = ? AND status <> 'spam' GROUP BY page_key, source
+            SELECT page_key, source, sum(up), sum(down), sum(comments), sum(down_comments), min(first_at), max(last_at)
+            FROM rollup_daily WHERE page_key = ? AND source = ? GROUP BY page_key, source
             """,
             [pageKey, source]
         )
-        try connection.run("DELETE FROM rollup_reason_daily WHERE day = ? AND source = ? AND reason = ?", [day, source, reason ?? ""])
-        try connection.run(
-            """
-            INSERT INTO rollup_reason_daily(day, source, reason, up, down, comments)
-            SELECT ?, source, coalesce(reason, ''), sum(rating = 'up'), sum(rating = 'down'), sum(comment IS NOT NULL) FROM feedback
-            WHERE received_at >= ? AND received_at < ? AND source = ? AND coalesce(reason, '') = ? AND status <> 'spam' GROUP BY 1, 2, 3
-            """,
-            [day, dayStart, dayEnd, source, reason ?? ""]
-        )
-        try connection.run("DELETE FROM rollup_hourly WHERE hour = ? AND source = ?", [hour, source])
-        try connection.run(
-            """
-            INSERT INTO rollup_hourly(hour, source, up, down, comments)
-            SELECT ?, source, sum(rating = 'up'), sum(rating = 'down'), sum(comment IS NOT NULL) FROM feedback
-            WHERE received_at >= ? AND received_at < ? AND source = ? AND status <> 'spam' GROUP BY source
-            """,
-            [hour, hour * hourMilliseconds, (hour + 1) * hourMilliseconds, source]
-        )
+        // Reason and hourly groups carry only counts: take the row out (or put it back) directly.
+        let sign = included ? 1 : -1
+        let up = rating == "up" ? sign : 0, down = rating == "down" ? sign : 0, comments = hasComment ? sign : 0
+        try connection.run("UPDATE rollup_reason_daily SET up = up + ?, down = down + ?, comments = comments + ? WHERE day = ? AND source = ? AND reason = ?",
+                           [up, down, comments, day, source, reason ?? ""])
+        if included {
+            try connection.run("INSERT OR IGNORE INTO rollup_reason_daily(day, source, reason, up, down, comments) VALUES (?, ?, ?, ?, ?, ?)",
+                               [day, source, reason ?? "", up, down, comments])
+        }
+        try connection.run("DELETE FROM rollup_reason_daily WHERE day = ? AND source = ? AND reason = ? AND up = 0 AND down = 0", [day, source, reason ?? ""])
+        try connection.run("UPDATE rollup_hourly SET up = up + ?, down = down + ?, comments = comments + ? WHERE hour = ? AND source = ?",
+                           [up, down, comments, hour, source])
+        if included {
+            try connection.run("INSERT OR IGNORE INTO rollup_hourly(hour, source, up, down, comments) VALUES (?, ?, ?, ?, ?)",
+                               [hour, source, up, down, comments])
+        }
+        try connection.run("DELETE FROM rollup_hourly WHERE hour = ? AND source = ? AND up = 0 AND down = 0", [hour, source])
     }
 }
