@@ -92,8 +92,14 @@ struct QueryParameters {
             if let minutes { return now - amount * minutes * 60_000 }
         }
         if text.count == 10, let date = dateOnly(text) { return date }
-        for formatter in rfc3339Formatters {
-            if let date = formatter.date(from: text) { return Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+        // Foundation rolls 25:00 over into the next day; RFC 3339 does not.
+        let digits = Array(text.utf8)
+        guard digits.count >= 20, let hour = Int(String(decoding: digits[11..<13], as: UTF8.self)),
+              let minute = Int(String(decoding: digits[14..<16], as: UTF8.self)),
+              let second = Int(String(decoding: digits[17..<19], as: UTF8.self)),
+              hour < 24, minute < 60, second <= 60 else { return nil }
+        for style in rfc3339Styles {
+            if let date = try? style.parse(text) { return Int64((date.timeIntervalSince1970 * 1000).rounded()) }
         }
         return nil
     }
@@ -109,13 +115,11 @@ struct QueryParameters {
         return Int64(date.timeIntervalSince1970 * 1000)
     }
 
-    nonisolated(unsafe) private static let rfc3339Formatters: [ISO8601DateFormatter] = { // read-only after creation; ISO8601DateFormatter is thread-safe for parsing
-        let plain = ISO8601DateFormatter()
-        plain.formatOptions = [.withInternetDateTime]
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return [plain, fractional]
-    }()
+    /// RFC 3339 with and without fractional seconds; format styles are values, safe on any queue.
+    private static let rfc3339Styles = [
+        Date.ISO8601FormatStyle(),
+        Date.ISO8601FormatStyle(includingFractionalSeconds: true),
+    ]
 
     /// The page filters, normalized like stored pages so `page=https://Docs.example.com/a/` finds `…/a`.
     func pageFilters(rules: FeedbackRules) throws(APIError) -> (page: String?, prefix: String?) {

@@ -37,24 +37,21 @@ public struct FeedbackRecord: Sendable, Equatable {
         reason = row.optionalString(5)
         comment = row.optionalString(6)
         source = row.string(7)
-        labels = row.optionalString(8).flatMap(Self.decodeObject) ?? [:]
+        labels = row.optionalString(8).flatMap { Self.decode($0, as: [String: String].self) } ?? [:]
         email = row.optionalString(9)
         userAgent = row.optionalString(10)
         origin = row.optionalString(11)
         referer = row.optionalString(12)
         status = row.string(13)
         note = row.optionalString(14)
-        tags = row.optionalString(15).flatMap(Self.decodeArray) ?? []
+        tags = row.optionalString(15).flatMap { Self.decode($0, as: [String].self) } ?? []
         issueURL = row.optionalString(16)
         updatedAt = row.isNull(17) ? nil : row.int64(17)
     }
 
-    static func decodeObject(_ text: String) -> [String: String]? {
-        (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: String]
-    }
-
-    static func decodeArray(_ text: String) -> [String]? {
-        (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String]
+    /// Labels and tags are stored as JSON text written by this program.
+    static func decode<T>(_ text: String, as type: T.Type) -> T? {
+        (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? T
     }
 }
 

@@ -135,8 +135,6 @@ public final class FeedbackWriter: Sendable {
         state.withLock { $0.closed = true }
         database.sync { _ in }
     }
-
-    public var pendingCount: Int { state.withLock { $0.pending.count } }
 }
 
 /// Holds the hasher, which is used only inside `drain` on the writer's serial queue.

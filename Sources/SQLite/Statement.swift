@@ -86,10 +86,6 @@ public final class Statement {
         return try map(Row(statement: handle))
     }
 
-    public var currentRow: Row { Row(statement: handle) }
-
-    public func reset() { sqlite3_reset(handle) }
-
     private func error(_ rc: Int32) -> SQLiteError {
         SQLiteError(code: sqlite3_extended_errcode(connection), message: String(cString: sqlite3_errmsg(connection)), sql: sql)
     }
@@ -103,9 +99,6 @@ public struct Row {
     let statement: OpaquePointer
 
     public var columnCount: Int { Int(sqlite3_column_count(statement)) }
-    public func columnName(_ index: Int) -> String {
-        sqlite3_column_name(statement, Int32(index)).map { String(cString: $0) } ?? ""
-    }
     public func isNull(_ index: Int) -> Bool { sqlite3_column_type(statement, Int32(index)) == SQLITE_NULL }
     public func int(_ index: Int) -> Int { Int(sqlite3_column_int64(statement, Int32(index))) }
     public func int64(_ index: Int) -> Int64 { sqlite3_column_int64(statement, Int32(index)) }
