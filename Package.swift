@@ -37,10 +37,16 @@ let package = Package(
             swiftSettings: strict,
             plugins: ["EmbedMigrations"]
         ),
+        .plugin(
+            name: "EmbedOpenAPI",
+            capability: .buildTool(),
+            dependencies: ["embed-migrations"]
+        ),
         .target(
             name: "App",
             dependencies: ["HTTP", "Feedback", "SQLite", .product(name: "Logging", package: "swift-log")],
-            swiftSettings: strict
+            swiftSettings: strict,
+            plugins: ["EmbedOpenAPI"]
         ),
         .executableTarget(
             name: "hearken",

@@ -16,7 +16,7 @@ struct EmbedMigrations: BuildToolPlugin {
             .buildCommand(
                 displayName: "Embedding \(names.count) migrations",
                 executable: try context.tool(named: "embed-migrations").url,
-                arguments: [output.path] + inputs.map(\.path),
+                arguments: [output.path, "EmbeddedMigrations"] + inputs.map(\.path),
                 inputFiles: inputs,
                 outputFiles: [output]
             ),

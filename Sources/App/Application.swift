@@ -7,6 +7,8 @@ public final class Application: Sendable {
     public let configuration: AppConfiguration
     public let store: FeedbackStore
     public let server: HTTPServer
+    /// Every route as (method, pattern with `{name}` parameters), for checking the API description.
+    public let routes: [(method: String, path: String)]
     private let logger: Logger
 
     public init(configuration: AppConfiguration, logger: Logger) throws {
@@ -23,6 +25,10 @@ public final class Application: Sendable {
         StatsRoutes(access: access, rules: configuration.rules).register(in: &router)
         InsightRoutes(access: access, rules: configuration.rules).register(in: &router)
         TokenRoutes(access: access).register(in: &router)
+        OpenAPIRoutes.register(in: &router)
+        routes = router.routes.map { route in
+            (route.method, "/" + route.pattern.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/"))
+        }
         do {
             server = try HTTPServer(configuration: configuration.server, router: router, logger: logger)
         } catch {

@@ -16,7 +16,7 @@ import TestSupport
         #expect(Schema.embeddedFiles.map(\.name) == names)
         for file in Schema.embeddedFiles {
             let onDisk = try String(contentsOf: folder.appendingPathComponent(file.name), encoding: .utf8)
-            #expect(file.sql == onDisk, "\(file.name) differs from the embedded copy")
+            #expect(file.text == onDisk, "\(file.name) differs from the embedded copy")
         }
         // Every file name parses, so none is silently skipped.
         #expect(Schema.migrations.count == names.count)
