@@ -18,7 +18,6 @@ public struct ParseError: Error, Equatable, Sendable, CustomStringConvertible {
     static let bodyTooLarge = ParseError(.contentTooLarge, "body_too_large", "request body too large")
     static let unsupportedVersion = ParseError(.httpVersionNotSupported, "http_version_not_supported", "only HTTP/1.0 and HTTP/1.1 are supported")
     static let unsupportedCoding = ParseError(.notImplemented, "transfer_coding_not_implemented", "only the chunked transfer coding is supported")
-    static let unknownMethod = ParseError(.notImplemented, "method_not_implemented", "unknown method")
     static let expectation = ParseError(.expectationFailed, "expectation_failed", "only Expect: 100-continue is supported")
 
     public var description: String { "\(status.code) \(message)" }

@@ -1,7 +1,5 @@
 /// Strict RFC 9112 parsing of a complete header section. Pure: bytes in, head or error out.
 enum RequestHeadParser {
-    static let knownMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"]
-
     static func parse(_ head: UnsafeBufferPointer<UInt8>, limits: ParserLimits) -> Result<RequestHead, ParseError> {
         var lines: [Range<Int>] = []
         var lineStart = 0
@@ -30,7 +28,7 @@ enum RequestHeadParser {
             case .failure(let error): return .failure(error)
             }
         }
-        guard knownMethods.contains(method) else { return .failure(.unknownMethod) }
+        // Any token is a method (RFC 9110 §9.1); the router answers 405 with Allow, or 404.
         return interpret(method: method, target: target, version: version, headers: headers)
     }
 

@@ -89,12 +89,19 @@ struct Serve: ParsableCommand {
         let app: Application
         do {
             app = try Application(configuration: config, logger: logger)
-            try app.start()
         } catch {
             logger.critical("cannot start: \(error)")
             throw ExitCode.failure
         }
+        // Handlers first: a SIGTERM right after "listening" is logged must already stop us gracefully.
         SignalHandling.stopOnTermination(app: app, logger: logger)
+        do {
+            try app.start()
+        } catch {
+            logger.critical("cannot start: \(error)")
+            app.shutdown()
+            throw ExitCode.failure
+        }
         dispatchMain()
     }
 }

@@ -144,3 +144,16 @@ import TestSupport
         #expect(try RawClient.request(port: server.port, "GET", "/healthz", headers: [("X-Big", String(repeating: "b", count: 5000))]).status == 431)
     }
 }
+
+@Suite struct EarlySignalTests {
+    /// SIGTERM as soon as "listening" is logged must stop the server gracefully (signal handlers are
+    /// installed before the server starts).
+    @Test func sigtermRightAfterStartupExitsZero() throws {
+        let dir = TemporaryDirectory()
+        for round in 0..<8 {
+            let server = try ServerProcess(["serve", "--port", "0", "--db", dir.file("h\(round).db")])
+            server.signal(SIGTERM)
+            #expect(server.waitForExit() == 0, "round \(round): \(server.log)")
+        }
+    }
+}

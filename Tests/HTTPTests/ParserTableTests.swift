@@ -81,7 +81,7 @@ let parserCases: [ParserCase] = [
     ParserCase("lower-case version", "GET / http/1.1\r\nHost: a\r\n\r\n", .status(400)),
     ParserCase("double space in request line", "GET  / HTTP/1.1\r\nHost: a\r\n\r\n", .status(400)),
     ParserCase("missing target", "GET HTTP/1.1\r\nHost: a\r\n\r\n", .status(400)),
-    ParserCase("unknown method", "BREW / HTTP/1.1\r\nHost: a\r\n\r\n", .status(501)),
+    ParserCase("extension method is syntax, not an error", "BREW / HTTP/1.1\r\nHost: a\r\n\r\n", .ok(method: "BREW", body: "")),
     ParserCase("invalid method characters", "G(T / HTTP/1.1\r\nHost: a\r\n\r\n", .status(400)),
     ParserCase("control character in target", "GET /a\u{1}b HTTP/1.1\r\nHost: a\r\n\r\n", .status(400)),
     ParserCase("relative target", "GET a/b HTTP/1.1\r\nHost: a\r\n\r\n", .status(400)),

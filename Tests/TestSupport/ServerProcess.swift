@@ -58,7 +58,13 @@ public final class ServerProcess {
     public func waitForExit(timeout: Double = 30) -> Int32? {
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.isRunning { return nil }
+        if process.isRunning {
+            // Tell a stalled server (state S/D) from an exited child Foundation has not reaped yet (Z).
+            let stat = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8)) ?? "gone"
+            let threads = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(process.processIdentifier)/task").count) ?? 0
+            FileHandle.standardError.write(Data("ServerProcess: pid \(process.processIdentifier) still running after \(timeout) s: \(stat.prefix(60)) threads \(threads)\nlog:\n\(log.suffix(2000))\n".utf8))
+            return nil
+        }
         errors.fileHandleForReading.readabilityHandler = nil
         output.fileHandleForReading.readabilityHandler = nil
         return process.terminationStatus
