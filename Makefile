@@ -3,7 +3,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 DB ?= ./data/hearken.db
 
-.PHONY: all deps build release run test clean bench fuzz test-reliability test-tsan
+.PHONY: all deps build release run test clean bench fuzz test-reliability test-tsan test-api
 
 all: build
 
@@ -50,3 +50,7 @@ test-reliability: release
 test-tsan: deps
 	$(SWIFT) build --scratch-path .build-tsan --sanitize=thread
 	$(SWIFT) test --scratch-path .build-tsan --sanitize=thread
+
+## Schemathesis against a live server using openapi/openapi.json (installs schemathesis from PyPI if missing).
+test-api: deps
+	./scripts/test-api.sh
