@@ -222,6 +222,9 @@ final class HTTPConnection {
                             started: cnet_monotonic_ms(), keepAlive: head.keepAlive && !closeAfter)
         phase = .waiting
         switch lookup {
+        case .notFound where head.target == "*":
+            // OPTIONS * asks about the server as a whole (RFC 9110 §9.3.7).
+            send(Response(status: .noContent, headers: HTTPHeaders([("Allow", "GET, HEAD, POST, PATCH, DELETE, OPTIONS")])))
         case .notFound:
             send(.error(.notFound, code: "not_found", message: "no route for \(request.path)"))
         case .methodNotAllowed(let allowed):
