@@ -1,4 +1,5 @@
 import Feedback
+import HTTP
 
 /// A strict RFC 8259 parser into `FieldValue`, for request bodies on the ingestion hot path
 /// (Foundation's JSONDecoder costs several microseconds per body; this is a single pass).
@@ -146,7 +147,7 @@ struct JSONParser {
         guard index + 4 <= bytes.count else { throw Failure() }
         var value: UInt32 = 0
         for _ in 0..<4 {
-            guard let digit = FormDigits.hex(bytes[index]) else { throw Failure() }
+            guard let digit = FormDecoding.hexValue(bytes[index]) else { throw Failure() }
             value = value << 4 | UInt32(digit)
             index += 1
         }
@@ -189,15 +190,4 @@ struct JSONParser {
     }
 
     private static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
-}
-
-enum FormDigits {
-    static func hex(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case 0x30...0x39: byte - 0x30
-        case 0x61...0x66: byte - 0x61 + 10
-        case 0x41...0x46: byte - 0x41 + 10
-        default: nil
-        }
-    }
 }
