@@ -38,7 +38,7 @@ let package = Package(
             plugins: ["EmbedMigrations"]
         ),
         .plugin(
-            name: "EmbedOpenAPI",
+            name: "EmbedAssets",
             capability: .buildTool(),
             dependencies: ["embed-migrations"]
         ),
@@ -46,7 +46,7 @@ let package = Package(
             name: "App",
             dependencies: ["HTTP", "Feedback", "SQLite", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict,
-            plugins: ["EmbedOpenAPI"]
+            plugins: ["EmbedAssets"]
         ),
         .executableTarget(
             name: "hearken",

@@ -33,7 +33,7 @@ trap cleanup EXIT
 
 start_server() { # DB [extra flags]
   local db=$1; shift
-  taskset -c "$SERVER_CPU" "$BIN" serve --port "$PORT" --db "$db" --log-level warning "$@" 2>>"$WORK/server.log" &
+  taskset -c "$SERVER_CPU" "$BIN" serve --port "$PORT" --db "$db" --log-level warning --rate-limit 0 --duplicate-window 0 "$@" 2>>"$WORK/server.log" &
   SERVER_PID=$!
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && return 0; sleep 0.1; done
   echo "server did not start; see $WORK/server.log" >&2; exit 1

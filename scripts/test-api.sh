@@ -10,7 +10,7 @@ WORK=$(mktemp -d -t hearken-api.XXXXXX)
 PORT=${PORT:-18130}
 "$BIN" seed --rows 2000 --pages 50 --db "$WORK/h.db" >/dev/null 2>&1
 TOKEN=$("$BIN" token create --name api-test --scope admin --db "$WORK/h.db" 2>/dev/null)
-"$BIN" serve --port "$PORT" --db "$WORK/h.db" --log-level error 2>"$WORK/server.log" &
+"$BIN" serve --port "$PORT" --db "$WORK/h.db" --log-level error --rate-limit 0 2>"$WORK/server.log" &
 PID=$!
 trap 'kill -TERM $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$WORK"' EXIT
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done

@@ -8,6 +8,8 @@ public struct AppConfiguration: Sendable {
     public var rules = FeedbackRules()
     /// Origins allowed to call the public write endpoints from browsers; empty allows any origin.
     public var allowedOrigins: [String] = []
+    /// Vote links, rate limits, proxies, crawler list and honeypot of the public endpoints.
+    public var publicSide = PublicOptions()
     /// Seconds in-flight requests get to finish on SIGTERM/SIGINT.
     public var shutdownTimeout: Double = 10
 

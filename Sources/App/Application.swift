@@ -14,12 +14,28 @@ public final class Application: Sendable {
     public init(configuration: AppConfiguration, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
-        store = try FeedbackStore(options: configuration.storage)
+        var storage = configuration.storage
+        storage.maxCommentLength = configuration.rules.maxCommentLength
+        store = try FeedbackStore(options: storage)
         var router = Router()
         HealthRoutes(store: store).register(in: &router)
-        IngestionRoutes(store: store, validator: FeedbackValidator(rules: configuration.rules), logger: logger,
-                        cors: CORSPolicy(allowedOrigins: configuration.allowedOrigins),
-                        bodyLimit: configuration.server.defaultBodyLimit).register(in: &router)
+        let publicSide = configuration.publicSide
+        let intake = PublicIntake(
+            store: store, validator: FeedbackValidator(rules: configuration.rules),
+            cors: CORSPolicy(allowedOrigins: configuration.allowedOrigins),
+            limiter: RateLimiter(perMinute: publicSide.rateLimitPerMinute),
+            resolver: ClientAddressResolver(trustedProxies: publicSide.trustedProxies),
+            crawlers: CrawlerFilter(agents: publicSide.crawlerAgents), honeypotField: publicSide.honeypotField, logger: logger
+        )
+        let bodyLimit = configuration.server.defaultBodyLimit
+        IngestionRoutes(intake: intake, bodyLimit: bodyLimit).register(in: &router)
+        FollowupRoutes(intake: intake, maxCommentLength: configuration.rules.maxCommentLength, bodyLimit: bodyLimit).register(in: &router)
+        VoteRoutes(intake: intake, mode: publicSide.voteLinks,
+                   redirects: RedirectPolicy(hosts: publicSide.redirectHosts, allowedOrigins: configuration.allowedOrigins),
+                   reasons: configuration.rules.reasons, maxCommentLength: configuration.rules.maxCommentLength,
+                   bodyLimit: bodyLimit).register(in: &router)
+        WidgetRoutes(rules: configuration.rules, publicURL: publicSide.publicURL,
+                     resolver: ClientAddressResolver(trustedProxies: publicSide.trustedProxies)).register(in: &router)
         let access = TeamAccess(store: store, logger: logger)
         FeedbackRoutes(access: access, rules: configuration.rules).register(in: &router)
         StatsRoutes(access: access, rules: configuration.rules).register(in: &router)

@@ -35,9 +35,16 @@ enum BodyDecoding {
 
     /// `page=…&rating=…&labels[api]=payments`; the first occurrence of a name wins.
     static func form(_ body: [UInt8]) throws(Failure) -> [String: FieldValue] {
-        guard let text = String(validating: body, as: UTF8.self),
-              let pairs = FormDecoding.pairs(text, strict: true) else {
+        guard let text = String(validating: body, as: UTF8.self) else {
             throw .invalid(code: "invalid_form", message: "request body is not valid form encoding")
+        }
+        return try form(text)
+    }
+
+    /// Form fields from a query string or form body.
+    static func form(_ text: String) throws(Failure) -> [String: FieldValue] {
+        guard let pairs = FormDecoding.pairs(text, strict: true) else {
+            throw .invalid(code: "invalid_form", message: "the parameters are not valid form encoding")
         }
         var fields: [String: FieldValue] = [:]
         var labels: [String: FieldValue] = [:]

@@ -9,14 +9,16 @@ struct FeedbackRoutes {
     let rules: FeedbackRules
 
     static let listNames: Set<String> = ["page", "page_prefix", "source", "rating", "reason", "status", "has_comment", "label.*",
-                                         "q", "since", "until", "limit", "cursor", "format"]
+                                         "q", "since", "until", "limit", "cursor", "format", "pii"]
 
     func register(in router: inout Router) {
-        router.get("/v1/feedback", access.read(.read) { request, _, db in try list(request, db) })
-        router.get("/v1/feedback/:id", access.read(.read) { request, _, db in
+        router.get("/v1/feedback", access.read(.read) { request, token, db in try list(request, token, db) })
+        router.get("/v1/feedback/:id", access.read(.read) { request, token, db in
+            let params = try QueryParameters(request, allowed: ["pii"])
+            let show = try Self.showPersonalData(params, token)
             let id = try Self.id(request)
             guard let record = try FeedbackQueries.get(id, connection: db) else { throw Self.notFound(id) }
-            return JSONBody.response(.ok, Self.table([record]).jsonObject(Self.row(record)))
+            return JSONBody.response(.ok, Self.table([record]).jsonObject(Self.row(record, showPersonalData: show)))
         })
         router.add("PATCH", "/v1/feedback/:id", bodyLimit: 16 * 1024, access.write(.triage) { request, _, db in
             let id = try Self.id(request)
@@ -31,9 +33,10 @@ struct FeedbackRoutes {
         })
     }
 
-    private func list(_ request: Request, _ db: Connection) throws -> Response {
+    private func list(_ request: Request, _ token: TokenInfo, _ db: Connection) throws -> Response {
         let params = try QueryParameters(request, allowed: Self.listNames)
         let format = try OutputFormat.choose(request)
+        let show = try Self.showPersonalData(params, token)
         var filter = FeedbackFilter()
         (filter.page, filter.pagePrefix) = try params.pageFilters(rules: rules)
         filter.source = params.string("source")?.lowercased()
@@ -52,7 +55,7 @@ struct FeedbackRoutes {
             cursor = id
         }
         let page = try FeedbackQueries.list(filter, limit: limit, after: cursor, connection: db)
-        var response = format.render(Self.table(page.items), envelope: [("next_cursor", page.nextCursor.map(JSONText.quoted) ?? "null")])
+        var response = format.render(Self.table(page.items, showPersonalData: show), envelope: [("next_cursor", page.nextCursor.map(JSONText.quoted) ?? "null")])
         if let next = page.nextCursor { response.headers.add("X-Next-Cursor", next) }
         return response
     }
@@ -67,16 +70,31 @@ struct FeedbackRoutes {
     static func notFound(_ id: Int64) -> APIError { APIError(.notFound, "not_found", "no feedback with id \(id)", field: "id") }
 
     static let columns = ["id", "received_at", "page", "page_key", "rating", "reason", "comment", "source", "labels", "email",
-                          "user_agent", "origin", "referer", "status", "note", "tags", "issue_url", "updated_at"]
+                          "user_agent", "origin", "referer", "status", "note", "tags", "issue_url", "updated_at", "pii"]
 
-    static func table(_ records: [FeedbackRecord]) -> ResultTable {
-        ResultTable(columns: columns, rows: records.map(row))
+    /// `pii=show` reveals comments flagged as holding personal data, for admin tokens only; by default
+    /// the email addresses, phone and card numbers in them are masked.
+    static func showPersonalData(_ params: QueryParameters, _ token: TokenInfo) throws -> Bool {
+        switch params.string("pii") {
+        case nil, "mask": return false
+        case "show":
+            guard token.scope >= .admin else {
+                throw APIError(.forbidden, "insufficient_scope", "pii=show needs a token with scope admin; \(token.name) has \(token.scope.rawValue)")
+            }
+            return true
+        default: throw APIError.parameter("pii", "must be mask or show")
+        }
     }
 
-    static func row(_ r: FeedbackRecord) -> [Cell] {
-        [.int(Int(r.id)), .time(r.receivedAt), .text(r.page), .text(r.pageKey), .text(r.rating), .text(r.reason), .text(r.comment),
-         .text(r.source), .map(r.labels), .text(r.email), .text(r.userAgent), .text(r.origin), .text(r.referer), .text(r.status),
-         .text(r.note), .list(r.tags), .text(r.issueURL), .time(r.updatedAt)]
+    static func table(_ records: [FeedbackRecord], showPersonalData: Bool = false) -> ResultTable {
+        ResultTable(columns: columns, rows: records.map { row($0, showPersonalData: showPersonalData) })
+    }
+
+    static func row(_ r: FeedbackRecord, showPersonalData: Bool = false) -> [Cell] {
+        let comment = r.pii && !showPersonalData ? r.comment.map(PersonalData.mask) : r.comment
+        return [.int(Int(r.id)), .time(r.receivedAt), .text(r.page), .text(r.pageKey), .text(r.rating), .text(r.reason), .text(comment),
+                .text(r.source), .map(r.labels), .text(r.email), .text(r.userAgent), .text(r.origin), .text(r.referer), .text(r.status),
+                .text(r.note), .list(r.tags), .text(r.issueURL), .time(r.updatedAt), .bool(r.pii)]
     }
 }
 

@@ -2,31 +2,31 @@ import Feedback
 import HTTP
 import Logging
 
-/// `POST /v1/feedback`: validate, queue for the group-commit writer, answer 201 once committed.
+/// `POST /v1/feedback` (the widget and API clients): screen, validate, queue for the group-commit
+/// writer, answer 201 once committed, with the one-time token for the follow-up.
 struct IngestionRoutes {
-    let store: FeedbackStore
-    let validator: FeedbackValidator
-    let logger: Logger
-    let cors: CORSPolicy
+    let intake: PublicIntake
     /// Largest feedback body accepted (413 beyond).
     let bodyLimit: Int
-
 
     func register(in router: inout Router) {
         router.post("/v1/feedback", bodyLimit: bodyLimit) { request, responder in
             let origin = request.headers["origin"]
-            guard cors.allows(origin) else {
-                responder.respond(.error(.forbidden, code: "origin_not_allowed", message: "origin \(origin ?? "") may not send feedback here"))
+            let cors = intake.cors
+            if let refusal = intake.screen(request) {
+                var response = PublicIntake.response(for: refusal)
+                cors.decorate(&response, origin: origin, requestHost: request.headers["host"])
+                responder.respond(response)
                 return
             }
-            self.create(request) { response in
+            create(request) { response in
                 var response = response
-                cors.decorate(&response, origin: origin)
+                cors.decorate(&response, origin: origin, requestHost: request.headers["host"])
                 responder.respond(response)
             }
         }
         router.add("OPTIONS", "/v1/feedback") { request, responder in
-            responder.respond(cors.preflight(request, methods: ["POST"]))
+            responder.respond(intake.cors.preflight(request, methods: ["POST"]))
         }
     }
 
@@ -35,52 +35,44 @@ struct IngestionRoutes {
         do {
             fields = try BodyDecoding.fields(of: request)
         } catch {
-            switch error {
-            case .unsupportedMediaType(let type):
-                respond(.error(.unsupportedMediaType, code: "unsupported_media_type",
-                                         message: "Content-Type must be application/json or application/x-www-form-urlencoded, not \(type ?? "missing")"))
-            case .invalid(let code, let message):
-                respond(.error(.badRequest, code: code, message: message))
-            }
+            respond(error.response)
             return
         }
-        let input = FeedbackInput(
-            fields: fields, userAgent: request.headers["user-agent"], origin: request.headers["origin"],
-            referer: request.headers["referer"], clientAddress: request.remoteAddress
-        )
-        let feedback: NewFeedback
-        do {
-            feedback = try validator.validate(input)
-        } catch {
-            respond(.error(.badRequest, code: "invalid_field", message: "\(error.field) \(error.message)", field: error.field))
+        let key = request.headers["idempotency-key"]
+        if let key, !Self.isValidIdempotencyKey(key) {
+            respond(.error(.badRequest, code: "invalid_header", message: "Idempotency-Key must be 1-255 visible ASCII characters", field: "Idempotency-Key"))
             return
         }
-        store.writer.submit(feedback) { [logger] result in
+        if intake.isHoneypot(fields) {
+            respond(intake.decoy())
+            return
+        }
+        let intake = self.intake
+        intake.submit(fields, request, idempotencyKey: key) { result in
             switch result {
             case .success(let stored):
-                let json = JSONBody.object([("id", String(stored.id)), ("received_at", JSONText.quoted(Timestamp.rfc3339(milliseconds: stored.receivedAt)))])
-                respond(JSONBody.response(.created, json, headers: [("Location", "/v1/feedback/\(stored.id)")]))
-            case .failure(let failure):
-                respond(Self.response(for: failure, logger: logger))
+                respond(intake.created(stored))
+            case .failure(.invalid(let error)):
+                respond(.error(.badRequest, code: "invalid_field", message: "\(error.field) \(error.message)", field: error.field))
+            case .failure(.write(let failure)):
+                respond(PublicIntake.response(for: failure, logger: intake.logger))
             }
         }
     }
 
-    static func response(for failure: WriteFailure, logger: Logger) -> Response {
-        var response: Response
-        switch failure {
-        case .overloaded:
-            response = .error(.serviceUnavailable, code: "overloaded", message: "too many submissions are waiting to be written; retry shortly")
-        case .storageFull:
-            logger.error("write failed: database or disk is full")
-            response = .error(.serviceUnavailable, code: "storage_full", message: "the server's storage is full; nothing was stored, retry later")
-        case .storage(let reason):
-            logger.error("write failed: \(reason)")
-            response = .error(.serviceUnavailable, code: "storage_unavailable", message: "the feedback could not be stored; retry later")
-        case .closed:
-            response = .error(.serviceUnavailable, code: "shutting_down", message: "the server is shutting down; retry shortly")
+    static func isValidIdempotencyKey(_ key: String) -> Bool {
+        (1...255).contains(key.utf8.count) && key.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }
+    }
+}
+
+extension BodyDecoding.Failure {
+    var response: Response {
+        switch self {
+        case .unsupportedMediaType(let type):
+            .error(.unsupportedMediaType, code: "unsupported_media_type",
+                   message: "Content-Type must be application/json or application/x-www-form-urlencoded, not \(type ?? "missing")")
+        case .invalid(let code, let message):
+            .error(.badRequest, code: code, message: message)
         }
-        response.headers.add("Retry-After", failure == .storageFull ? "30" : "1")
-        return response
     }
 }

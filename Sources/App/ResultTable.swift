@@ -10,9 +10,11 @@ enum Cell: Sendable {
     case time(Int64?)
     case list([String])
     case map([String: String])
+    case bool(Bool)
 
     var json: String {
         switch self {
+        case .bool(let b): return b ? "true" : "false"
         case .text(let s): return s.map(JSONText.quoted) ?? "null"
         case .int(let i): return i.map(String.init) ?? "null"
         case .number(let d): return d.map(Self.format) ?? "null"
@@ -25,6 +27,7 @@ enum Cell: Sendable {
     /// Plain text for CSV and terminal tables; nil renders empty.
     var plain: String {
         switch self {
+        case .bool(let b): return b ? "true" : "false"
         case .text(let s): return s ?? ""
         case .int(let i): return i.map(String.init) ?? ""
         case .number(let d): return d.map(Self.format) ?? ""

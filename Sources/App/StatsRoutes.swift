@@ -14,6 +14,22 @@ struct StatsRoutes {
         router.get("/v1/stats/timeseries", access.read(.read) { request, _, db in try timeseries(request, db) })
         router.get("/v1/stats/reasons", access.read(.read) { request, _, db in try grouped(.reason, "reason", request, db) })
         router.get("/v1/stats/sources", access.read(.read) { request, _, db in try grouped(.source, "source", request, db) })
+        router.get("/v1/stats/drops", access.read(.read) { request, _, db in try drops(request, db) })
+    }
+
+    /// Submissions the filters dropped (rate limit, honeypot, duplicate, crawler, origin), per day.
+    private func drops(_ request: Request, _ db: Connection) throws -> Response {
+        let params = try QueryParameters(request, allowed: ["since", "format"])
+        let format = try OutputFormat.choose(request)
+        let since = try params.time("since") ?? Timestamp.nowMilliseconds() - 30 * 86_400_000
+        let rows = try access.store.drops.counts(sinceDay: since / 86_400_000, connection: db)
+        let table = ResultTable(columns: ["day", "reason", "count"], rows: rows.map { row in
+            [.text(Timestamp.day(milliseconds: row.day * 86_400_000)), .text(row.reason), .int(row.count)]
+        })
+        var totals: [String: Int] = [:]
+        for row in rows { totals[row.reason, default: 0] += row.count }
+        let totalsJSON = "{" + DropReason.allCases.map { "\(JSONText.quoted($0.rawValue)):\(totals[$0.rawValue] ?? 0)" }.joined(separator: ",") + "}"
+        return format.render(table, envelope: [("totals", totalsJSON)])
     }
 
     static let countColumns = ["votes", "up", "down", "helpful_ratio", "comments"]

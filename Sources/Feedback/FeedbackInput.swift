@@ -68,6 +68,8 @@ public struct NewFeedback: Sendable, Equatable {
     public var origin: String?
     public var referer: String?
     public var clientAddress: String?
+    /// `Idempotency-Key` of the request: a retry with the same key gets the first answer.
+    public var idempotencyKey: String? = nil
 
     public static func == (a: NewFeedback, b: NewFeedback) -> Bool {
         a.page == b.page && a.pageKey == b.pageKey && a.rating == b.rating && a.reason == b.reason
@@ -75,4 +77,19 @@ public struct NewFeedback: Sendable, Equatable {
             && a.labels.map(\.key) == b.labels.map(\.key) && a.labels.map(\.value) == b.labels.map(\.value)
             && a.userAgent == b.userAgent && a.origin == b.origin && a.referer == b.referer
     }
+}
+
+/// What a reader may add to a vote afterwards: a reason, a comment and a contact address.
+public struct FeedbackDetails: Sendable, Equatable {
+    public var reason: String?
+    public var comment: String?
+    public var email: String?
+
+    public init(reason: String? = nil, comment: String? = nil, email: String? = nil) {
+        self.reason = reason
+        self.comment = comment
+        self.email = email
+    }
+
+    public var isEmpty: Bool { reason == nil && comment == nil && email == nil }
 }

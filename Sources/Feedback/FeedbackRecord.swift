@@ -25,8 +25,10 @@ public struct FeedbackRecord: Sendable, Equatable {
     public let tags: [String]
     public let issueURL: String?
     public let updatedAt: Int64?
+    /// The comment looks like it holds personal data; listings and exports mask it.
+    public let pii: Bool
 
-    static let columns = "id, received_at, page, page_key, rating, reason, comment, source, labels, email, user_agent, origin, referer, status, note, tags, issue_url, updated_at"
+    static let columns = "id, received_at, page, page_key, rating, reason, comment, source, labels, email, user_agent, origin, referer, status, note, tags, issue_url, updated_at, pii"
 
     init(row: Row) {
         id = row.int64(0)
@@ -47,6 +49,7 @@ public struct FeedbackRecord: Sendable, Equatable {
         tags = row.optionalString(15).flatMap { Self.decode($0, as: [String].self) } ?? []
         issueURL = row.optionalString(16)
         updatedAt = row.isNull(17) ? nil : row.int64(17)
+        pii = row.int(18) != 0
     }
 
     /// Labels and tags are stored as JSON text written by this program.
@@ -63,11 +66,11 @@ enum FeedbackRows {
         try connection.run(
             """
             INSERT INTO feedback(received_at, page, page_key, rating, reason, comment, source, labels, email,
-                                 user_agent, origin, referer, client_hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                 user_agent, origin, referer, client_hash, pii)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [receivedAt, f.page, f.pageKey, f.rating.rawValue, f.reason, f.comment, f.source, labels, f.email,
-             f.userAgent, f.origin, f.referer, clientHash]
+             f.userAgent, f.origin, f.referer, clientHash, f.comment.map(PersonalData.contains) ?? false]
         )
         let id = connection.lastInsertRowID
         for label in f.labels {

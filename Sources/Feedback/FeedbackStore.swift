@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import SQLite
 import Synchronization
@@ -12,6 +13,16 @@ public struct StorageOptions: Sendable {
     public var maxPendingWrites: Int = 10_000
     /// Rows per group commit at most.
     public var maxBatch: Int = 256
+    /// The same client voting the same way on the same page within this many seconds counts once; 0: off.
+    public var duplicateWindowSeconds: Int = 3600
+    /// Comments, emails, client hashes and user agents older than this many days are erased; 0: kept.
+    public var retentionDays: Int = 0
+    /// How long after a vote its one-time follow-up token works, in minutes.
+    public var followupMinutes: Int = 60
+    /// Seconds between maintenance runs (drop counters, duplicate window, idempotency keys, retention).
+    public var maintenanceInterval: Double = 10
+    /// The longest comment, for bounding comments that follow-ups append to.
+    public var maxCommentLength: Int = 4000
 
     public init(path: String) { self.path = path }
 }
@@ -32,13 +43,17 @@ public enum StoreError: Error, CustomStringConvertible {
 public final class FeedbackStore: Sendable {
     public let options: StorageOptions
     public let writer: FeedbackWriter
+    public let followups: FollowupTokens
+    public let drops: DropCounter
     private let writeQueue: DatabaseQueue
+    private let maintenance = Mutex<(any DispatchSourceTimer)?>(nil)
+    private let lastRetention = Atomic<Int64>(0)
     private let readers: [DatabaseQueue]
     private let nextReader = Atomic<Int>(0)
     private let closed = Atomic<Bool>(false)
 
     /// Opens (creating if needed) and migrates the database.
-    public init(options: StorageOptions, migrate: Bool = true) throws {
+    public init(options: StorageOptions, migrate: Bool = true, drops: DropCounter = DropCounter()) throws {
         self.options = options
         let directory = URL(fileURLWithPath: options.path).deletingLastPathComponent().path
         if !directory.isEmpty && !FileManager.default.fileExists(atPath: directory) {
@@ -72,7 +87,50 @@ public final class FeedbackStore: Sendable {
             readers.append(try DatabaseQueue(path: options.path, options: ConnectionOptions(readOnly: true, durability: options.durability, cacheKiB: 32 * 1024, mmapBytes: 1 << 30), label: "hearken.db.reader.\(index)"))
         }
         self.readers = readers
-        writer = FeedbackWriter(database: writeQueue, maxPending: options.maxPendingWrites, maxBatch: options.maxBatch)
+        let ingestor = Ingestor(duplicateWindow: Int64(options.duplicateWindowSeconds) * 1000, maxCommentLength: options.maxCommentLength)
+        do {
+            followups = try writeQueue.sync { connection in
+                try ingestor.loadRecent(now: Timestamp.nowMilliseconds(), connection: connection)
+                return try FollowupTokens.load(connection: connection, lifetime: Int64(options.followupMinutes) * 60_000)
+            }
+        } catch {
+            for reader in readers { reader.close() }
+            writeQueue.close()
+            throw error
+        }
+        self.drops = drops
+        writer = FeedbackWriter(database: writeQueue, ingestor: ingestor, drops: drops, maxPending: options.maxPendingWrites, maxBatch: options.maxBatch)
+        let interval = options.maintenanceInterval
+        maintenance.withLock { [weak self] slot in
+            let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "hearken.maintenance"))
+            timer.schedule(deadline: .now() + .milliseconds(200), repeating: interval)
+            timer.setEventHandler { [weak self] in self?.maintain() }
+            timer.activate()
+            slot = timer
+        }
+    }
+
+    /// Periodic upkeep on the writer's queue: stores drop counts, forgets old duplicate-window entries
+    /// and idempotency keys, and (hourly, when configured) erases data past retention.
+    public func maintain(now: Int64 = Timestamp.nowMilliseconds()) {
+        guard !closed.load(ordering: .relaxed) else { return }
+        writer.prune(now: now)
+        let drops = self.drops
+        writeQueue.sync { connection in try? drops.flush(connection) }
+        guard now - lastRetention.load(ordering: .relaxed) >= 3_600_000 else { return }
+        lastRetention.store(now, ordering: .relaxed)
+        writeQueue.async { connection in try? Retention.purgeIdempotencyKeys(now: now, connection: connection) }
+        if options.retentionDays > 0 {
+            eraseExpired(before: now - Int64(options.retentionDays) * Rollups.dayMilliseconds)
+        }
+    }
+
+    /// Erases chunk by chunk, each its own turn on the writer's queue so feedback batches interleave.
+    private func eraseExpired(before cutoff: Int64) {
+        writeQueue.async { [weak self] connection in
+            guard let self, !self.closed.load(ordering: .relaxed) else { return }
+            if (try? Retention.eraseChunk(before: cutoff, connection: connection)) ?? 0 > 0 { self.eraseExpired(before: cutoff) }
+        }
     }
 
     /// Runs a query on the next reader's queue and hands back its result there.
@@ -113,7 +171,9 @@ public final class FeedbackStore: Sendable {
     /// Writes what is queued, checkpoints the WAL into the main file, and closes every connection.
     public func close() {
         guard !closed.exchange(true, ordering: .relaxed) else { return }
+        maintenance.withLock { $0?.cancel() }
         writer.close()
+        writeQueue.sync { connection in try? drops.flush(connection) }
         for reader in readers { reader.close() }
         writeQueue.sync { connection in try? connection.execute("PRAGMA wal_checkpoint(TRUNCATE)") }
         writeQueue.close()

@@ -21,16 +21,7 @@ public struct FeedbackValidator: Sendable {
             throw ValidationError(field: "rating", message: "must be \"up\" or \"down\"")
         }
 
-        var reason = try optionalText("reason", input.fields["reason"])?.lowercased()
-        if reason?.isEmpty == true { reason = nil }
-        if let reason, !rules.reasons.contains(reason) {
-            throw ValidationError(field: "reason", message: "must be one of: \(rules.reasons.joined(separator: ", "))")
-        }
-
-        let comment = try optionalText("comment", input.fields["comment"]).map(Self.cleanComment)
-        if let comment, comment.count > rules.maxCommentLength {
-            throw ValidationError(field: "comment", message: "must be at most \(rules.maxCommentLength) characters")
-        }
+        let details = try validateDetails(input.fields)
 
         var source = try optionalText("source", input.fields["source"])?.lowercased() ?? ""
         if source.isEmpty { source = rules.defaultSource }
@@ -40,7 +31,26 @@ public struct FeedbackValidator: Sendable {
 
         let labels = try validateLabels(input.fields["labels"])
 
-        var email = try optionalText("email", input.fields["email"])?.trimmed()
+        return NewFeedback(
+            page: page, pageKey: pageKey, rating: rating, reason: details.reason,
+            comment: details.comment, source: source, labels: labels, email: details.email,
+            userAgent: clip(input.userAgent), origin: clip(input.origin), referer: clip(input.referer),
+            clientAddress: input.clientAddress
+        )
+    }
+
+    /// The fields a reader may add after voting (reason, comment, email), checked by the same rules.
+    public func validateDetails(_ fields: [String: FieldValue]) throws(ValidationError) -> FeedbackDetails {
+        var reason = try optionalText("reason", fields["reason"])?.lowercased()
+        if reason?.isEmpty == true { reason = nil }
+        if let reason, !rules.reasons.contains(reason) {
+            throw ValidationError(field: "reason", message: "must be one of: \(rules.reasons.joined(separator: ", "))")
+        }
+        let comment = try optionalText("comment", fields["comment"]).map(Self.cleanComment)
+        if let comment, comment.count > rules.maxCommentLength {
+            throw ValidationError(field: "comment", message: "must be at most \(rules.maxCommentLength) characters")
+        }
+        var email = try optionalText("email", fields["email"])?.trimmed()
         if email?.isEmpty == true { email = nil }
         if let address = email {
             guard address.count <= rules.maxEmailLength, let normalized = Self.normalizeEmail(address) else {
@@ -48,13 +58,7 @@ public struct FeedbackValidator: Sendable {
             }
             email = normalized
         }
-
-        return NewFeedback(
-            page: page, pageKey: pageKey, rating: rating, reason: reason,
-            comment: comment.flatMap { $0.isEmpty ? nil : $0 }, source: source, labels: labels, email: email,
-            userAgent: clip(input.userAgent), origin: clip(input.origin), referer: clip(input.referer),
-            clientAddress: input.clientAddress
-        )
+        return FeedbackDetails(reason: reason, comment: comment.flatMap { $0.isEmpty ? nil : $0 }, email: email)
     }
 
     private func requiredText(_ field: String, _ value: FieldValue?) throws(ValidationError) -> String {

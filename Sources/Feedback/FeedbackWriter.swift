@@ -5,7 +5,20 @@ import Synchronization
 /// The row a successful write produced.
 public struct StoredFeedback: Sendable, Equatable {
     public let id: Int64
+    /// When the record was first received (an earlier time for duplicates and replays).
     public let receivedAt: Int64
+    /// The vote repeated one the same client made within the duplicate window: nothing new was stored,
+    /// its reason and comment (if any) were added to that record.
+    public var duplicate = false
+    /// A retry with a known `Idempotency-Key`: this is the first answer again.
+    public var replayed = false
+
+    public init(id: Int64, receivedAt: Int64, duplicate: Bool = false, replayed: Bool = false) {
+        self.id = id
+        self.receivedAt = receivedAt
+        self.duplicate = duplicate
+        self.replayed = replayed
+    }
 }
 
 public enum WriteFailure: Error, Equatable, Sendable {
@@ -40,12 +53,15 @@ public final class FeedbackWriter: Sendable {
 
     private let database: DatabaseQueue
     private let state = Mutex(State())
-    private let hasher = HasherBox()
+    private let ingestor: IngestorBox
+    private let drops: DropCounter
     public let maxPending: Int
     public let maxBatch: Int
 
-    init(database: DatabaseQueue, maxPending: Int, maxBatch: Int) {
+    init(database: DatabaseQueue, ingestor: Ingestor, drops: DropCounter, maxPending: Int, maxBatch: Int) {
         self.database = database
+        self.ingestor = IngestorBox(value: ingestor)
+        self.drops = drops
         self.maxPending = maxPending
         self.maxBatch = maxBatch
     }
@@ -84,50 +100,55 @@ public final class FeedbackWriter: Sendable {
             }
             if batch.isEmpty { return }
             let results = write(batch, connection)
-            for (item, result) in zip(batch, results) { item.completion(result) }
+            for (item, result) in zip(batch, results) {
+                if case .success(let stored) = result, stored.duplicate, !stored.replayed { drops.count(.duplicate) }
+                item.completion(result)
+            }
         }
     }
 
     private func write(_ batch: [Pending], _ connection: Connection) -> [Result<StoredFeedback, WriteFailure>] {
+        let ingestor = ingestor.value
         do {
-            return try connection.transaction(.immediate) {
+            let results = try connection.transaction(.immediate) {
                 var rollups = RollupBatch()
-                let results: [Result<StoredFeedback, WriteFailure>] = try batch.map { item in .success(try insert(item, &rollups, connection)) }
+                let results: [Result<StoredFeedback, WriteFailure>] = try batch.map { item in
+                    .success(try ingestor.ingest(item.feedback, receivedAt: item.receivedAt, rollups: &rollups, connection: connection))
+                }
                 try rollups.flush(connection)
                 return results
             }
+            ingestor.committed(now: Timestamp.nowMilliseconds())
+            return results
         } catch let error as SQLiteError where error.isFull || error.isBusy {
-            hasher.value.reset()
+            ingestor.rolledBack()
             let failure: WriteFailure = error.isFull ? .storageFull : .storage(error.description)
             return batch.map { _ in .failure(failure) }
         } catch {
             // One bad row must not fail its neighbours: retry each alone.
-            hasher.value.reset()
+            ingestor.rolledBack()
             guard batch.count > 1 else { return [.failure(.storage("\(error)"))] }
             return batch.map { item in
                 do {
-                    return .success(try connection.transaction(.immediate) {
+                    let stored = try connection.transaction(.immediate) {
                         var rollups = RollupBatch()
-                        let stored = try insert(item, &rollups, connection)
+                        let stored = try ingestor.ingest(item.feedback, receivedAt: item.receivedAt, rollups: &rollups, connection: connection)
                         try rollups.flush(connection)
                         return stored
-                    })
+                    }
+                    ingestor.committed(now: Timestamp.nowMilliseconds())
+                    return .success(stored)
                 } catch {
-                    hasher.value.reset()
+                    ingestor.rolledBack()
                     return .failure((error as? SQLiteError)?.isFull == true ? .storageFull : .storage("\(error)"))
                 }
             }
         }
     }
 
-    private func insert(_ item: Pending, _ rollups: inout RollupBatch, _ connection: Connection) throws -> StoredFeedback {
-        let f = item.feedback
-        let clientHash = try hasher.value.hash(
-            address: f.clientAddress, userAgent: f.userAgent, pageHost: PageNormalizer.host(ofNormalized: f.pageKey),
-            day: Timestamp.day(milliseconds: item.receivedAt), connection: connection
-        )
-        let id = try FeedbackRows.insert(f, receivedAt: item.receivedAt, clientHash: clientHash, rollups: &rollups, connection: connection)
-        return StoredFeedback(id: id, receivedAt: item.receivedAt)
+    /// Runs on the writer's queue: forgets votes past the duplicate window.
+    func prune(now: Int64) {
+        database.async { [ingestor] _ in ingestor.value.prune(now: now) }
     }
 
     /// Refuses new submissions and waits until everything queued has been written.
@@ -137,9 +158,10 @@ public final class FeedbackWriter: Sendable {
     }
 }
 
-/// Holds the hasher, which is used only inside `drain` on the writer's serial queue.
-private final class HasherBox: @unchecked Sendable { // touched only on the writer queue
-    let value = ClientHasher()
+/// Holds the ingestor, which is used only on the writer's serial queue.
+private final class IngestorBox: @unchecked Sendable { // touched only on the writer queue
+    let value: Ingestor
+    init(value: Ingestor) { self.value = value }
 }
 
 /// Labels as a compact JSON object with keys in order.

@@ -22,14 +22,27 @@ public struct CORSPolicy: Sendable {
     }
 
     /// Whether a request with this `Origin` header (nil: not a cross-origin browser request) may proceed.
-    public func allows(_ origin: String?) -> Bool {
+    /// `requestHost` (the request's `Host`) lets this server's own pages post to it: forms on the
+    /// thank-you page send the server's own origin.
+    public func allows(_ origin: String?, requestHost: String? = nil) -> Bool {
         guard let origin else { return true }
-        return isOpen || allowedOrigins.contains(Self.normalize(origin))
+        if isOpen || allowedOrigins.contains(Self.normalize(origin)) { return true }
+        guard let requestHost else { return false }
+        let lower = origin.lowercased()
+        for scheme in ["http://", "https://"] where lower.hasPrefix(scheme) {
+            return lower.dropFirst(scheme.count) == requestHost.lowercased()
+        }
+        return false
+    }
+
+    /// `allows` for a request: its `Origin` against the list and its own `Host`.
+    public func allows(_ request: Request) -> Bool {
+        allows(request.headers["origin"], requestHost: request.headers["host"])
     }
 
     /// Adds the headers a browser needs to read the answer.
-    public func decorate(_ response: inout Response, origin: String?) {
-        guard let origin, allows(origin) else { return }
+    public func decorate(_ response: inout Response, origin: String?, requestHost: String? = nil) {
+        guard let origin, allows(origin, requestHost: requestHost) else { return }
         response.headers.set("Access-Control-Allow-Origin", isOpen ? "*" : origin)
         if !isOpen { response.headers.set("Vary", "Origin") }
     }
@@ -40,7 +53,7 @@ public struct CORSPolicy: Sendable {
         guard let origin else {
             return Response(status: .noContent, headers: HTTPHeaders([("Allow", (methods + ["OPTIONS"]).joined(separator: ", "))]))
         }
-        guard allows(origin) else {
+        guard allows(origin, requestHost: request.headers["host"]) else {
             return .error(.forbidden, code: "origin_not_allowed", message: "origin \(origin) may not send feedback here")
         }
         if let method = request.headers["access-control-request-method"], !methods.contains(method.uppercased()) {
@@ -51,7 +64,7 @@ public struct CORSPolicy: Sendable {
             ("Access-Control-Allow-Headers", allowedHeaders.joined(separator: ", ")),
             ("Access-Control-Max-Age", String(maxAge)),
         ]))
-        decorate(&response, origin: origin)
+        decorate(&response, origin: origin, requestHost: request.headers["host"])
         return response
     }
 }

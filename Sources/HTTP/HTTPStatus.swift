@@ -19,6 +19,7 @@ public struct HTTPStatus: Sendable, Hashable, CustomStringConvertible {
     public static let notAcceptable = HTTPStatus(406)
     public static let requestTimeout = HTTPStatus(408)
     public static let conflict = HTTPStatus(409)
+    public static let gone = HTTPStatus(410)
     public static let lengthRequired = HTTPStatus(411)
     public static let contentTooLarge = HTTPStatus(413)
     public static let uriTooLong = HTTPStatus(414)
@@ -49,6 +50,7 @@ public struct HTTPStatus: Sendable, Hashable, CustomStringConvertible {
         case 406: "Not Acceptable"
         case 408: "Request Timeout"
         case 409: "Conflict"
+        case 410: "Gone"
         case 411: "Length Required"
         case 413: "Content Too Large"
         case 414: "URI Too Long"

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HTTP
 
 /// Resolves a setting from its flag, then its `HEARKEN_*` environment variable, then its default.
 struct Setting<Value> {
@@ -59,6 +60,37 @@ enum Settings {
                 return true
             }
             return valid && !items.isEmpty ? items : nil
+        }
+    }
+
+    /// Host names (no scheme, no path), comma-separated.
+    static var hosts: Setting<[String]> {
+        Setting(flag: "redirect-host", variable: "HEARKEN_REDIRECT_HOSTS", form: "host names such as docs.example.com, comma-separated") { text in
+            let items = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
+            let valid = items.allSatisfy { item in
+                item.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || ("0"..."9").contains($0) || "-.[]:".unicodeScalars.contains($0) }
+            }
+            return valid && !items.isEmpty ? items : nil
+        }
+    }
+
+    /// Networks in CIDR notation or single addresses, comma-separated.
+    static var proxies: Setting<[CIDR]> {
+        Setting(flag: "trusted-proxy", variable: "HEARKEN_TRUSTED_PROXIES", form: "addresses or CIDR networks such as 10.0.0.0/8, comma-separated") { text in
+            let items = text.split(separator: ",").map { CIDR($0.trimmingCharacters(in: .whitespaces)) }
+            guard !items.isEmpty, items.allSatisfy({ $0 != nil }) else { return nil }
+            return items.compactMap { $0 }
+        }
+    }
+
+    /// An absolute http(s) URL without query, trailing slash removed.
+    static var publicURL: Setting<String?> {
+        Setting(flag: "public-url", variable: "HEARKEN_PUBLIC_URL", form: "an absolute http(s) URL such as https://feedback.example.com") { text in
+            guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+                  url.host != nil, url.query == nil, url.fragment == nil else { return nil }
+            var trimmed = text
+            while trimmed.hasSuffix("/") { trimmed.removeLast() }
+            return trimmed
         }
     }
 

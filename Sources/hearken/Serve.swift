@@ -51,6 +51,24 @@ struct Serve: ParsableCommand {
     var logFormat: String?
     @Option(help: "An origin (https://docs.example.com) allowed to post feedback from browsers; repeatable (env HEARKEN_ALLOWED_ORIGINS, comma-separated). None: any origin.")
     var allowedOrigin: [String] = []
+    @Option(help: "Vote links: record (GET records the vote) or confirm (GET shows a button that POSTs it) (env HEARKEN_VOTE_LINKS, default record).")
+    var voteLinks: String?
+    @Option(help: "A host vote links may redirect back to with redirect=; repeatable (env HEARKEN_REDIRECT_HOSTS, comma-separated). Hosts of allowed origins are included.")
+    var redirectHost: [String] = []
+    @Option(help: "Public submissions per minute per client, small bursts allowed; 0 turns the limit off (env HEARKEN_RATE_LIMIT, default 60).")
+    var rateLimit: String?
+    @Option(help: "A proxy (CIDR or address) whose X-Forwarded-For is believed; repeatable (env HEARKEN_TRUSTED_PROXIES, comma-separated). None: the socket peer is the client.")
+    var trustedProxy: [String] = []
+    @Option(help: "User-agent substrings of crawlers and link previews whose vote-link visits do not count, comma-separated; replaces the built-in list (env HEARKEN_CRAWLER_AGENTS).")
+    var crawlerAgents: String?
+    @Option(help: "Seconds within which the same client's same vote on the same page counts once; 0 turns it off (env HEARKEN_DUPLICATE_WINDOW, default 3600).")
+    var duplicateWindow: String?
+    @Option(help: "Erase comments, emails, client hashes and user agents older than N days; 0 keeps them (env HEARKEN_RETENTION_DAYS, default 0).")
+    var retentionDays: String?
+    @Option(help: "Minutes after a vote during which its one-time follow-up token works (env HEARKEN_FOLLOWUP_MINUTES, default 60).")
+    var followupMinutes: String?
+    @Option(help: "This server's public URL, used in the snippets of /embed (env HEARKEN_PUBLIC_URL; default: from each request's Host).")
+    var publicURL: String?
     @Flag(help: "Print the effective configuration (flag, environment variable, value) and exit.")
     var printConfig = false
 
@@ -74,6 +92,15 @@ struct Serve: ParsableCommand {
         config.server.defaultBodyLimit = try Settings.integer("max-body-bytes", "HEARKEN_MAX_BODY_BYTES", 1024...16_777_216).resolve(maxBodyBytes, default: 64 * 1024)
         config.storage.maxPendingWrites = try Settings.integer("max-pending-writes", "HEARKEN_MAX_PENDING_WRITES", 1...10_000_000).resolve(maxPendingWrites, default: 10_000)
         config.allowedOrigins = try Settings.origins.resolve(allowedOrigin.isEmpty ? nil : allowedOrigin.joined(separator: ","), default: [])
+        config.publicSide.voteLinks = try Settings.choice("vote-links", "HEARKEN_VOTE_LINKS", PublicOptions.VoteLinkMode.allCases).resolve(voteLinks, default: .record)
+        config.publicSide.redirectHosts = try Settings.hosts.resolve(redirectHost.isEmpty ? nil : redirectHost.joined(separator: ","), default: [])
+        config.publicSide.rateLimitPerMinute = try Settings.integer("rate-limit", "HEARKEN_RATE_LIMIT", 0...1_000_000).resolve(rateLimit, default: 60)
+        config.publicSide.trustedProxies = try Settings.proxies.resolve(trustedProxy.isEmpty ? nil : trustedProxy.joined(separator: ","), default: [])
+        config.publicSide.crawlerAgents = try Settings.list("crawler-agents", "HEARKEN_CRAWLER_AGENTS").resolve(crawlerAgents, default: CrawlerFilter.defaultAgents)
+        config.storage.duplicateWindowSeconds = try Settings.integer("duplicate-window", "HEARKEN_DUPLICATE_WINDOW", 0...86_400).resolve(duplicateWindow, default: 3600)
+        config.storage.retentionDays = try Settings.integer("retention-days", "HEARKEN_RETENTION_DAYS", 0...36_500).resolve(retentionDays, default: 0)
+        config.storage.followupMinutes = try Settings.integer("followup-minutes", "HEARKEN_FOLLOWUP_MINUTES", 1...10_080).resolve(followupMinutes, default: 60)
+        config.publicSide.publicURL = try Settings.publicURL.resolve(publicURL, default: nil)
         let level = try Settings.choice("log-level", "HEARKEN_LOG_LEVEL", Logger.Level.allCases).resolve(logLevel, default: .info)
         let format = try Settings.choice("log-format", "HEARKEN_LOG_FORMAT", LogFormat.allCases).resolve(logFormat, default: .text)
         return (config, level, format)

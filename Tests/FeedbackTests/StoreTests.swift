@@ -61,7 +61,7 @@ import TestSupport
 
     @Test func concurrentSubmissionsAreAllCommittedInFewerBatches() throws {
         let dir = TemporaryDirectory()
-        let store = try FeedbackStore(options: StorageOptions(path: dir.file("h.db")))
+        let store = try FeedbackStore(options: withoutDuplicateWindow(dir.file("h.db")))
         defer { store.close() }
         let ids = Mutex<[Int64]>([])
         let group = DispatchGroup()
@@ -151,7 +151,7 @@ import TestSupport
 
     @Test func closeWritesWhatIsQueuedThenRefuses() throws {
         let dir = TemporaryDirectory()
-        let store = try FeedbackStore(options: StorageOptions(path: dir.file("h.db")))
+        let store = try FeedbackStore(options: withoutDuplicateWindow(dir.file("h.db")))
         let acknowledged = Mutex(0)
         for _ in 0..<50 {
             store.writer.submit(sample()) { if case .success = $0 { acknowledged.withLock { $0 += 1 } } }
@@ -179,4 +179,11 @@ extension Result where Success == StoredFeedback, Failure == WriteFailure {
         default: false
         }
     }
+}
+
+/// Options for tests that submit the same vote from one client many times on purpose.
+func withoutDuplicateWindow(_ path: String) -> StorageOptions {
+    var options = StorageOptions(path: path)
+    options.duplicateWindowSeconds = 0
+    return options
 }

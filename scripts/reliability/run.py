@@ -26,7 +26,7 @@ def free_port():
 
 def start(db, port, *extra, prefix=()):
     log = open(db + ".log", "ab")
-    proc = subprocess.Popen(list(prefix) + [BIN, "serve", "--port", str(port), "--db", db, "--log-level", "warning", *extra],
+    proc = subprocess.Popen(list(prefix) + [BIN, "serve", "--port", str(port), "--db", db, "--log-level", "warning", "--rate-limit", "0", "--duplicate-window", "0", *extra],
                             stdout=log, stderr=log)
     deadline = time.time() + 15
     while time.time() < deadline:
@@ -223,7 +223,7 @@ python3 -c "{verify}"
 exit $status
 """
     proc = subprocess.Popen(["unshare", "-rm", "sh", "-c", script, "sh", BIN, "serve", "--port", str(port),
-                             "--db", db, "--log-level", "critical"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             "--db", db, "--log-level", "critical", "--rate-limit", "0", "--duplicate-window", "0"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 15
     while time.time() < deadline:
         try:

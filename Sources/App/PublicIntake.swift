@@ -1,0 +1,129 @@
+import Feedback
+import HTTP
+import Logging
+
+/// What every public submission goes through, whatever its form (JSON post, vote link, follow-up):
+/// origin and rate-limit screening, the honeypot, validation and the group-commit writer.
+/// Each drop is counted by reason.
+struct PublicIntake: Sendable {
+    let store: FeedbackStore
+    let validator: FeedbackValidator
+    let cors: CORSPolicy
+    let limiter: RateLimiter
+    let resolver: ClientAddressResolver
+    let crawlers: CrawlerFilter
+    let honeypotField: String
+    let logger: Logger
+
+    enum Refusal: Error {
+        case origin(String)
+        case rateLimited(retryAfter: Int)
+    }
+
+    enum SubmitFailure: Error {
+        case invalid(ValidationError)
+        case write(WriteFailure)
+    }
+
+    /// Refuses requests from origins not on the list and clients over their rate; counts both.
+    func screen(_ request: Request) -> Refusal? {
+        if !cors.allows(request) {
+            store.drops.count(.origin)
+            return .origin(request.headers["origin"] ?? "")
+        }
+        if let retryAfter = limiter.take(clientKey(request), now: Timestamp.nowMilliseconds()) {
+            store.drops.count(.rateLimit)
+            return .rateLimited(retryAfter: retryAfter)
+        }
+        return nil
+    }
+
+    /// The JSON answer for a refusal.
+    static func response(for refusal: Refusal) -> Response {
+        switch refusal {
+        case .origin(let origin):
+            return .error(.forbidden, code: "origin_not_allowed", message: "origin \(origin) may not send feedback here")
+        case .rateLimited(let seconds):
+            var response = Response.error(.tooManyRequests, code: "rate_limited", message: "too many submissions from this client; retry in \(seconds) s")
+            response.headers.add("Retry-After", String(seconds))
+            return response
+        }
+    }
+
+    /// The client's address (after trusted proxies), used only for hashing and rate limiting.
+    func clientAddress(_ request: Request) -> String? { resolver.resolve(request)?.description }
+
+    private func clientKey(_ request: Request) -> String { resolver.resolve(request)?.clientKey ?? request.remoteAddress }
+
+    /// True, and counted, when a bot filled in the hidden field.
+    func isHoneypot(_ fields: [String: FieldValue]) -> Bool {
+        guard let value = fields[honeypotField], value != .null, value != .text("") else { return false }
+        store.drops.count(.honeypot)
+        return true
+    }
+
+    /// True, and counted, for crawlers and link previews, whose vote-link visits must not count.
+    func isCrawler(_ request: Request) -> Bool {
+        guard crawlers.isCrawler(request.headers["user-agent"]) else { return false }
+        store.drops.count(.crawler)
+        return true
+    }
+
+    /// Validates and stores; `completion` runs once the row is committed (or refused).
+    func submit(_ fields: [String: FieldValue], _ request: Request, idempotencyKey: String? = nil,
+                completion: @escaping @Sendable (Result<StoredFeedback, SubmitFailure>) -> Void) {
+        let input = FeedbackInput(
+            fields: fields, userAgent: request.headers["user-agent"], origin: request.headers["origin"],
+            referer: request.headers["referer"], clientAddress: clientAddress(request)
+        )
+        var feedback: NewFeedback
+        do {
+            feedback = try validator.validate(input)
+        } catch {
+            completion(.failure(.invalid(error)))
+            return
+        }
+        feedback.idempotencyKey = idempotencyKey
+        store.writer.submit(feedback) { result in completion(result.mapError { .write($0) }) }
+    }
+
+    /// The JSON answer for a stored submission: its id and the one-time follow-up token.
+    func created(_ stored: StoredFeedback) -> Response {
+        let token = store.followups.issue(id: stored.id, receivedAt: stored.receivedAt)
+        let json = JSONBody.object([
+            ("id", String(stored.id)),
+            ("received_at", JSONText.quoted(Timestamp.rfc3339(milliseconds: stored.receivedAt))),
+            ("duplicate", stored.duplicate ? "true" : "false"),
+            ("followup_url", JSONText.quoted("/v1/feedback/\(stored.id)/followup")),
+            ("followup_token", JSONText.quoted(token)),
+            ("followup_expires_at", JSONText.quoted(Timestamp.rfc3339(milliseconds: store.followups.expiry(receivedAt: stored.receivedAt)))),
+        ])
+        var headers = [("Location", "/v1/feedback/\(stored.id)")]
+        if stored.replayed { headers.append(("Idempotent-Replayed", "true")) }
+        return JSONBody.response(stored.duplicate ? .ok : .created, json, headers: headers)
+    }
+
+    /// What a bot that filled the honeypot sees: an answer shaped like a real one, for nothing stored.
+    func decoy() -> Response {
+        let now = Timestamp.nowMilliseconds()
+        return created(StoredFeedback(id: Int64.random(in: 100_000...9_999_999), receivedAt: now))
+    }
+
+    static func response(for failure: WriteFailure, logger: Logger) -> Response {
+        var response: Response
+        switch failure {
+        case .overloaded:
+            response = .error(.serviceUnavailable, code: "overloaded", message: "too many submissions are waiting to be written; retry shortly")
+        case .storageFull:
+            logger.error("write failed: database or disk is full")
+            response = .error(.serviceUnavailable, code: "storage_full", message: "the server's storage is full; nothing was stored, retry later")
+        case .storage(let reason):
+            logger.error("write failed: \(reason)")
+            response = .error(.serviceUnavailable, code: "storage_unavailable", message: "the feedback could not be stored; retry later")
+        case .closed:
+            response = .error(.serviceUnavailable, code: "shutting_down", message: "the server is shutting down; retry shortly")
+        }
+        response.headers.add("Retry-After", failure == .storageFull ? "30" : "1")
+        return response
+    }
+}

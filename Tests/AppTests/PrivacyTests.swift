@@ -1,0 +1,107 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import App
+@testable import Feedback
+@testable import HTTP
+
+@Suite struct PrivacyTests {
+    @Test func commentsWithPersonalDataAreFlaggedAndMaskedUnlessAnAdminAsks() throws {
+        let live = try LiveApp()
+        let created = try live.post(#"{"page":"/a","rating":"down","comment":"mail me at sam@example.com or +44 20 7946 0958"}"#)
+        #expect(created.status == 201)
+        _ = try live.post(#"{"page":"/b","rating":"down","comment":"the curl example on line 12 is wrong"}"#)
+        #expect(try live.count("SELECT count(*) FROM feedback WHERE pii = 1") == 1)
+        let reader = try live.token(.read), admin = try live.token(.admin)
+        let listed = try live.get("/v1/feedback?page=/a", token: reader)
+        let item = (listed.json?["items"] as? [[String: Any]])?.first
+        #expect(item?["comment"] as? String == "mail me at [email] or [phone]")
+        #expect(item?["pii"] as? Bool == true)
+        let other = try live.get("/v1/feedback?page=/b", token: reader)
+        #expect((other.json?["items"] as? [[String: Any]])?.first?["comment"] as? String == "the curl example on line 12 is wrong")
+        let csv = try live.get("/v1/feedback?format=csv&page=/a", token: reader)
+        #expect(!csv.text.contains("sam@example.com"))
+        #expect(try live.get("/v1/feedback?pii=show", token: reader).status == 403)
+        let shown = try live.get("/v1/feedback?pii=show&page=/a", token: admin)
+        #expect((shown.json?["items"] as? [[String: Any]])?.first?["comment"] as? String == "mail me at sam@example.com or +44 20 7946 0958")
+        let id = created.json?["id"] as? Int ?? 0
+        #expect(try live.get("/v1/feedback/\(id)", token: reader).json?["comment"] as? String == "mail me at [email] or [phone]")
+        #expect(try live.get("/v1/feedback?pii=maybe", token: admin).status == 400)
+    }
+
+    @Test func followUpCommentsAreScannedToo() throws {
+        let live = try LiveApp()
+        let vote = try live.post(#"{"page":"/a","rating":"down"}"#)
+        let token = try #require(vote.json?["followup_token"] as? String), url = try #require(vote.json?["followup_url"] as? String)
+        let added = try RawClient.request(port: live.port, "POST", url, body: #"{"token":"\#(token)","comment":"card 4111 1111 1111 1111 was charged twice"}"#)
+        #expect(added.status == 200)
+        #expect(try live.count("SELECT count(*) FROM feedback WHERE pii = 1") == 1)
+    }
+
+    @Test func rawAddressesNeverReachTheDatabase() throws {
+        let live = try LiveApp { $0.publicSide.trustedProxies = [CIDR("127.0.0.1")].compactMap { $0 } }
+        for i in 0..<5 {
+            #expect(try live.post(#"{"page":"/a\#(i)","rating":"up","comment":"hello"}"#, headers: [browser, ("X-Forwarded-For", "198.51.100.77")]).status == 201)
+        }
+        _ = try live.get("/v1/vote?page=%2Fv&rating=up", headers: [browser, ("X-Forwarded-For", "198.51.100.77")])
+        live.app.store.maintain()
+        try live.app.store.writeNow { try $0.execute("PRAGMA wal_checkpoint(TRUNCATE)") }
+        for file in ["hearken.db", "hearken.db-wal"] {
+            let bytes = (try? Data(contentsOf: URL(fileURLWithPath: live.directory.file(file)))) ?? Data()
+            #expect(bytes.range(of: Data("198.51.100.77".utf8)) == nil, "\(file)")
+        }
+        let hashes = try live.app.store.readNow { try $0.query("SELECT DISTINCT client_hash FROM feedback") { $0.string(0) } }
+        #expect(hashes.count == 1 && hashes[0].count == 32)
+        #expect(try live.count("SELECT count(*) FROM client_hash_keys") == 1, "only today's secret exists")
+    }
+
+    @Test func retentionErasesOldReaderDataButKeepsAggregateCounts() throws {
+        let live = try LiveApp { $0.storage.retentionDays = 30 }
+        let now = Timestamp.nowMilliseconds(), day: Int64 = 86_400_000
+        _ = try live.insert([
+            (page: "https://docs.example.com/old", rating: .down, reason: "outdated", comment: "old comment", source: "docs", version: "1", at: now - 40 * day),
+            (page: "https://docs.example.com/old", rating: .up, reason: nil, comment: "another old one", source: "docs", version: "1", at: now - 31 * day),
+            (page: "https://docs.example.com/new", rating: .down, reason: "inaccurate", comment: "recent comment", source: "docs", version: "1", at: now - 2 * day),
+        ])
+        try live.app.store.writeNow { try $0.execute("UPDATE feedback SET email = 'r@example.com', client_hash = 'abcd', user_agent = 'UA'") }
+        let before = try live.count("SELECT sum(up) + sum(down) + sum(comments) FROM rollup_page_total")
+        // The first maintenance run after startup erases; wait for it rather than calling it.
+        var erased = 0
+        for _ in 0..<100 {
+            erased = try live.count("SELECT count(*) FROM feedback WHERE comment IS NULL AND email IS NULL AND client_hash IS NULL AND user_agent IS NULL")
+            if erased == 2 { break }
+            usleep(50_000)
+        }
+        #expect(erased == 2)
+        #expect(try live.count("SELECT count(*) FROM feedback WHERE comment = 'recent comment' AND email IS NOT NULL") == 1)
+        #expect(try live.count("SELECT count(*) FROM feedback") == 3, "votes stay")
+        #expect(try live.count("SELECT sum(up) + sum(down) + sum(comments) FROM rollup_page_total") == before, "aggregates stay")
+        #expect(try live.count("SELECT count(*) FROM feedback_fts WHERE feedback_fts MATCH 'old'") == 0, "search index forgets erased comments")
+    }
+
+    @Test func retentionWorksThroughLargeBacklogsInChunks() throws {
+        let dir = TemporaryDirectory()
+        let store = try FeedbackStore(options: withoutDuplicates(dir.file("h.db")))
+        defer { store.close() }
+        let old = Timestamp.nowMilliseconds() - 100 * 86_400_000
+        try store.writeNow { db in
+            try db.transaction {
+                for i in 0..<(Retention.chunk * 2 + 10) {
+                    // Many rows share one millisecond, as an import would make.
+                    try db.run("INSERT INTO feedback(received_at, page, page_key, rating, comment, source) VALUES (?, '/a', '/a', 'up', 'c', 'docs')", [old + Int64(i / 3000)])
+                }
+            }
+        }
+        var rounds = 0
+        while try store.writeNow({ try Retention.eraseChunk(before: old + 1_000_000, connection: $0) }) > 0 { rounds += 1 }
+        #expect(rounds >= 2)
+        #expect(try store.readNow { try $0.first("SELECT count(*) FROM feedback WHERE comment IS NOT NULL") { $0.int(0) } } == 0)
+        #expect(try store.writeNow { try Retention.eraseChunk(before: old + 1_000_000, connection: $0) } == 0)
+    }
+}
+
+func withoutDuplicates(_ path: String) -> StorageOptions {
+    var options = StorageOptions(path: path)
+    options.duplicateWindowSeconds = 0
+    return options
+}
