@@ -3,7 +3,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 DB ?= ./data/hearken.db
 
-.PHONY: all deps build release run test clean bench fuzz test-reliability test-tsan test-api
+.PHONY: all deps build release run test clean bench fuzz test-reliability test-tsan test-api test-browser
 
 all: build
 
@@ -54,3 +54,7 @@ test-tsan: deps
 ## Schemathesis against a live server using openapi/openapi.json (installs schemathesis from PyPI if missing).
 test-api: deps
 	./scripts/test-api.sh
+
+## The widget and vote-link pages in headless Chromium (installs chromium, chromium-driver and selenium if missing).
+test-browser: deps
+	./scripts/browser/run.sh

@@ -56,7 +56,7 @@ enum HTMLPage {
         response.headers.add("Content-Security-Policy",
                              "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
         response.headers.add("X-Content-Type-Options", "nosniff")
-        response.headers.add("Referrer-Policy", "no-referrer")
+        response.headers.add("Referrer-Policy", "same-origin") // "no-referrer" would make form posts send `Origin: null`
         for (name, value) in extraHeaders { response.headers.add(name, value) }
         return response
     }

@@ -35,6 +35,8 @@ extension LiveApp {
         #expect(response.header("Cache-Control") == "no-store")
         #expect(response.header("X-Robots-Tag")?.contains("noindex") == true)
         #expect(response.header("Content-Security-Policy")?.contains("default-src 'none'") == true)
+        // Regression: with `no-referrer`, browsers post the follow-up form with `Origin: null`, which is refused.
+        #expect(response.header("Referrer-Policy") == "same-origin")
         let html = response.text
         #expect(html.contains("<html lang=\"en\">"))
         #expect(html.contains("role=\"status\""))

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# make test-browser: installs Chromium, its driver (Debian packages) and Selenium (PyPI) when missing,
+# then runs the widget and vote-link checks in headless Chromium against the debug build.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+    echo "Installing chromium and chromium-driver..." >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+  else
+    echo "chromium and chromedriver are needed: sudo apt-get install -y chromium chromium-driver" >&2
+    exit 1
+  fi
+fi
+python3 -c "import selenium" 2>/dev/null || python3 -m pip install -q "selenium>=4.10"
+swift build --product hearken
+exec python3 scripts/browser/widget_test.py
