@@ -1,4 +1,4 @@
--- Docs embedding: follow-ups, personal-data flags, idempotent retries, drop counters, retention.
+-- Docs embedding: follow-ups, personal-data flags, idempotent retries, drop counters, retention; imports.
 
 -- 1 when the comment looks like it holds personal data (an email address, phone or card number):
 -- listings and exports mask such comments unless an admin asks for them.
@@ -28,4 +28,10 @@ CREATE TABLE dropped_daily (
     reason TEXT    NOT NULL,
     count  INTEGER NOT NULL,
     PRIMARY KEY (day, reason)
+) WITHOUT ROWID;
+
+-- Lines brought in by `hearken import` (SHA-256 of the line), so importing a file again adds nothing.
+CREATE TABLE imported_lines (
+    line_hash   BLOB    PRIMARY KEY,
+    feedback_id INTEGER NOT NULL
 ) WITHOUT ROWID;

@@ -41,6 +41,7 @@ public final class Application: Sendable {
         StatsRoutes(access: access, rules: configuration.rules).register(in: &router)
         InsightRoutes(access: access, rules: configuration.rules).register(in: &router)
         TokenRoutes(access: access).register(in: &router)
+        ExportRoutes(access: access).register(in: &router)
         OpenAPIRoutes.register(in: &router)
         routes = router.routes.map { route in
             (route.method, "/" + route.pattern.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/"))

@@ -89,6 +89,15 @@ final class EventLoop: @unchecked Sendable { // all `var` state is touched only 
         }
     }
 
+    /// Delivers the next piece of a streamed body to its connection.
+    func deliverChunk(_ piece: Result<[UInt8]?, any Error>, connectionID: UInt64, generation: UInt64) {
+        if isOnLoopThread {
+            connections[connectionID]?.receive(piece, generation: generation)
+        } else {
+            execute { loop in loop.connections[connectionID]?.receive(piece, generation: generation) }
+        }
+    }
+
     /// The loop body; returns after `stop`.
     func run() {
         threadID.withLock { $0 = pthread_self() }

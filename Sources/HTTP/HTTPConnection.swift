@@ -14,6 +14,8 @@ final class HTTPConnection {
         case waiting
         /// A response is being written.
         case writing
+        /// A streamed body is being written; `waiting`: a piece has been asked for and not yet come.
+        case streaming(any BodyStream, chunked: Bool, waiting: Bool)
         /// Output is done and shut down; reading and discarding until the peer closes.
         case lingering
         case closed
@@ -82,14 +84,14 @@ final class HTTPConnection {
             // reading until the answer is out (back-pressure without an epoll change per request).
             if input.count - consumed > Self.pipelineLimit(core.configuration) {
                 switch phase {
-                case .waiting, .writing: updateInterest(read: false, write: wantsWrite)
+                case .waiting, .writing, .streaming: updateInterest(read: false, write: wantsWrite)
                 default: break
                 }
             }
             process()
         } else if n == 0 {
             switch phase {
-            case .waiting, .writing:
+            case .waiting, .writing, .streaming:
                 // The client half-closed after sending its request: answer it, then close.
                 peerClosedInput = true
                 updateInterest(read: false, write: wantsWrite)
@@ -108,7 +110,7 @@ final class HTTPConnection {
             fail(ParseError(.requestTimeout, "request_timeout", "request header not received in time"))
         case .body:
             fail(ParseError(.requestTimeout, "request_timeout", "request body not received in time"))
-        case .idle, .writing, .lingering:
+        case .idle, .writing, .lingering, .streaming:
             close()
         case .waiting, .closed:
             break
@@ -179,7 +181,7 @@ final class HTTPConnection {
                     answered += 1
                     dispatch(head, lookup, body: decoder.body)
                 }
-            case .waiting, .writing, .lingering, .closed:
+            case .waiting, .writing, .streaming, .lingering, .closed:
                 compact()
                 return
             }
@@ -263,12 +265,18 @@ final class HTTPConnection {
 
     private func send(_ response: Response) {
         guard let exchange else { return }
+        let streamed = response.stream != nil && exchange.method != "HEAD" && !response.status.forbidsBody
         keepAlive = exchange.keepAlive && !response.closeConnection && !loop.draining && !peerClosedInput
+            && !(streamed && exchange.version == .http1_0)
         let bytes = ResponseSerializer.serialize(
             response, omitBody: exchange.method == "HEAD", keepAlive: keepAlive, version: exchange.version,
             requestID: exchange.requestID, dateLine: loop.dateCache.current()
         )
-        phase = .writing
+        if streamed, let stream = response.stream {
+            phase = .streaming(stream, chunked: exchange.version == .http1_1, waiting: false)
+        } else {
+            phase = .writing
+        }
         deadline = cnet_monotonic_ms() + UInt64(core.configuration.writeTimeout * 1000)
         let elapsed = cnet_monotonic_ms() - exchange.started
         core.logger.info("\(exchange.method) \(exchange.path) \(response.status.code) \(response.body.count)B \(elapsed)ms",
@@ -312,6 +320,10 @@ final class HTTPConnection {
         }
         output.removeAll(keepingCapacity: output.capacity <= 64 * 1024)
         sent = 0
+        if case .streaming(let stream, let chunked, waiting: false) = phase {
+            requestPiece(stream, chunked: chunked)
+            return
+        }
         guard case .writing = phase else {
             updateInterest(read: wantsRead, write: false)
             return
@@ -323,6 +335,32 @@ final class HTTPConnection {
             process()
         } else {
             startLingering()
+        }
+    }
+
+    /// Asks the stream for its next piece once everything before it is on the wire.
+    private func requestPiece(_ stream: any BodyStream, chunked: Bool) {
+        phase = .streaming(stream, chunked: chunked, waiting: true)
+        let loop = self.loop, id = self.id, generation = self.generation
+        stream.next { piece in loop.deliverChunk(piece, connectionID: id, generation: generation) }
+    }
+
+    /// A piece of a streamed body, possibly from another thread via the loop's mailbox.
+    func receive(_ piece: Result<[UInt8]?, any Error>, generation: UInt64) {
+        guard generation == self.generation, case .streaming(let stream, let chunked, waiting: true) = phase else { return }
+        deadline = cnet_monotonic_ms() + UInt64(core.configuration.writeTimeout * 1000)
+        switch piece {
+        case .success(let bytes?) where !bytes.isEmpty:
+            phase = .streaming(stream, chunked: chunked, waiting: false)
+            write(chunked ? ChunkedEncoding.chunk(bytes) : bytes)
+        case .success:
+            phase = .writing
+            if chunked { write(ChunkedEncoding.last) } else { write([]) }
+        case .failure(let error):
+            // The head is out: the only honest signal left is a truncated body.
+            core.logger.error("streamed response failed: \(error)")
+            keepAlive = false
+            close()
         }
     }
 
@@ -360,6 +398,7 @@ final class HTTPConnection {
 
     func close() {
         if case .closed = phase { return }
+        if case .streaming(let stream, _, _) = phase { stream.cancel() }
         phase = .closed
         loop.removed(self)
         Glibc.close(fd)

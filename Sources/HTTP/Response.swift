@@ -5,6 +5,8 @@ public struct Response: Sendable {
     public var body: [UInt8]
     /// Close the connection after this response.
     public var closeConnection: Bool
+    /// A body produced piece by piece instead of `body` (see `BodyStream`).
+    public var stream: (any BodyStream)?
 
     public init(status: HTTPStatus = .ok, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = [], closeConnection: Bool = false) {
         self.status = status

@@ -16,6 +16,8 @@ public final class RawClient {
         public let status: Int
         public let headers: [(String, String)]
         public let body: [UInt8]
+        /// How many chunks a chunked body came in (0 otherwise).
+        public var chunks = 0
         public var text: String { String(decoding: body, as: UTF8.self) }
         public func header(_ name: String) -> String? {
             headers.first { $0.0.lowercased() == name.lowercased() }?.1
@@ -97,6 +99,17 @@ public final class RawClient {
             return (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
         }
         buffer.removeFirst(end + 4)
+        let noBody = head || status == 204 || status == 304 || status < 200
+        if !noBody, headers.contains(where: { $0.0.lowercased() == "transfer-encoding" && $0.1.lowercased() == "chunked" }) {
+            return try readChunked(status: status, headers: headers)
+        }
+        if !noBody, !headers.contains(where: { $0.0.lowercased() == "content-length" }) {
+            // No length and not chunked: the body ends when the server closes.
+            while try fill() {}
+            let body = buffer
+            buffer.removeAll()
+            return Response(status: status, headers: headers, body: body)
+        }
         let length = headers.first { $0.0.lowercased() == "content-length" }.flatMap { Int($0.1) } ?? 0
         let bodyLength = (head || status == 204 || status == 304 || status < 200) ? 0 : length
         while buffer.count < bodyLength {
@@ -105,6 +118,35 @@ public final class RawClient {
         let body = Array(buffer[0..<bodyLength])
         buffer.removeFirst(bodyLength)
         return Response(status: status, headers: headers, body: body)
+    }
+
+    /// A chunked body (RFC 9112 §7.1), without trailers; `chunks` counts its pieces.
+    private func readChunked(status: Int, headers: [(String, String)]) throws -> Response {
+        var body: [UInt8] = []
+        var chunks = 0
+        while true {
+            var lineEnd = find([13, 10])
+            while lineEnd == nil {
+                guard try fill() else { throw ClientError(description: "connection closed inside a chunked body") }
+                lineEnd = find([13, 10])
+            }
+            guard let end = lineEnd, let size = Int(String(decoding: buffer[0..<end], as: UTF8.self), radix: 16) else {
+                throw ClientError(description: "bad chunk size line")
+            }
+            buffer.removeFirst(end + 2)
+            while buffer.count < size + 2 {
+                guard try fill() else { throw ClientError(description: "connection closed inside a chunk") }
+            }
+            if size == 0 {
+                buffer.removeFirst(2)
+                var response = Response(status: status, headers: headers, body: body)
+                response.chunks = chunks
+                return response
+            }
+            body += buffer[0..<size]
+            chunks += 1
+            buffer.removeFirst(size + 2)
+        }
     }
 
     /// True when the server closes the connection (EOF) within the receive timeout, with no more bytes.
