@@ -13,6 +13,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
     ],
     targets: [
         // System library: SQLite's C API from the distribution's libsqlite3-dev.
@@ -44,7 +46,12 @@ let package = Package(
         ),
         .target(
             name: "App",
-            dependencies: ["HTTP", "Feedback", "SQLite", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "HTTP", "Feedback", "SQLite", .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strict,
             plugins: ["EmbedAssets"]
         ),

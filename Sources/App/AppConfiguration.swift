@@ -10,6 +10,8 @@ public struct AppConfiguration: Sendable {
     public var allowedOrigins: [String] = []
     /// Vote links, rate limits, proxies, crawler list and honeypot of the public endpoints.
     public var publicSide = PublicOptions()
+    /// When set, `GET /metrics` needs `Authorization: Bearer` with this token.
+    public var metricsToken: String?
     /// Seconds in-flight requests get to finish on SIGTERM/SIGINT.
     public var shutdownTimeout: Double = 10
 

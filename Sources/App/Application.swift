@@ -16,7 +16,9 @@ public final class Application: Sendable {
         self.logger = logger
         var storage = configuration.storage
         storage.maxCommentLength = configuration.rules.maxCommentLength
-        store = try FeedbackStore(options: storage)
+        let metrics = ServiceMetrics()
+        store = try FeedbackStore(options: storage, drops: DropCounter { metrics.rejected($0.rawValue) },
+                                  onCommit: { metrics.batchCommitted(rows: $0, nanoseconds: $1) })
         var router = Router()
         HealthRoutes(store: store).register(in: &router)
         let publicSide = configuration.publicSide
@@ -25,7 +27,8 @@ public final class Application: Sendable {
             cors: CORSPolicy(allowedOrigins: configuration.allowedOrigins),
             limiter: RateLimiter(perMinute: publicSide.rateLimitPerMinute),
             resolver: ClientAddressResolver(trustedProxies: publicSide.trustedProxies),
-            crawlers: CrawlerFilter(agents: publicSide.crawlerAgents), honeypotField: publicSide.honeypotField, logger: logger
+            crawlers: CrawlerFilter(agents: publicSide.crawlerAgents), honeypotField: publicSide.honeypotField,
+            metrics: metrics, logger: logger
         )
         let bodyLimit = configuration.server.defaultBodyLimit
         IngestionRoutes(intake: intake, bodyLimit: bodyLimit).register(in: &router)
@@ -43,11 +46,14 @@ public final class Application: Sendable {
         TokenRoutes(access: access).register(in: &router)
         ExportRoutes(access: access).register(in: &router)
         OpenAPIRoutes.register(in: &router)
+        let serverHandle = ServerHandle()
+        MetricsRoutes(metrics: metrics, store: store, server: serverHandle, token: configuration.metricsToken).register(in: &router)
         routes = router.routes.map { route in
             (route.method, "/" + route.pattern.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/"))
         }
         do {
-            server = try HTTPServer(configuration: configuration.server, router: router, logger: logger)
+            server = try HTTPServer(configuration: configuration.server, router: router, logger: logger, observer: { metrics.exchange($0) })
+            serverHandle.set(server)
         } catch {
             store.close()
             throw error

@@ -13,6 +13,7 @@ struct PublicIntake: Sendable {
     let resolver: ClientAddressResolver
     let crawlers: CrawlerFilter
     let honeypotField: String
+    let metrics: ServiceMetrics
     let logger: Logger
 
     enum Refusal: Error {
@@ -80,11 +81,16 @@ struct PublicIntake: Sendable {
         do {
             feedback = try validator.validate(input)
         } catch {
+            metrics.rejected("validation")
             completion(.failure(.invalid(error)))
             return
         }
         feedback.idempotencyKey = idempotencyKey
-        store.writer.submit(feedback) { result in completion(result.mapError { .write($0) }) }
+        let metrics = self.metrics, source = feedback.source, rating = feedback.rating.rawValue
+        store.writer.submit(feedback) { result in
+            if case .success(let stored) = result, !stored.duplicate, !stored.replayed { metrics.accepted(source: source, rating: rating) }
+            completion(result.mapError { .write($0) })
+        }
     }
 
     /// The JSON answer for a stored submission: its id and the one-time follow-up token.

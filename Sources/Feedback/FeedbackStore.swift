@@ -53,7 +53,8 @@ public final class FeedbackStore: Sendable {
     private let closed = Atomic<Bool>(false)
 
     /// Opens (creating if needed) and migrates the database.
-    public init(options: StorageOptions, migrate: Bool = true, drops: DropCounter = DropCounter()) throws {
+    public init(options: StorageOptions, migrate: Bool = true, drops: DropCounter = DropCounter(),
+                onCommit: FeedbackWriter.BatchObserver? = nil) throws {
         self.options = options
         let directory = URL(fileURLWithPath: options.path).deletingLastPathComponent().path
         if !directory.isEmpty && !FileManager.default.fileExists(atPath: directory) {
@@ -99,7 +100,7 @@ public final class FeedbackStore: Sendable {
             throw error
         }
         self.drops = drops
-        writer = FeedbackWriter(database: writeQueue, ingestor: ingestor, drops: drops, maxPending: options.maxPendingWrites, maxBatch: options.maxBatch)
+        writer = FeedbackWriter(database: writeQueue, ingestor: ingestor, drops: drops, maxPending: options.maxPendingWrites, maxBatch: options.maxBatch, onCommit: onCommit)
         let interval = options.maintenanceInterval
         maintenance.withLock { [weak self] slot in
             let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "hearken.maintenance"))
@@ -152,6 +153,13 @@ public final class FeedbackStore: Sendable {
     /// Runs work on the writer connection and waits (maintenance, tests).
     public func writeNow<T>(_ work: (Connection) throws -> T) throws -> T {
         try writeQueue.sync(work)
+    }
+
+    /// Bytes of the database file and its WAL.
+    public var sizeBytes: Int {
+        [options.path, options.path + "-wal"].reduce(0) { total, path in
+            total + ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0)
+        }
     }
 
     /// Database open, migrated and writable: takes and releases the write lock.

@@ -55,11 +55,16 @@ public final class FeedbackWriter: Sendable {
     private let state = Mutex(State())
     private let ingestor: IngestorBox
     private let drops: DropCounter
+    private let onCommit: BatchObserver?
     public let maxPending: Int
     public let maxBatch: Int
 
-    init(database: DatabaseQueue, ingestor: Ingestor, drops: DropCounter, maxPending: Int, maxBatch: Int) {
+    /// Told the size and duration of every committed batch (for metrics).
+    public typealias BatchObserver = @Sendable (_ rows: Int, _ nanoseconds: UInt64) -> Void
+
+    init(database: DatabaseQueue, ingestor: Ingestor, drops: DropCounter, maxPending: Int, maxBatch: Int, onCommit: BatchObserver? = nil) {
         self.database = database
+        self.onCommit = onCommit
         self.ingestor = IngestorBox(value: ingestor)
         self.drops = drops
         self.maxPending = maxPending
@@ -109,6 +114,7 @@ public final class FeedbackWriter: Sendable {
 
     private func write(_ batch: [Pending], _ connection: Connection) -> [Result<StoredFeedback, WriteFailure>] {
         let ingestor = ingestor.value
+        let started = DispatchTime.now().uptimeNanoseconds
         do {
             let results = try connection.transaction(.immediate) {
                 var rollups = RollupBatch()
@@ -119,6 +125,7 @@ public final class FeedbackWriter: Sendable {
                 return results
             }
             ingestor.committed(now: Timestamp.nowMilliseconds())
+            onCommit?(batch.count, DispatchTime.now().uptimeNanoseconds - started)
             return results
         } catch let error as SQLiteError where error.isFull || error.isBusy {
             ingestor.rolledBack()

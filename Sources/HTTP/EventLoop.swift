@@ -211,11 +211,13 @@ final class ServerCore: Sendable {
     let logger: Logger
     private let open = Atomic<Int>(0)
     let requestIDPrefix: String
+    let observer: ExchangeObserver?
 
-    init(configuration: ServerConfiguration, router: Router, logger: Logger) {
+    init(configuration: ServerConfiguration, router: Router, logger: Logger, observer: ExchangeObserver? = nil) {
         self.configuration = configuration
         self.router = router
         self.logger = logger
+        self.observer = observer
         requestIDPrefix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
     }
 

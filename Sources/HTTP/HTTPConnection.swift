@@ -55,6 +55,8 @@ final class HTTPConnection {
         let version: HTTPVersion
         let started: UInt64
         let keepAlive: Bool
+        var route = "unmatched"
+        let startedNanos = cnet_monotonic_ns()
     }
 
     init(id: UInt64, fd: Int32, remoteAddress: String, loop: EventLoop, counted: Bool) {
@@ -239,6 +241,7 @@ final class HTTPConnection {
             }
         case .found(let route, let parameters):
             request.parameters = parameters
+            exchange?.route = route.pattern
             dispatching = true
             route.handler(request, Responder(loop: loop, connectionID: id, generation: generation))
             dispatching = false
@@ -279,6 +282,10 @@ final class HTTPConnection {
         }
         deadline = cnet_monotonic_ms() + UInt64(core.configuration.writeTimeout * 1000)
         let elapsed = cnet_monotonic_ms() - exchange.started
+        if let observer = core.observer {
+            observer(CompletedExchange(method: exchange.method, route: exchange.route, status: response.status.code,
+                                       durationNanoseconds: cnet_monotonic_ns() - exchange.startedNanos))
+        }
         core.logger.info("\(exchange.method) \(exchange.path) \(response.status.code) \(response.body.count)B \(elapsed)ms",
                          metadata: ["request_id": "\(exchange.requestID)"])
         self.exchange = nil
@@ -369,7 +376,7 @@ final class HTTPConnection {
         if exchange == nil {
             exchange = Exchange(method: head?.method ?? "-", path: head.map { Request.originForm(of: $0.target) } ?? "-",
                                 requestID: core.requestIDPrefix + "-e" + String(id, radix: 16), version: .http1_1,
-                                started: cnet_monotonic_ms(), keepAlive: false)
+                                started: cnet_monotonic_ms(), keepAlive: false, route: "invalid")
         }
         keepAlive = false
         phase = .waiting

@@ -19,8 +19,8 @@ public final class HTTPServer: Sendable {
     /// Loop threads that have returned from `run`.
     private let finished = DispatchGroup()
 
-    public init(configuration: ServerConfiguration, router: Router, logger: Logger) throws(ServerError) {
-        core = ServerCore(configuration: configuration, router: router, logger: logger)
+    public init(configuration: ServerConfiguration, router: Router, logger: Logger, observer: ExchangeObserver? = nil) throws(ServerError) {
+        core = ServerCore(configuration: configuration, router: router, logger: logger, observer: observer)
         var loops: [EventLoop] = []
         for _ in 0..<max(1, configuration.eventLoops) { loops.append(try EventLoop(core: core)) }
         self.loops = loops

@@ -2,7 +2,7 @@ import App
 import Logging
 
 /// `hearken serve --print-config`: every setting with its flag, environment variable and value.
-/// No setting is a secret today; any future one (tokens, keys) must be masked here.
+/// Secrets (the metrics token) are shown masked.
 enum EffectiveConfiguration {
     static func describe(_ c: AppConfiguration, level: Logger.Level, format: LogFormat) -> String {
         let rows: [(String, String, String)] = [
@@ -34,6 +34,7 @@ enum EffectiveConfiguration {
             ("--retention-days", "HEARKEN_RETENTION_DAYS", c.storage.retentionDays == 0 ? "0 (keep)" : "\(c.storage.retentionDays)"),
             ("--followup-minutes", "HEARKEN_FOLLOWUP_MINUTES", String(c.storage.followupMinutes)),
             ("--public-url", "HEARKEN_PUBLIC_URL", c.publicSide.publicURL ?? "(from each request's Host)"),
+            ("--metrics-token", "HEARKEN_METRICS_TOKEN", c.metricsToken == nil ? "(none: /metrics is open)" : "******** (set)"),
             ("--log-level", "HEARKEN_LOG_LEVEL", level.rawValue),
             ("--log-format", "HEARKEN_LOG_FORMAT", format.rawValue),
         ]

@@ -7,19 +7,31 @@ struct Setting<Value> {
     let flag: String
     let variable: String
     let form: String
+    /// A secret's refused value is not repeated in the error.
+    var secret = false
     let parse: (String) -> Value?
+
+    init(flag: String, variable: String, form: String, secret: Bool = false, parse: @escaping (String) -> Value?) {
+        self.flag = flag
+        self.variable = variable
+        self.form = form
+        self.secret = secret
+        self.parse = parse
+    }
 
     func resolve(_ flagValue: String?, default fallback: Value) throws -> Value {
         if let flagValue {
-            guard let value = parse(flagValue) else { throw ValidationError("invalid --\(flag) '\(flagValue)': expected \(form)") }
+            guard let value = parse(flagValue) else { throw ValidationError("invalid --\(flag) \(shown(flagValue)): expected \(form)") }
             return value
         }
         if let text = ProcessInfo.processInfo.environment[variable], !text.isEmpty {
-            guard let value = parse(text) else { throw ValidationError("invalid \(variable) '\(text)': expected \(form)") }
+            guard let value = parse(text) else { throw ValidationError("invalid \(variable) \(shown(text)): expected \(form)") }
             return value
         }
         return fallback
     }
+
+    private func shown(_ value: String) -> String { secret ? "(value hidden)" : "'\(value)'" }
 }
 
 enum Settings {

@@ -69,6 +69,8 @@ struct Serve: ParsableCommand {
     var followupMinutes: String?
     @Option(help: "This server's public URL, used in the snippets of /embed (env HEARKEN_PUBLIC_URL; default: from each request's Host).")
     var publicURL: String?
+    @Option(help: "Require this bearer token on GET /metrics (env HEARKEN_METRICS_TOKEN; default: /metrics is open).")
+    var metricsToken: String?
     @Flag(help: "Print the effective configuration (flag, environment variable, value) and exit.")
     var printConfig = false
 
@@ -101,6 +103,11 @@ struct Serve: ParsableCommand {
         config.storage.retentionDays = try Settings.integer("retention-days", "HEARKEN_RETENTION_DAYS", 0...36_500).resolve(retentionDays, default: 0)
         config.storage.followupMinutes = try Settings.integer("followup-minutes", "HEARKEN_FOLLOWUP_MINUTES", 1...10_080).resolve(followupMinutes, default: 60)
         config.publicSide.publicURL = try Settings.publicURL.resolve(publicURL, default: nil)
+        config.metricsToken = try Setting<String?>(flag: "metrics-token", variable: "HEARKEN_METRICS_TOKEN", form: "at least 16 visible characters",
+                                                   secret: true) { text -> String?? in
+            guard text.count >= 16, text.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) else { return .none }
+            return .some(text)
+        }.resolve(metricsToken, default: nil)
         let level = try Settings.choice("log-level", "HEARKEN_LOG_LEVEL", Logger.Level.allCases).resolve(logLevel, default: .info)
         let format = try Settings.choice("log-format", "HEARKEN_LOG_FORMAT", LogFormat.allCases).resolve(logFormat, default: .text)
         return (config, level, format)

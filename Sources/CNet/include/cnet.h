@@ -37,6 +37,7 @@ int cnet_set_nodelay(int fd);
 int cnet_set_reuseaddr(int fd);
 int cnet_set_v6only(int fd, int on);
 uint64_t cnet_monotonic_ms(void);
+uint64_t cnet_monotonic_ns(void);
 int64_t cnet_realtime_seconds(void);
 
 

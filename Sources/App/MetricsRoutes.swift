@@ -1,0 +1,57 @@
+import Crypto
+import Feedback
+import Foundation
+import HTTP
+import Synchronization
+
+/// `GET /metrics`: Prometheus text format. With `--metrics-token`, scrapers must send it as a bearer token.
+struct MetricsRoutes {
+    let metrics: ServiceMetrics
+    let store: FeedbackStore
+    let server: ServerHandle
+    /// SHA-256 of the configured token; compared in constant time.
+    let tokenDigest: [UInt8]?
+
+    init(metrics: ServiceMetrics, store: FeedbackStore, server: ServerHandle, token: String?) {
+        self.metrics = metrics
+        self.store = store
+        self.server = server
+        tokenDigest = token.map { Array(SHA256.hash(data: Data($0.utf8))) }
+    }
+
+    func register(in router: inout Router) {
+        router.get("/metrics") { request, responder in
+            if let tokenDigest {
+                let presented = request.headers["authorization"].flatMap { header -> String? in
+                    let parts = header.split(separator: " ", maxSplits: 1)
+                    return parts.count == 2 && parts[0].lowercased() == "bearer" ? String(parts[1]) : nil
+                }
+                let digest = Array(SHA256.hash(data: Data((presented ?? "").utf8)))
+                guard presented != nil, Self.constantTimeEqual(digest, tokenDigest) else {
+                    var response = Response.error(.unauthorized, code: "unauthorized", message: "/metrics needs the metrics token: Authorization: Bearer TOKEN")
+                    response.headers.add("WWW-Authenticate", "Bearer realm=\"hearken-metrics\"")
+                    responder.respond(response)
+                    return
+                }
+            }
+            let body = metrics.render(openConnections: server.openConnections, databaseBytes: store.sizeBytes)
+            var response = Response(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: body)
+            response.headers.add("Cache-Control", "no-store")
+            responder.respond(response)
+        }
+    }
+
+    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        return zip(a, b).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}
+
+/// The server, known only after the router that serves `/metrics` was built.
+final class ServerHandle: Sendable {
+    private let server = Mutex<HTTPServer?>(nil)
+
+    func set(_ server: HTTPServer) { self.server.withLock { $0 = server } }
+
+    var openConnections: Int { server.withLock { $0?.openConnections ?? 0 } }
+}

@@ -1,0 +1,89 @@
+import CoreMetrics
+import Feedback
+import HTTP
+import Prometheus
+import Synchronization
+
+/// The service's metrics, recorded through swift-metrics into a Prometheus registry of this
+/// application's own (no global bootstrap, so several apps can live in one process, as in tests).
+/// Metric objects are created once per label set and cached: the request path only takes a lock
+/// and looks up a dictionary.
+final class ServiceMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+    private let factory: PrometheusMetricsFactory
+    private let requests = Mutex<[String: (CoreMetrics.Counter, CoreMetrics.Timer)]>([:])
+    private let accepted = Mutex<[String: CoreMetrics.Counter]>([:])
+    private let rejected = Mutex<[String: CoreMetrics.Counter]>([:])
+    private let batchSize: CoreMetrics.Recorder
+    private let commitTime: CoreMetrics.Timer
+    private let connections: CoreMetrics.Gauge
+    private let databaseSize: CoreMetrics.Gauge
+    /// Sources are readers' input: past this many distinct ones, the rest count as `other`.
+    static let maxSources = 50
+
+    init() {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        let fast: [Duration] = [.microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2.5),
+                                .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+                                .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5)]
+        factory.durationHistogramBuckets = ["hearken_http_request_duration_seconds": fast, "hearken_db_commit_duration_seconds": fast]
+        factory.valueHistogramBuckets = ["hearken_db_write_batch_rows": [1, 2, 4, 8, 16, 32, 64, 128, 256]]
+        self.factory = factory
+        batchSize = CoreMetrics.Recorder(label: "hearken_db_write_batch_rows", dimensions: [], aggregate: true, factory: factory)
+        commitTime = CoreMetrics.Timer(label: "hearken_db_commit_duration_seconds", dimensions: [], factory: factory)
+        connections = CoreMetrics.Gauge(label: "hearken_http_open_connections", dimensions: [], factory: factory)
+        databaseSize = CoreMetrics.Gauge(label: "hearken_db_size_bytes", dimensions: [], factory: factory)
+    }
+
+    func exchange(_ e: CompletedExchange) {
+        let key = "\(e.route) \(e.method) \(e.status)"
+        let (counter, timer) = requests.withLock { cache in
+            if let found = cache[key] { return found }
+            let made = (CoreMetrics.Counter(label: "hearken_http_requests_total",
+                                            dimensions: [("route", e.route), ("method", e.method), ("status", String(e.status))], factory: factory),
+                        CoreMetrics.Timer(label: "hearken_http_request_duration_seconds", dimensions: [("route", e.route)], factory: factory))
+            cache[key] = made
+            return made
+        }
+        counter.increment()
+        timer.recordNanoseconds(Int64(clamping: e.durationNanoseconds))
+    }
+
+    func accepted(source: String, rating: String) {
+        let counter = accepted.withLock { cache in
+            let known = cache.count < Self.maxSources * 2 || cache["\(source) \(rating)"] != nil
+            let label = known ? source : "other"
+            let key = "\(label) \(rating)"
+            if let found = cache[key] { return found }
+            let made = CoreMetrics.Counter(label: "hearken_feedback_accepted_total", dimensions: [("source", label), ("rating", rating)], factory: factory)
+            cache[key] = made
+            return made
+        }
+        counter.increment()
+    }
+
+    /// `validation`, `rate_limit`, `honeypot`, `origin`, `duplicate`, `crawler`.
+    func rejected(_ reason: String) {
+        let counter = rejected.withLock { cache in
+            if let found = cache[reason] { return found }
+            let made = CoreMetrics.Counter(label: "hearken_feedback_rejected_total", dimensions: [("reason", reason)], factory: factory)
+            cache[reason] = made
+            return made
+        }
+        counter.increment()
+    }
+
+    func batchCommitted(rows: Int, nanoseconds: UInt64) {
+        batchSize.record(rows)
+        commitTime.recordNanoseconds(Int64(clamping: nanoseconds))
+    }
+
+    /// The Prometheus text exposition, with the gauges read now.
+    func render(openConnections: Int, databaseBytes: Int) -> [UInt8] {
+        connections.record(openConnections)
+        databaseSize.record(databaseBytes)
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return buffer
+    }
+}
