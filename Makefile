@@ -3,7 +3,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 DB ?= ./data/hearken.db
 
-.PHONY: all deps build release run test clean bench fuzz test-reliability test-tsan test-api test-browser
+.PHONY: all deps build release run test clean bench fuzz test-reliability test-tsan test-api test-browser test-container
 
 all: build
 
@@ -13,8 +13,9 @@ deps:
 build: deps
 	$(SWIFT) build
 
+## The Swift runtime is linked statically, as in the container image: the binary needs only libsqlite3.
 release: deps
-	$(SWIFT) build -c release --product hearken
+	$(SWIFT) build -c release --product hearken --static-swift-stdlib
 
 ## Runs the service on the embedded SQLite default (./data/hearken.db).
 run: release
@@ -58,3 +59,7 @@ test-api: deps
 ## The widget and vote-link pages in headless Chromium (installs chromium, chromium-driver and selenium if missing).
 test-browser: deps
 	./scripts/browser/run.sh
+
+## docker/ checked without an engine: hadolint, compose schema, the runtime stage built and run by buildah.
+test-container: deps
+	./scripts/container/test.sh
