@@ -22,7 +22,8 @@ struct VoteRoutes {
                 return
             }
             guard let redirect = admit(fields, request, responder) else { return }
-            if intake.isCrawler(request) {
+            // HEAD (link checkers) and crawlers see the page; only a browser's GET counts.
+            if request.method == "HEAD" || intake.isCrawler(request) {
                 responder.respond(VotePages.crawlerView())
                 return
             }

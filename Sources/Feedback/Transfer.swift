@@ -8,8 +8,9 @@ public enum Transfer {
     public static func exportPage(afterID: Int64, since: Int64?, until: Int64?, limit: Int, connection: Connection) throws -> [FeedbackRecord] {
         var sql = "SELECT \(FeedbackRecord.columns) FROM feedback WHERE id > ?"
         var values: [SQLValue] = [.integer(afterID)]
-        if let since { sql += " AND received_at >= ?"; values.append(.integer(since)) }
-        if let until { sql += " AND received_at < ?"; values.append(.integer(until)) }
+        // `+received_at`: walk the primary key in order; the time index would sort every matching row per page.
+        if let since { sql += " AND +received_at >= ?"; values.append(.integer(since)) }
+        if let until { sql += " AND +received_at < ?"; values.append(.integer(until)) }
         values.append(.integer(Int64(limit)))
         return try connection.prepare(sql + " ORDER BY id LIMIT ?").query(values) { FeedbackRecord(row: $0) }
     }

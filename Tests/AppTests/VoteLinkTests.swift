@@ -133,6 +133,13 @@ extension LiveApp {
         #expect(drops.first { $0.reason == "crawler" }?.count == 6)
     }
 
+    @Test func headRequestsFromLinkCheckersDoNotVote() throws {
+        let live = try LiveApp()
+        let head = try RawClient.request(port: live.port, "HEAD", "/v1/vote?page=\(page)&rating=up", headers: [browser])
+        #expect(head.status == 200)
+        #expect(try live.count() == 0)
+    }
+
     @Test func crawlerListIsConfigurable() throws {
         let live = try LiveApp { $0.publicSide.crawlerAgents = ["docs-link-checker"] }
         #expect(try live.get("/v1/vote?page=\(page)&rating=up", headers: [("User-Agent", "docs-link-checker/2")]).status == 200)

@@ -112,12 +112,18 @@ final class StreamServer: Sendable {
         let live = try StreamServer()
         let client = try RawClient(port: live.port)
         try client.send("GET /stream/100000?size=65536 HTTP/1.1\r\nHost: x\r\n\r\n")
+        let started = Date()
+        while (live.last?.produced.load(ordering: .relaxed) ?? 0) == 0 && Date().timeIntervalSince(started) < 10 { usleep(10_000) }
         usleep(300_000)
         let produced = live.last?.produced.load(ordering: .relaxed) ?? -1
         #expect(produced > 0 && produced < 200, "\(produced) pieces pulled by a client that reads nothing")
-        // It stalls past the write timeout: the connection closes and the stream is told to stop.
-        usleep(1_500_000)
-        #expect(live.last?.cancelled.load(ordering: .relaxed) == true)
+        // It stalls past the write timeout (1 s): the connection closes and the stream is told to stop.
+        var cancelled = false
+        for _ in 0..<100 where !cancelled {
+            usleep(50_000)
+            cancelled = live.last?.cancelled.load(ordering: .relaxed) == true
+        }
+        #expect(cancelled)
     }
 
     @Test func clientThatLeavesMidStreamCancelsIt() throws {
@@ -125,10 +131,11 @@ final class StreamServer: Sendable {
         do {
             let client = try RawClient(port: live.port)
             try client.send("GET /stream/100000?size=16384 HTTP/1.1\r\nHost: x\r\n\r\n")
-            usleep(100_000)
+            let started = Date()
+            while (live.last?.produced.load(ordering: .relaxed) ?? 0) == 0 && Date().timeIntervalSince(started) < 10 { usleep(10_000) }
         }
         var cancelled = false
-        for _ in 0..<50 where !cancelled {
+        for _ in 0..<200 where !cancelled {
             usleep(50_000)
             cancelled = live.last?.cancelled.load(ordering: .relaxed) == true
         }
