@@ -149,10 +149,13 @@ def main():
             driver.find_element(By.CSS_SELECTOR, "input[value=good-examples]").click()
             driver.find_element(By.ID, "comment").send_keys("Clear, thanks")
             driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+            # page_source, not an element: the element found mid-navigation may go stale.
             try:
-                wait.until(lambda d: "Thank you" in d.find_element(By.TAG_NAME, "h1").text)
+                wait.until(lambda d: "added to your feedback" in d.page_source)
+                thanked = True
             except Exception:
-                check("follow-up form answered with thanks", False, driver.find_element(By.TAG_NAME, "body").text)
+                thanked = False
+            check("follow-up form answered with thanks", thanked, driver.page_source[-400:])
             items = api(hearken, "/v1/feedback?source=links", token)["items"]
             record = items[0] if items else {}
             check("vote link and its follow-up stored on one record", len(items) == 1 and record.get("rating") == "up"
