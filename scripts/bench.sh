@@ -21,7 +21,7 @@ if ! command -v wrk >/dev/null; then
     echo "wrk is missing: sudo apt-get install -y wrk" >&2; exit 1
   fi
 fi
-swift build -c release --product hearken >&2
+swift build -c release --product hearken --static-swift-stdlib >&2  # as `make release`, so the build is shared
 BIN="$PWD/.build/release/hearken"
 WORK=$(mktemp -d -t hearken-bench.XXXXXX)
 SERVER_PID=""
