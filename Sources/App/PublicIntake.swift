@@ -95,15 +95,17 @@ struct PublicIntake: Sendable {
 
     /// The JSON answer for a stored submission: its id and the one-time follow-up token.
     func created(_ stored: StoredFeedback) -> Response {
+        // Built in one string: this runs for every stored vote, on the writer's queue.
         let token = store.followups.issue(id: stored.id, receivedAt: stored.receivedAt)
-        let json = JSONBody.object([
-            ("id", String(stored.id)),
-            ("received_at", JSONText.quoted(Timestamp.rfc3339(milliseconds: stored.receivedAt))),
-            ("duplicate", stored.duplicate ? "true" : "false"),
-            ("followup_url", JSONText.quoted("/v1/feedback/\(stored.id)/followup")),
-            ("followup_token", JSONText.quoted(token)),
-            ("followup_expires_at", JSONText.quoted(Timestamp.rfc3339(milliseconds: store.followups.expiry(receivedAt: stored.receivedAt)))),
-        ])
+        let id = String(stored.id)
+        var json = "{\"id\":"
+        json.reserveCapacity(240)
+        json += id
+        json += ",\"received_at\":\"" + Timestamp.rfc3339(milliseconds: stored.receivedAt)
+        json += stored.duplicate ? "\",\"duplicate\":true" : "\",\"duplicate\":false"
+        json += ",\"followup_url\":\"/v1/feedback/" + id + "/followup\""
+        json += ",\"followup_token\":\"" + token // base64url and digits: nothing to escape
+        json += "\",\"followup_expires_at\":\"" + Timestamp.rfc3339(milliseconds: store.followups.expiry(receivedAt: stored.receivedAt)) + "\"}"
         var headers = [("Location", "/v1/feedback/\(stored.id)")]
         if stored.replayed { headers.append(("Idempotent-Replayed", "true")) }
         return JSONBody.response(stored.duplicate ? .ok : .created, json, headers: headers)

@@ -11,7 +11,12 @@ import Synchronization
 final class ServiceMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     private let factory: PrometheusMetricsFactory
-    private let requests = Mutex<[String: (CoreMetrics.Counter, CoreMetrics.Timer)]>([:])
+    private struct RequestKey: Hashable {
+        let route: String
+        let method: String
+        let status: Int
+    }
+    private let requests = Mutex<[RequestKey: (CoreMetrics.Counter, CoreMetrics.Timer)]>([:])
     private let accepted = Mutex<[String: CoreMetrics.Counter]>([:])
     private let rejected = Mutex<[String: CoreMetrics.Counter]>([:])
     private let batchSize: CoreMetrics.Recorder
@@ -36,7 +41,7 @@ final class ServiceMetrics: Sendable {
     }
 
     func exchange(_ e: CompletedExchange) {
-        let key = "\(e.route) \(e.method) \(e.status)"
+        let key = RequestKey(route: e.route, method: e.method, status: e.status)
         let (counter, timer) = requests.withLock { cache in
             if let found = cache[key] { return found }
             let made = (CoreMetrics.Counter(label: "hearken_http_requests_total",

@@ -12,14 +12,13 @@ public struct FollowupTokens: Sendable {
         case invalid
     }
 
-    /// The secret's bytes (`SymmetricKey` is not `Sendable`).
-    private let secret: [UInt8]
-    private var key: SymmetricKey { SymmetricKey(data: secret) }
+    private let box: KeyBox
+    private var key: SymmetricKey { box.key }
     /// How long after the vote the follow-up stays open, in milliseconds.
     public let lifetime: Int64
 
     init(key: SymmetricKey, lifetime: Int64) {
-        secret = key.withUnsafeBytes { Array($0) }
+        box = KeyBox(key: key)
         self.lifetime = lifetime
     }
 
@@ -66,11 +65,35 @@ public struct FollowupTokens: Sendable {
     }
 }
 
+/// The key, built once: making a `SymmetricKey` and HMAC state per token showed up in profiles.
+private final class KeyBox: @unchecked Sendable { // immutable after init; SymmetricKey is a value never mutated
+    let key: SymmetricKey
+    init(key: SymmetricKey) { self.key = key }
+}
+
 /// base64url without padding (RFC 4648 §5), for tokens that travel in URLs and forms.
 enum Base64URL {
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+
+    /// By hand: Foundation's base64 plus three `replacingOccurrences` cost more than the HMAC itself.
     static func encode(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        var out: [UInt8] = []
+        out.reserveCapacity((bytes.count * 4 + 2) / 3)
+        var index = 0
+        while index + 2 < bytes.count {
+            let n = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
+            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)], alphabet[Int(n & 63)]]
+            index += 3
+        }
+        let rest = bytes.count - index
+        if rest == 1 {
+            let n = UInt32(bytes[index]) << 16
+            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)]]
+        } else if rest == 2 {
+            let n = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8
+            out += [alphabet[Int(n >> 18 & 63)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)]]
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func decode(_ text: Substring) -> [UInt8]? {

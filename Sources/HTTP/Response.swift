@@ -35,6 +35,13 @@ public struct Response: Sendable {
 /// Minimal JSON string escaping for responses built without an encoder.
 public enum JSONText {
     public static func appendString(_ value: String, to out: inout String) {
+        // Fast path: most values (ids, times, tokens, slugs, plain comments) need no escaping at all.
+        if !value.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x3C || $0 == 0xE2 }) {
+            out += "\""
+            out += value
+            out += "\""
+            return
+        }
         out += "\""
         for scalar in value.unicodeScalars {
             switch scalar {

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Feedback
 
@@ -60,5 +61,16 @@ import Testing
         }
         let other = FollowupTokens(lifetime: 3_600_000)
         #expect(other.verify(token, id: 7, now: 1_000_000) == .invalid, "another server's secret")
+    }
+}
+
+@Suite struct Base64URLTests {
+    @Test(arguments: [0, 1, 2, 3, 4, 5, 31, 32, 33])
+    func encodingMatchesFoundationsAndDecodesBack(_ length: Int) {
+        let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 250) }
+        let expected = Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        #expect(Base64URL.encode(bytes) == expected)
+        #expect(Base64URL.decode(Substring(expected)) == bytes)
     }
 }
