@@ -9,7 +9,9 @@ let package = Package(
     targets: [
         .target(name: "CNet"),
         .target(name: "HTTP", dependencies: ["CNet", .product(name: "Logging", package: "swift-log")]),
-        .executableTarget(name: "fuzz-http", dependencies: ["HTTP"]),
+        // Only the submitted-field types of the Feedback module, which the JSON parser produces.
+        .target(name: "Feedback", path: "Sources/FeedbackFields"),
+        .executableTarget(name: "fuzz-http", dependencies: ["HTTP", "Feedback"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,1 @@
+../../../Sources/Feedback/FeedbackInput.swift
