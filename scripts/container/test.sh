@@ -12,7 +12,9 @@ ROOT=$PWD
 WORK=$ROOT/.build-container
 mkdir -p "$WORK"
 export STORAGE_DRIVER=vfs BUILDAH_ISOLATION=chroot
-BUILDAH=(buildah --root "$WORK/storage" --runroot "$WORK/run")
+# The driver is given as a flag: buildah 1.28 ignores STORAGE_DRIVER and would pick overlay, whose
+# mounts outlive the run and keep the folder from being deleted.
+BUILDAH=(buildah --storage-driver vfs --root "$WORK/storage" --runroot "$WORK/run")
 
 step() { printf '\n== %s\n' "$*"; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
