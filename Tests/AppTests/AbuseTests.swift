@@ -134,10 +134,13 @@ import TestSupport
         func submit(_ store: FeedbackStore) throws -> StoredFeedback {
             let feedback = try FeedbackValidator().validate(FeedbackInput(fields: ["page": .text("/a"), "rating": .text("up")], userAgent: "UA", clientAddress: "192.0.2.1"))
             let done = DispatchSemaphore(value: 0)
-            nonisolated(unsafe) var outcome: Result<StoredFeedback, WriteFailure>?
-            store.writer.submit(feedback) { outcome = $0; done.signal() }
+            let outcome = Mutex<Result<StoredFeedback, WriteFailure>?>(nil)
+            store.writer.submit(feedback) { result in
+                outcome.withLock { $0 = result }
+                done.signal()
+            }
             done.wait()
-            return try #require(try outcome?.get())
+            return try #require(try outcome.withLock { $0 }?.get())
         }
         let store = try FeedbackStore(options: options)
         let first = try submit(store)
