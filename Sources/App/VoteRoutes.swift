@@ -51,6 +51,9 @@ struct VoteRoutes {
             }
             record(fields, request, redirect: redirect, responder)
         }
+        router.add("OPTIONS", "/v1/vote") { request, responder in
+            responder.respond(intake.cors.preflight(request, methods: ["GET", "POST"]))
+        }
     }
 
     /// Checks the redirect, the origin and the rate limit. `.some(nil)`: no redirect asked;

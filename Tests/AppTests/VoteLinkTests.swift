@@ -133,6 +133,17 @@ extension LiveApp {
         #expect(drops.first { $0.reason == "crawler" }?.count == 6)
     }
 
+    @Test func votePreflightFollowsTheOriginAllowList() throws {
+        let live = try LiveApp { $0.allowedOrigins = ["https://docs.example.com"] }
+        let allowed = try RawClient.request(port: live.port, "OPTIONS", "/v1/vote", headers: [
+            ("Origin", "https://docs.example.com"), ("Access-Control-Request-Method", "POST")])
+        #expect(allowed.status == 204)
+        #expect(allowed.header("Access-Control-Allow-Origin") == "https://docs.example.com")
+        let refused = try RawClient.request(port: live.port, "OPTIONS", "/v1/vote", headers: [
+            ("Origin", "https://evil.example"), ("Access-Control-Request-Method", "POST")])
+        #expect(refused.status == 403)
+    }
+
     @Test func headRequestsFromLinkCheckersDoNotVote() throws {
         let live = try LiveApp()
         let head = try RawClient.request(port: live.port, "HEAD", "/v1/vote?page=\(page)&rating=up", headers: [browser])
