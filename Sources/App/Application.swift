@@ -22,11 +22,12 @@ public final class Application: Sendable {
         var router = Router()
         HealthRoutes(store: store).register(in: &router)
         let publicSide = configuration.publicSide
+        let resolver = ClientAddressResolver(trustedProxies: publicSide.trustedProxies)
         let intake = PublicIntake(
             store: store, validator: FeedbackValidator(rules: configuration.rules),
             cors: CORSPolicy(allowedOrigins: configuration.allowedOrigins),
             limiter: RateLimiter(perMinute: publicSide.rateLimitPerMinute),
-            resolver: ClientAddressResolver(trustedProxies: publicSide.trustedProxies),
+            resolver: resolver,
             crawlers: CrawlerFilter(agents: publicSide.crawlerAgents), honeypotField: publicSide.honeypotField,
             metrics: metrics, logger: logger
         )
@@ -38,7 +39,7 @@ public final class Application: Sendable {
                    reasons: configuration.rules.reasons, maxCommentLength: configuration.rules.maxCommentLength,
                    bodyLimit: bodyLimit).register(in: &router)
         WidgetRoutes(rules: configuration.rules, publicURL: publicSide.publicURL,
-                     resolver: ClientAddressResolver(trustedProxies: publicSide.trustedProxies)).register(in: &router)
+                     resolver: resolver).register(in: &router)
         let access = TeamAccess(store: store, logger: logger)
         FeedbackRoutes(access: access, rules: configuration.rules).register(in: &router)
         StatsRoutes(access: access, rules: configuration.rules).register(in: &router)

@@ -19,7 +19,7 @@ struct FollowupRoutes {
                 cors.decorate(&response, origin: origin, requestHost: host)
                 responder.respond(response)
             }
-            if let refusal = intake.screen(request) {
+            if case .failure(let refusal) = intake.screen(request) {
                 respond(Answer(json: PublicIntake.response(for: refusal), page: VotePages.refusal(refusal)))
                 return
             }

@@ -13,13 +13,16 @@ struct IngestionRoutes {
         router.post("/v1/feedback", bodyLimit: bodyLimit) { request, responder in
             let origin = request.headers["origin"]
             let cors = intake.cors
-            if let refusal = intake.screen(request) {
+            let client: PublicIntake.Client
+            switch intake.screen(request) {
+            case .success(let screened): client = screened
+            case .failure(let refusal):
                 var response = PublicIntake.response(for: refusal)
                 cors.decorate(&response, origin: origin, requestHost: request.headers["host"])
                 responder.respond(response)
                 return
             }
-            create(request) { response in
+            create(request, client: client) { response in
                 var response = response
                 cors.decorate(&response, origin: origin, requestHost: request.headers["host"])
                 responder.respond(response)
@@ -30,7 +33,7 @@ struct IngestionRoutes {
         }
     }
 
-    func create(_ request: Request, _ respond: @escaping @Sendable (Response) -> Void) {
+    func create(_ request: Request, client: PublicIntake.Client, _ respond: @escaping @Sendable (Response) -> Void) {
         let fields: [String: FieldValue]
         do {
             fields = try BodyDecoding.fields(of: request)
@@ -48,7 +51,7 @@ struct IngestionRoutes {
             return
         }
         let intake = self.intake
-        intake.submit(fields, request, idempotencyKey: key) { result in
+        intake.submit(fields, request, client: client, idempotencyKey: key) { result in
             switch result {
             case .success(let stored):
                 respond(intake.created(stored))

@@ -26,17 +26,28 @@ struct PublicIntake: Sendable {
         case write(WriteFailure)
     }
 
-    /// Refuses requests from origins not on the list and clients over their rate; counts both.
-    func screen(_ request: Request) -> Refusal? {
+    /// The client behind a request, resolved once per request (trusted proxies applied).
+    struct Client: Sendable {
+        let address: IPAddress?
+        let peer: String
+
+        /// What the rate limit counts under.
+        var key: String { address?.clientKey ?? peer }
+    }
+
+    /// Refuses requests from origins not on the list and clients over their rate (counting both);
+    /// otherwise the resolved client, for `submit`.
+    func screen(_ request: Request) -> Result<Client, Refusal> {
         if !cors.allows(request) {
             store.drops.count(.origin)
-            return .origin(request.headers["origin"] ?? "")
+            return .failure(.origin(request.headers["origin"] ?? ""))
         }
-        if let retryAfter = limiter.take(clientKey(request), now: Timestamp.nowMilliseconds()) {
+        let client = Client(address: resolver.resolve(request), peer: request.remoteAddress)
+        if let retryAfter = limiter.take(client.key, now: Timestamp.nowMilliseconds()) {
             store.drops.count(.rateLimit)
-            return .rateLimited(retryAfter: retryAfter)
+            return .failure(.rateLimited(retryAfter: retryAfter))
         }
-        return nil
+        return .success(client)
     }
 
     /// The JSON answer for a refusal.
@@ -50,11 +61,6 @@ struct PublicIntake: Sendable {
             return response
         }
     }
-
-    /// The client's address (after trusted proxies), used only for hashing and rate limiting.
-    func clientAddress(_ request: Request) -> String? { resolver.resolve(request)?.description }
-
-    private func clientKey(_ request: Request) -> String { resolver.resolve(request)?.clientKey ?? request.remoteAddress }
 
     /// True, and counted, when a bot filled in the hidden field.
     func isHoneypot(_ fields: [String: FieldValue]) -> Bool {
@@ -71,11 +77,12 @@ struct PublicIntake: Sendable {
     }
 
     /// Validates and stores; `completion` runs once the row is committed (or refused).
-    func submit(_ fields: [String: FieldValue], _ request: Request, idempotencyKey: String? = nil,
+    /// The client's address is used only for the client hash, never stored.
+    func submit(_ fields: [String: FieldValue], _ request: Request, client: Client, idempotencyKey: String? = nil,
                 completion: @escaping @Sendable (Result<StoredFeedback, SubmitFailure>) -> Void) {
         let input = FeedbackInput(
             fields: fields, userAgent: request.headers["user-agent"], origin: request.headers["origin"],
-            referer: request.headers["referer"], clientAddress: clientAddress(request)
+            referer: request.headers["referer"], clientAddress: client.address?.description
         )
         var feedback: NewFeedback
         do {

@@ -21,14 +21,14 @@ struct VoteRoutes {
                 responder.respond(VotePages.problem(.badRequest, "This feedback link is broken", "Its parameters are not valid URL encoding."))
                 return
             }
-            guard let redirect = admit(fields, request, responder) else { return }
+            guard let admitted = admit(fields, request, responder) else { return }
             // HEAD (link checkers) and crawlers see the page; only a browser's GET counts.
             if request.method == "HEAD" || intake.isCrawler(request) {
                 responder.respond(VotePages.crawlerView())
                 return
             }
             switch mode {
-            case .record: record(fields, request, redirect: redirect, responder)
+            case .record: record(fields, request, admitted, responder)
             case .confirm: responder.respond(confirmation(fields))
             }
         }
@@ -44,27 +44,35 @@ struct VoteRoutes {
                 responder.respond(VotePages.problem(.badRequest, "Unexpected request", "The form is not valid form encoding."))
                 return
             }
-            guard let redirect = admit(fields, request, responder) else { return }
+            guard let admitted = admit(fields, request, responder) else { return }
             if intake.isHoneypot(fields) {
                 responder.respond(VotePages.message("Thanks for your feedback!", "Your vote has been recorded."))
                 return
             }
-            record(fields, request, redirect: redirect, responder)
+            record(fields, request, admitted, responder)
         }
         router.add("OPTIONS", "/v1/vote") { request, responder in
             responder.respond(intake.cors.preflight(request, methods: ["GET", "POST"]))
         }
     }
 
-    /// Checks the redirect, the origin and the rate limit. `.some(nil)`: no redirect asked;
-    /// `.some(url)`: an allowed one; nil: refused (answered already).
-    private func admit(_ fields: [String: FieldValue], _ request: Request, _ responder: Responder) -> String?? {
+    /// A vote that passed the redirect, origin and rate-limit checks.
+    private struct Admitted {
+        /// The allowed `redirect=` target, if one was asked for.
+        let redirect: String?
+        let client: PublicIntake.Client
+    }
+
+    /// Checks the redirect, the origin and the rate limit; nil: refused (answered already).
+    private func admit(_ fields: [String: FieldValue], _ request: Request, _ responder: Responder) -> Admitted? {
         guard let redirect = checkedRedirect(fields, responder) else { return nil }
-        if let refusal = intake.screen(request) {
+        switch intake.screen(request) {
+        case .failure(let refusal):
             responder.respond(VotePages.refusal(refusal))
             return nil
+        case .success(let client):
+            return Admitted(redirect: redirect, client: client)
         }
-        return redirect
     }
 
     private func checkedRedirect(_ fields: [String: FieldValue], _ responder: Responder) -> String?? {
@@ -77,9 +85,9 @@ struct VoteRoutes {
         return .some(allowed)
     }
 
-    private func record(_ fields: [String: FieldValue], _ request: Request, redirect: String?, _ responder: Responder) {
-        let intake = self.intake, reasons = self.reasons, maxCommentLength = self.maxCommentLength
-        intake.submit(fields, request) { result in
+    private func record(_ fields: [String: FieldValue], _ request: Request, _ admitted: Admitted, _ responder: Responder) {
+        let intake = self.intake, reasons = self.reasons, maxCommentLength = self.maxCommentLength, redirect = admitted.redirect
+        intake.submit(fields, request, client: admitted.client) { result in
             switch result {
             case .success(let stored):
                 if let redirect {

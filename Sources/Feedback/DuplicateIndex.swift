@@ -63,6 +63,4 @@ struct DuplicateIndex {
             orderStart = 0
         }
     }
-
-    var count: Int { entries.count }
 }

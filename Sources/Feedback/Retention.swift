@@ -11,30 +11,20 @@ public enum Retention {
         try connection.transaction(.immediate) {
             let start = try connection.first("SELECT value FROM server_state WHERE name = 'retention_erased_before'") { $0.int64(0) } ?? 0
             guard start < cutoff else { return 0 }
-            let ids = try connection.query(
+            // The chunk ends where its last row was received; rows at that millisecond go with the next chunk.
+            let last = try connection.first(
+                "SELECT received_at FROM feedback WHERE received_at >= ? AND received_at < ? ORDER BY received_at LIMIT 1 OFFSET \(chunk - 1)",
+                [start, cutoff]) { $0.int64(0) }
+            let reachedEnd = last == nil
+            // A whole chunk within one millisecond (an import): erase that millisecond at once and move on.
+            let next = last.map { $0 == start ? start + 1 : $0 } ?? cutoff
+            try connection.run(
                 """
-                SELECT id, received_at FROM feedback WHERE received_at >= ? AND received_at < ?
-                ORDER BY received_at LIMIT \(chunk)
-                """, [start, cutoff]) { ($0.int64(0), $0.int64(1)) }
-            // Rows received at the last chunk's final millisecond may continue past it: re-read from there.
-            let reachedEnd = ids.count < chunk
-            var next = reachedEnd ? cutoff : (ids.last?.1 ?? cutoff)
-            let erase = """
                 UPDATE feedback SET comment = NULL, email = NULL, client_hash = NULL, user_agent = NULL, pii = 0
-                WHERE (comment IS NOT NULL OR email IS NOT NULL OR client_hash IS NOT NULL OR user_agent IS NOT NULL) AND
-                """
-            var changed = 0
-            if next == start {
-                // A whole chunk within one millisecond (an import): erase that millisecond at once and move on.
-                try connection.run(erase + " received_at = ?", [start])
-                changed = connection.changes
-                next = start + 1
-            } else {
-                for (id, _) in ids {
-                    try connection.run(erase + " id = ?", [id])
-                    changed += connection.changes
-                }
-            }
+                WHERE received_at >= ? AND received_at < ?
+                  AND (comment IS NOT NULL OR email IS NOT NULL OR client_hash IS NOT NULL OR user_agent IS NOT NULL)
+                """, [start, next])
+            let changed = connection.changes
             try connection.run("INSERT OR REPLACE INTO server_state(name, value) VALUES ('retention_erased_before', ?)", [next])
             return reachedEnd ? changed : max(changed, 1)
         }

@@ -66,6 +66,16 @@ final class StreamServer: Sendable {
 
     var last: NumberedStream? { log.streams.withLock { $0.last } }
 
+    /// Polls the latest stream until `condition` holds or the time is up; whether it held.
+    func waitUntil(seconds: Double, _ condition: (NumberedStream) -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if let stream = last, condition(stream) { return true }
+            usleep(10_000)
+        }
+        return false
+    }
+
     deinit { server.shutdown(timeout: 1) }
 }
 
@@ -112,18 +122,12 @@ final class StreamServer: Sendable {
         let live = try StreamServer()
         let client = try RawClient(port: live.port)
         try client.send("GET /stream/100000?size=65536 HTTP/1.1\r\nHost: x\r\n\r\n")
-        let started = Date()
-        while (live.last?.produced.load(ordering: .relaxed) ?? 0) == 0 && Date().timeIntervalSince(started) < 10 { usleep(10_000) }
+        _ = live.waitUntil(seconds: 10) { ($0.produced.load(ordering: .relaxed)) > 0 }
         usleep(300_000)
         let produced = live.last?.produced.load(ordering: .relaxed) ?? -1
         #expect(produced > 0 && produced < 200, "\(produced) pieces pulled by a client that reads nothing")
         // It stalls past the write timeout (1 s): the connection closes and the stream is told to stop.
-        var cancelled = false
-        for _ in 0..<100 where !cancelled {
-            usleep(50_000)
-            cancelled = live.last?.cancelled.load(ordering: .relaxed) == true
-        }
-        #expect(cancelled)
+        #expect(live.waitUntil(seconds: 5) { $0.cancelled.load(ordering: .relaxed) })
     }
 
     @Test func clientThatLeavesMidStreamCancelsIt() throws {
@@ -131,15 +135,9 @@ final class StreamServer: Sendable {
         do {
             let client = try RawClient(port: live.port)
             try client.send("GET /stream/100000?size=16384 HTTP/1.1\r\nHost: x\r\n\r\n")
-            let started = Date()
-            while (live.last?.produced.load(ordering: .relaxed) ?? 0) == 0 && Date().timeIntervalSince(started) < 10 { usleep(10_000) }
+            _ = live.waitUntil(seconds: 10) { $0.produced.load(ordering: .relaxed) > 0 }
         }
-        var cancelled = false
-        for _ in 0..<200 where !cancelled {
-            usleep(50_000)
-            cancelled = live.last?.cancelled.load(ordering: .relaxed) == true
-        }
-        #expect(cancelled)
+        #expect(live.waitUntil(seconds: 10) { $0.cancelled.load(ordering: .relaxed) })
     }
 
     @Test func producerFailureTruncatesTheBodyAndCloses() throws {
