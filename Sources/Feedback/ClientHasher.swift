@@ -7,17 +7,17 @@ import SQLite
 /// Used only on the writer's queue.
 final class ClientHasher {
     private var day = ""
-    private var key: SymmetricKey?
+    /// The day's key, already keyed into an HMAC state that each hash copies (keying costs two extra blocks).
+    private var key: HMAC<SHA256>?
 
     func hash(address: String?, userAgent: String?, pageHost: String?, day today: String, connection: Connection) throws -> String? {
         guard let address else { return nil }
-        let key = try key(for: today, connection: connection)
-        let message = "\(address)\n\(userAgent ?? "")\n\(pageHost ?? "")"
-        let code = HMAC<SHA256>.authenticationCode(for: Data(message.utf8), using: key)
-        return Hex.encode(code.prefix(16))
+        var hmac = try key(for: today, connection: connection)
+        hmac.update(data: Array("\(address)\n\(userAgent ?? "")\n\(pageHost ?? "")".utf8))
+        return Hex.encode(hmac.finalize().prefix(16))
     }
 
-    private func key(for today: String, connection: Connection) throws -> SymmetricKey {
+    private func key(for today: String, connection: Connection) throws -> HMAC<SHA256> {
         if today == day, let key { return key }
         let stored = try connection.first("SELECT secret FROM client_hash_keys WHERE day = ?", [today]) { row -> [UInt8]? in
             if case .blob(let bytes) = row.value(0) { return bytes }
@@ -32,9 +32,10 @@ final class ClientHasher {
             try connection.run("INSERT OR REPLACE INTO client_hash_keys(day, secret) VALUES (?, ?)", [today, SQLValue.blob(bytes)])
         }
         try connection.run("DELETE FROM client_hash_keys WHERE day <> ?", [today])
+        let keyed = HMAC<SHA256>(key: secret)
         day = today
-        key = secret
-        return secret
+        key = keyed
+        return keyed
     }
 
     /// Forgets the cached key, for example after a failed transaction that may have rolled its row back.

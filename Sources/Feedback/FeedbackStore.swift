@@ -23,6 +23,9 @@ public struct StorageOptions: Sendable {
     public var maintenanceInterval: Double = 10
     /// The longest comment, for bounding comments that follow-ups append to.
     public var maxCommentLength: Int = 4000
+    /// WAL frames (pages) that start a background checkpoint: 16 MB at 4 KiB pages. Hot rollup pages
+    /// are rewritten many times in the WAL and copied once per checkpoint, so not much smaller.
+    public var checkpointFrames: Int = 4000
 
     public init(path: String) { self.path = path }
 }
@@ -46,6 +49,8 @@ public final class FeedbackStore: Sendable {
     public let followups: FollowupTokens
     public let drops: DropCounter
     private let writeQueue: DatabaseQueue
+    /// Copies the WAL into the database file off the writer's queue, so commits never wait for it.
+    let checkpointer: BackgroundCheckpointer
     private let maintenance = Mutex<(any DispatchSourceTimer)?>(nil)
     private let lastRetention = Atomic<Int64>(0)
     private let readers: [DatabaseQueue]
@@ -68,13 +73,11 @@ public final class FeedbackStore: Sendable {
         do {
             let migrator = try Schema.migrator()
             try writeQueue.sync { connection in
-                // Checkpoint less often: hot rollup pages are rewritten many times in the WAL and
-                // copied to the database file once per checkpoint (default every 1,000 pages).
-                try connection.execute("PRAGMA wal_autocheckpoint=8000")
                 if migrate { try migrator.migrate(connection) }
                 guard try migrator.isCurrent(connection) else {
                     throw StoreError.migration("the database is not migrated; run `hearken migrate --db \(options.path)`")
                 }
+                try SearchIndexBatch.indexStragglers(connection)
             }
         } catch let error as MigrationError {
             writeQueue.close()
@@ -83,9 +86,26 @@ public final class FeedbackStore: Sendable {
             writeQueue.close()
             throw error
         }
+        do {
+            checkpointer = try BackgroundCheckpointer(path: options.path, options: ConnectionOptions(durability: options.durability, cacheKiB: 2048),
+                                                      threshold: options.checkpointFrames, label: "hearken.db.checkpointer")
+        } catch {
+            writeQueue.close()
+            throw error
+        }
+        writeQueue.sync { [checkpointer] connection in
+            connection.onWALCommit(inlineLimit: options.checkpointFrames * 8) { frames in checkpointer.noteCommit(walFrames: frames) }
+        }
         var readers: [DatabaseQueue] = []
-        for index in 0..<max(1, options.readers) {
-            readers.append(try DatabaseQueue(path: options.path, options: ConnectionOptions(readOnly: true, durability: options.durability, cacheKiB: 32 * 1024, mmapBytes: 1 << 30), label: "hearken.db.reader.\(index)"))
+        do {
+            for index in 0..<max(1, options.readers) {
+                readers.append(try DatabaseQueue(path: options.path, options: ConnectionOptions(readOnly: true, durability: options.durability, cacheKiB: 32 * 1024, mmapBytes: 1 << 30), label: "hearken.db.reader.\(index)"))
+            }
+        } catch {
+            for reader in readers { reader.close() }
+            checkpointer.close()
+            writeQueue.close()
+            throw error
         }
         self.readers = readers
         let ingestor = Ingestor(duplicateWindow: Int64(options.duplicateWindowSeconds) * 1000, maxCommentLength: options.maxCommentLength)
@@ -96,6 +116,7 @@ public final class FeedbackStore: Sendable {
             }
         } catch {
             for reader in readers { reader.close() }
+            checkpointer.close()
             writeQueue.close()
             throw error
         }
@@ -117,7 +138,10 @@ public final class FeedbackStore: Sendable {
         guard !closed.load(ordering: .relaxed) else { return }
         writer.prune(now: now)
         let drops = self.drops
-        writeQueue.sync { connection in try? drops.flush(connection) }
+        writeQueue.sync { connection in
+            try? drops.flush(connection)
+            try? SearchIndexBatch.indexStragglers(connection)
+        }
         guard now - lastRetention.load(ordering: .relaxed) >= 3_600_000 else { return }
         lastRetention.store(now, ordering: .relaxed)
         writeQueue.async { connection in try? Retention.purgeIdempotencyKeys(now: now, connection: connection) }
@@ -183,7 +207,8 @@ public final class FeedbackStore: Sendable {
         writer.close()
         writeQueue.sync { connection in try? drops.flush(connection) }
         for reader in readers { reader.close() }
-        writeQueue.sync { connection in try? connection.execute("PRAGMA wal_checkpoint(TRUNCATE)") }
+        checkpointer.close()
+        writeQueue.sync { connection in _ = try? connection.checkpoint(.truncate) }
         writeQueue.close()
     }
 }

@@ -117,11 +117,11 @@ public final class FeedbackWriter: Sendable {
         let started = DispatchTime.now().uptimeNanoseconds
         do {
             let results = try connection.transaction(.immediate) {
-                var rollups = RollupBatch()
+                var derived = WriteBatch()
                 let results: [Result<StoredFeedback, WriteFailure>] = try batch.map { item in
-                    .success(try ingestor.ingest(item.feedback, receivedAt: item.receivedAt, rollups: &rollups, connection: connection))
+                    .success(try ingestor.ingest(item.feedback, receivedAt: item.receivedAt, batch: &derived, connection: connection))
                 }
-                try rollups.flush(connection)
+                try derived.flush(connection)
                 return results
             }
             ingestor.committed(now: Timestamp.nowMilliseconds())
@@ -138,9 +138,9 @@ public final class FeedbackWriter: Sendable {
             return batch.map { item in
                 do {
                     let stored = try connection.transaction(.immediate) {
-                        var rollups = RollupBatch()
-                        let stored = try ingestor.ingest(item.feedback, receivedAt: item.receivedAt, rollups: &rollups, connection: connection)
-                        try rollups.flush(connection)
+                        var derived = WriteBatch()
+                        let stored = try ingestor.ingest(item.feedback, receivedAt: item.receivedAt, batch: &derived, connection: connection)
+                        try derived.flush(connection)
                         return stored
                     }
                     ingestor.committed(now: Timestamp.nowMilliseconds())

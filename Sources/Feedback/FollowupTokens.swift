@@ -61,14 +61,21 @@ public struct FollowupTokens: Sendable {
     private func message(id: Int64, expires: Int64) -> String { "followup:\(id):\(expires)" }
 
     private func mac(id: Int64, expires: Int64) -> [UInt8] {
-        Array(HMAC<SHA256>.authenticationCode(for: Data(message(id: id, expires: expires).utf8), using: key))
+        var hmac = box.keyed
+        hmac.update(data: Array(message(id: id, expires: expires).utf8))
+        return Array(hmac.finalize())
     }
 }
 
-/// The key, built once: making a `SymmetricKey` and HMAC state per token showed up in profiles.
-private final class KeyBox: @unchecked Sendable { // immutable after init; SymmetricKey is a value never mutated
+/// The key and the HMAC state keyed with it, built once: keying an HMAC hashes both key pads, which
+/// cost more than the token's own message; a copy of the keyed state skips that.
+private final class KeyBox: @unchecked Sendable { // immutable after init; both are values never mutated in place
     let key: SymmetricKey
-    init(key: SymmetricKey) { self.key = key }
+    let keyed: HMAC<SHA256>
+    init(key: SymmetricKey) {
+        self.key = key
+        keyed = HMAC<SHA256>(key: key)
+    }
 }
 
 /// base64url without padding (RFC 4648 §5), for tokens that travel in URLs and forms.

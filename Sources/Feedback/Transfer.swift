@@ -52,7 +52,7 @@ public enum Transfer {
     /// Stores a batch in one transaction, rollups included.
     public static func importBatch(_ records: [ImportedRecord], connection: Connection) throws -> [ImportOutcome] {
         try connection.transaction(.immediate) {
-            var rollups = RollupBatch()
+            var derived = WriteBatch()
             var spam: [Int64] = []
             var outcomes: [ImportOutcome] = []
             for record in records {
@@ -67,7 +67,7 @@ public enum Transfer {
                     outcomes.append(.alreadyPresent)
                     continue
                 }
-                let id = try FeedbackRows.insert(record.feedback, receivedAt: record.receivedAt, clientHash: nil, rollups: &rollups, connection: connection)
+                let id = try FeedbackRows.insert(record.feedback, receivedAt: record.receivedAt, clientHash: nil, batch: &derived, connection: connection)
                 try connection.run(
                     "UPDATE feedback SET status = ?, note = ?, tags = ?, issue_url = ?, updated_at = ? WHERE id = ?",
                     [record.status.rawValue, record.note, record.tags.isEmpty ? nil : "[" + record.tags.map(LabelsJSON.quote).joined(separator: ",") + "]",
@@ -77,7 +77,7 @@ public enum Transfer {
                 if record.status == .spam { spam.append(id) }
                 outcomes.append(.imported(id))
             }
-            try rollups.flush(connection)
+            try derived.flush(connection)
             // Spam is not counted: take those rows back out of the rollups they were just added to.
             for id in spam {
                 if let r = try FeedbackQueries.get(id, connection: connection) {

@@ -33,6 +33,8 @@ public final class Connection {
     private(set) var handle: OpaquePointer?
     public let path: String
     private var cache: [String: Statement] = [:]
+    /// The WAL hook's closure; SQLite holds only an unretained pointer to it.
+    var walHook: WALHookBox?
 
     public init(path: String, options: ConnectionOptions = ConnectionOptions()) throws(SQLiteError) {
         self.path = path
@@ -75,6 +77,7 @@ public final class Connection {
         cache.removeAll()
         if let handle { sqlite3_close_v2(handle) }
         handle = nil
+        walHook = nil
     }
 
     public var isOpen: Bool { handle != nil }

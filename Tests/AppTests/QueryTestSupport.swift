@@ -24,16 +24,16 @@ extension LiveApp {
     func insert(_ rows: [(page: String, rating: Rating, reason: String?, comment: String?, source: String, version: String, at: Int64)]) throws -> [Seeded] {
         try app.store.writeNow { db in
             try db.transaction {
-                var rollups = RollupBatch()
+                var derived = WriteBatch()
                 let seeded = try rows.map { row in
                     let feedback = NewFeedback(page: row.page, pageKey: row.page, rating: row.rating, reason: row.reason, comment: row.comment,
                                                source: row.source, labels: [("version", row.version)], email: nil, userAgent: nil, origin: nil,
                                                referer: nil, clientAddress: nil)
-                    let id = try FeedbackRows.insert(feedback, receivedAt: row.at, clientHash: nil, rollups: &rollups, connection: db)
+                    let id = try FeedbackRows.insert(feedback, receivedAt: row.at, clientHash: nil, batch: &derived, connection: db)
                     return Seeded(id: id, page: row.page, rating: row.rating, reason: row.reason, comment: row.comment,
                                   source: row.source, version: row.version, at: row.at)
                 }
-                try rollups.flush(db)
+                try derived.flush(db)
                 return seeded
             }
         }

@@ -52,6 +52,16 @@ import Testing
         #expect(tokens.verify(token, id: 43, now: 1_000_000) == .invalid)
     }
 
+    @Test func everyTokenFromTheSharedKeyedStateVerifies() {
+        // Tokens copy one keyed HMAC state; a state mutated by an earlier token would break later ones.
+        let issued = (1...50).map { tokens.issue(id: Int64($0), receivedAt: 1_000_000) }
+        #expect(Set(issued).count == 50)
+        for (index, token) in issued.enumerated() {
+            #expect(tokens.verify(token, id: Int64(index + 1), now: 1_000_000) == .valid)
+            #expect(tokens.issue(id: Int64(index + 1), receivedAt: 1_000_000) == token)
+        }
+    }
+
     @Test func tamperedOrMalformedTokensAreInvalid() {
         let token = tokens.issue(id: 7, receivedAt: 1_000_000)
         let parts = token.split(separator: ".")

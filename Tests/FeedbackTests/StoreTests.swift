@@ -1,3 +1,4 @@
+import Crypto
 import Dispatch
 import Foundation
 import SQLite
@@ -103,6 +104,14 @@ import TestSupport
         #expect(hashes[0] != hashes[2])
         let keys = try store.readNow { try $0.first("SELECT count(*) FROM client_hash_keys") { $0.int(0) } }
         #expect(keys == 1)
+        // The hash is HMAC-SHA256(address, user agent, page host) under the day's secret, truncated to 16 bytes;
+        // computed here from the stored secret, independently of the writer's cached keyed state.
+        let secret = try store.readNow { try $0.first("SELECT secret FROM client_hash_keys") { row -> [UInt8] in
+            if case .blob(let bytes) = row.value(0) { return bytes }
+            return []
+        } } ?? []
+        let code = HMAC<SHA256>.authenticationCode(for: Data("192.0.2.2\nUA\ndocs.example.com".utf8), using: SymmetricKey(data: secret))
+        #expect(hashes[2] == code.prefix(16).map { String(format: "%02x", $0) }.joined())
     }
 
     @Test func fullDatabaseFailsTheWriteAndRecovers() throws {

@@ -1,0 +1,70 @@
+import Foundation
+import SQLite
+import Synchronization
+import Testing
+import TestSupport
+
+@Suite struct CheckpointTests {
+    func fill(_ db: Connection, rows: Int) throws {
+        try db.transaction {
+            for _ in 0..<rows { try db.run("INSERT INTO t VALUES (?)", [String(repeating: "x", count: 3000)]) }
+        }
+    }
+
+    @Test func walHookSeesEveryCommitAndAutomaticCheckpointsStop() throws {
+        let dir = TemporaryDirectory()
+        let db = try Connection(path: dir.file("t.db"))
+        try db.execute("CREATE TABLE t(v TEXT)")
+        let seen = Mutex<[Int]>([])
+        db.onWALCommit(inlineLimit: .max) { frames in seen.withLock { $0.append(frames) } }
+        // 1,200 pages: SQLite's own automatic checkpoint (1,000 frames) would have reset the WAL.
+        for _ in 0..<4 { try fill(db, rows: 300) }
+        let frames = seen.withLock { $0 }
+        #expect(frames.count == 4)
+        #expect(frames == frames.sorted() && (frames.last ?? 0) > 1200, "\(frames)")
+        let result = try db.checkpoint(.passive)
+        #expect(result.logFrames == frames.last)
+        #expect(result.checkpointedFrames == result.logFrames)
+    }
+
+    @Test func pastTheInlineLimitTheWriterCheckpointsItself() throws {
+        let dir = TemporaryDirectory()
+        let db = try Connection(path: dir.file("t.db"))
+        try db.execute("CREATE TABLE t(v TEXT)")
+        db.onWALCommit(inlineLimit: 100) { _ in }
+        try fill(db, rows: 300)
+        // The passive checkpoint ran inside the commit: every frame is already in the database file,
+        // so the next write transaction starts the WAL over from its beginning.
+        try fill(db, rows: 1)
+        let result = try db.checkpoint(.passive)
+        #expect(result.logFrames < 10, "\(result)")
+    }
+
+    @Test func backgroundCheckpointerCopiesTheWALPastItsThreshold() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.file("t.db")
+        let db = try Connection(path: path)
+        try db.execute("CREATE TABLE t(v TEXT)")
+        let checkpointer = try BackgroundCheckpointer(path: path, options: ConnectionOptions(), threshold: 200, label: "test.checkpointer")
+        defer { checkpointer.close() }
+        db.onWALCommit(inlineLimit: .max) { frames in checkpointer.noteCommit(walFrames: frames) }
+        try fill(db, rows: 50)
+        #expect(checkpointer.checkpoints == 0, "below the threshold nothing is started")
+        try fill(db, rows: 300)
+        let deadline = Date().addingTimeInterval(10)
+        while checkpointer.checkpoints == 0 && Date() < deadline { usleep(5_000) }
+        #expect(checkpointer.checkpoints == 1)
+        // Every frame written before it started is in the database file: a checkpoint now has nothing to copy.
+        let result = try db.checkpoint(.passive)
+        #expect(result.checkpointedFrames == result.logFrames)
+        let bytes = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        #expect(bytes > 300 * 3000, "the rows reached the database file")
+    }
+
+    @Test func checkpointOnAClosedConnectionThrows() throws {
+        let dir = TemporaryDirectory()
+        let db = try Connection(path: dir.file("t.db"))
+        db.close()
+        #expect(throws: SQLiteError.self) { try db.checkpoint(.passive) }
+    }
+}
