@@ -56,6 +56,51 @@ public struct InsightReport: Sendable {
 /// comments with a Poisson expectation from the baseline rate (plus half a comment, so a page
 /// with a quiet baseline still needs several comments), again with Benjamini–Hochberg.
 public enum Insights {
+    /// A page as the query found it: its key, or the id of its row in `pages` (looked up only for reported pages).
+    enum PageRef {
+        case key(String)
+        case id(Int64)
+
+        func key(_ connection: Connection) throws -> String {
+            switch self {
+            case .key(let key): return key
+            case .id(let id): return try connection.first("SELECT page_key FROM pages WHERE id = ?", [id]) { $0.string(0) } ?? ""
+            }
+        }
+    }
+
+    struct PageWindows {
+        let page: PageRef
+        var recentUp = 0, recentVotes = 0, baselineUp = 0, baselineVotes = 0, recentComments = 0, baselineComments = 0
+    }
+
+    /// Both windows of every page from the per-page daily rollup, summed here rather than in SQL: six
+    /// conditional sums cost SQLite more per row than reading the row, and rows come in page order.
+    static func pageDailyWindows(_ filter: AggregateFilter, recentStart: Int64, connection: Connection) throws -> [PageWindows] {
+        let (clause, values) = filter.pageDailyWhere()
+        var pages: [PageWindows] = []
+        var current: Int64 = -1
+        _ = try connection.prepare("SELECT page_id, day, up, down, down_comments FROM rollup_page_daily WHERE \(clause) ORDER BY page_id")
+            .query(values) { row in
+                let id = row.int64(0)
+                if id != current {
+                    pages.append(PageWindows(page: .id(id)))
+                    current = id
+                }
+                let up = row.int(2), votes = up + row.int(3), comments = row.int(4)
+                if row.int64(1) >= recentStart {
+                    pages[pages.count - 1].recentUp += up
+                    pages[pages.count - 1].recentVotes += votes
+                    pages[pages.count - 1].recentComments += comments
+                } else {
+                    pages[pages.count - 1].baselineUp += up
+                    pages[pages.count - 1].baselineVotes += votes
+                    pages[pages.count - 1].baselineComments += comments
+                }
+            }
+        return pages
+    }
+
     public static func analyze(_ filter: AggregateFilter, options: InsightOptions, now: Int64, connection: Connection) throws -> InsightReport {
         let today = AggregateFilter.floorDiv(now, Rollups.dayMilliseconds)
         let recentStart = today - Int64(options.recentDays) + 1
@@ -63,25 +108,20 @@ public enum Insights {
         var windowed = filter
         windowed.since = baselineStart * Rollups.dayMilliseconds
         windowed.until = (today + 1) * Rollups.dayMilliseconds
-        let sums = """
-            sum(CASE WHEN day >= ?1 THEN up ELSE 0 END), sum(CASE WHEN day >= ?1 THEN up + down ELSE 0 END),
-            sum(CASE WHEN day < ?1 THEN up ELSE 0 END), sum(CASE WHEN day < ?1 THEN up + down ELSE 0 END),
-            sum(CASE WHEN day >= ?1 THEN down_comments ELSE 0 END), sum(CASE WHEN day < ?1 THEN down_comments ELSE 0 END)
-            """
-        let sql: String
-        var values: [SQLValue] = [.integer(recentStart)]
+        let rows: [PageWindows]
         if windowed.usesPageDaily {
-            let (clause, daily) = windowed.pageDailyWhere()
-            sql = "SELECT p.page_key, g.* FROM (SELECT \(sums), page_id FROM rollup_page_daily WHERE \(clause) GROUP BY page_id) AS g JOIN pages p ON p.id = g.page_id"
-            values += daily
+            rows = try pageDailyWindows(windowed, recentStart: recentStart, connection: connection)
         } else {
+            let sums = """
+                sum(CASE WHEN day >= ?1 THEN up ELSE 0 END), sum(CASE WHEN day >= ?1 THEN up + down ELSE 0 END),
+                sum(CASE WHEN day < ?1 THEN up ELSE 0 END), sum(CASE WHEN day < ?1 THEN up + down ELSE 0 END),
+                sum(CASE WHEN day >= ?1 THEN down_comments ELSE 0 END), sum(CASE WHEN day < ?1 THEN down_comments ELSE 0 END)
+                """
             let (from, relation) = windowed.from()
-            sql = "SELECT page_key, \(sums) \(from) GROUP BY page_key"
-            values += relation
-        }
-        let rows = try connection.prepare(sql).query(values) { row in
-            (page: row.string(0), recentUp: row.int(1), recentVotes: row.int(2), baselineUp: row.int(3), baselineVotes: row.int(4),
-             recentComments: row.int(5), baselineComments: row.int(6))
+            rows = try connection.prepare("SELECT page_key, \(sums) \(from) GROUP BY page_key").query([SQLValue.integer(recentStart)] + relation) { row in
+                PageWindows(page: .key(row.string(0)), recentUp: row.int(1), recentVotes: row.int(2), baselineUp: row.int(3), baselineVotes: row.int(4),
+                            recentComments: row.int(5), baselineComments: row.int(6))
+            }
         }
 
         let tested = rows.filter { $0.recentVotes >= options.minVotes && $0.baselineVotes >= options.minVotes }
@@ -89,7 +129,7 @@ public enum Insights {
         let dropQ = Statistics.benjaminiHochberg(tests.map(\.p))
         var drops: [HelpfulnessDrop] = []
         for (i, row) in tested.enumerated() where dropQ[i] <= options.alpha && tests[i].z > 0 {
-            drops.append(HelpfulnessDrop(page: row.page, recentUp: row.recentUp, recentVotes: row.recentVotes, baselineUp: row.baselineUp,
+            drops.append(HelpfulnessDrop(page: try row.page.key(connection), recentUp: row.recentUp, recentVotes: row.recentVotes, baselineUp: row.baselineUp,
                                          baselineVotes: row.baselineVotes, z: tests[i].z, p: tests[i].p, q: dropQ[i]))
         }
         drops.sort { ($0.q, -$0.drop, $0.page) < ($1.q, -$1.drop, $1.page) }
@@ -100,7 +140,7 @@ public enum Insights {
         let burstQ = Statistics.benjaminiHochberg(burstP)
         var bursts: [CommentBurst] = []
         for (i, row) in candidates.enumerated() where burstQ[i] <= options.alpha {
-            bursts.append(CommentBurst(page: row.page, recentNegativeComments: row.recentComments, baselineNegativeComments: row.baselineComments,
+            bursts.append(CommentBurst(page: try row.page.key(connection), recentNegativeComments: row.recentComments, baselineNegativeComments: row.baselineComments,
                                        expected: Double(row.baselineComments) * scale, p: burstP[i], q: burstQ[i]))
         }
         bursts.sort { ($0.q, -$0.recentNegativeComments, $0.page) < ($1.q, -$1.recentNegativeComments, $1.page) }

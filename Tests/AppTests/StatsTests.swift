@@ -161,6 +161,16 @@ import TestSupport
         let bursts = response.items.filter { $0["kind"] as? String == "comment_burst" }
         #expect(bursts.map { $0["page"] as? String ?? "" } == ["/regressed"])
         #expect(bursts.first?["recent_negative_comments"] as? Int == 5) // comments on i < 8, negative for i >= 3
+        // The per-page daily rollup (summed in Swift) and the filtered relation (summed in SQL) agree.
+        func summary(_ query: String) throws -> [String] {
+            try live.get("/v1/insights\(query)", token: token).items.map {
+                "\($0["kind"] ?? "") \($0["page"] ?? "") \($0["recent_votes"] ?? "") \($0["baseline_votes"] ?? "") \($0["recent_negative_comments"] ?? "")"
+            }
+        }
+        let unfiltered = try summary("")
+        #expect(unfiltered.count == 2)
+        #expect(try summary("?source=docs") == unfiltered)
+        #expect(try summary("?page_prefix=/reg") == unfiltered)
         // With a stricter vote minimum nothing qualifies.
         #expect(try live.get("/v1/insights?min_votes=100", token: token).json?["pages_tested"] as? Int == 0)
         #expect(try live.get("/v1/insights?alpha=2", token: token).status == 400)
