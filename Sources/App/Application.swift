@@ -17,8 +17,10 @@ public final class Application: Sendable {
         var storage = configuration.storage
         storage.maxCommentLength = configuration.rules.maxCommentLength
         let metrics = ServiceMetrics()
+        let serverHandle = ServerHandle()
         store = try FeedbackStore(options: storage, drops: DropCounter { metrics.rejected($0.rawValue) },
-                                  onCommit: { metrics.batchCommitted(rows: $0, nanoseconds: $1) })
+                                  onCommit: { metrics.batchCommitted(rows: $0, nanoseconds: $1) },
+                                  completionScope: { serverHandle.coalescingWakeups($0) })
         var router = Router()
         HealthRoutes(store: store).register(in: &router)
         let publicSide = configuration.publicSide
@@ -47,7 +49,6 @@ public final class Application: Sendable {
         TokenRoutes(access: access).register(in: &router)
         ExportRoutes(access: access).register(in: &router)
         OpenAPIRoutes.register(in: &router)
-        let serverHandle = ServerHandle()
         MetricsRoutes(metrics: metrics, store: store, server: serverHandle, token: configuration.metricsToken).register(in: &router)
         routes = router.routes.map { route in
             (route.method, "/" + route.pattern.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/"))

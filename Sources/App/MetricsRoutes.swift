@@ -46,12 +46,3 @@ struct MetricsRoutes {
         return zip(a, b).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }
-
-/// The server, known only after the router that serves `/metrics` was built.
-final class ServerHandle: Sendable {
-    private let server = Mutex<HTTPServer?>(nil)
-
-    func set(_ server: HTTPServer) { self.server.withLock { $0 = server } }
-
-    var openConnections: Int { server.withLock { $0?.openConnections ?? 0 } }
-}

@@ -59,7 +59,7 @@ public final class FeedbackStore: Sendable {
 
     /// Opens (creating if needed) and migrates the database.
     public init(options: StorageOptions, migrate: Bool = true, drops: DropCounter = DropCounter(),
-                onCommit: FeedbackWriter.BatchObserver? = nil) throws {
+                onCommit: FeedbackWriter.BatchObserver? = nil, completionScope: FeedbackWriter.CompletionScope? = nil) throws {
         self.options = options
         let directory = URL(fileURLWithPath: options.path).deletingLastPathComponent().path
         if !directory.isEmpty && !FileManager.default.fileExists(atPath: directory) {
@@ -121,7 +121,8 @@ public final class FeedbackStore: Sendable {
             throw error
         }
         self.drops = drops
-        writer = FeedbackWriter(database: writeQueue, ingestor: ingestor, drops: drops, maxPending: options.maxPendingWrites, maxBatch: options.maxBatch, onCommit: onCommit)
+        writer = FeedbackWriter(database: writeQueue, ingestor: ingestor, drops: drops, maxPending: options.maxPendingWrites, maxBatch: options.maxBatch, onCommit: onCommit,
+                                completionScope: completionScope)
         let interval = options.maintenanceInterval
         maintenance.withLock { [weak self] slot in
             let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "hearken.maintenance"))

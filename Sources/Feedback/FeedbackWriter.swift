@@ -56,15 +56,20 @@ public final class FeedbackWriter: Sendable {
     private let ingestor: IngestorBox
     private let drops: DropCounter
     private let onCommit: BatchObserver?
+    private let completionScope: CompletionScope?
     public let maxPending: Int
     public let maxBatch: Int
 
     /// Told the size and duration of every committed batch (for metrics).
     public typealias BatchObserver = @Sendable (_ rows: Int, _ nanoseconds: UInt64) -> Void
+    /// Wraps the running of one batch's completions, so their answers can be handed on together.
+    public typealias CompletionScope = @Sendable (_ runCompletions: () -> Void) -> Void
 
-    init(database: DatabaseQueue, ingestor: Ingestor, drops: DropCounter, maxPending: Int, maxBatch: Int, onCommit: BatchObserver? = nil) {
+    init(database: DatabaseQueue, ingestor: Ingestor, drops: DropCounter, maxPending: Int, maxBatch: Int, onCommit: BatchObserver? = nil,
+         completionScope: CompletionScope? = nil) {
         self.database = database
         self.onCommit = onCommit
+        self.completionScope = completionScope
         self.ingestor = IngestorBox(value: ingestor)
         self.drops = drops
         self.maxPending = maxPending
@@ -105,10 +110,13 @@ public final class FeedbackWriter: Sendable {
             }
             if batch.isEmpty { return }
             let results = write(batch, connection)
-            for (item, result) in zip(batch, results) {
-                if case .success(let stored) = result, stored.duplicate, !stored.replayed { drops.count(.duplicate) }
-                item.completion(result)
+            let complete = {
+                for (item, result) in zip(batch, results) {
+                    if case .success(let stored) = result, stored.duplicate, !stored.replayed { self.drops.count(.duplicate) }
+                    item.completion(result)
+                }
             }
+            if let completionScope { completionScope(complete) } else { complete() }
         }
     }
 

@@ -1,0 +1,77 @@
+import Dispatch
+import Foundation
+import Logging
+import Synchronization
+import Testing
+import TestSupport
+@testable import HTTP
+
+/// Answers given inside `HTTPServer.coalescingWakeups` wake each event loop once, when the scope ends.
+@Suite struct WakeupCoalescingTests {
+    final class ParkingServer: Sendable {
+        let server: HTTPServer
+        let port: Int
+        let parking = Parking()
+
+        final class Parking: Sendable {
+            let responders = Mutex<[Responder]>([])
+        }
+
+        init(eventLoops: Int) throws {
+            var configuration = ServerConfiguration()
+            configuration.port = 0
+            configuration.eventLoops = eventLoops
+            var router = Router()
+            let parking = self.parking
+            router.get("/parked") { _, responder in parking.responders.withLock { $0.append(responder) } }
+            var logger = Logger(label: "test")
+            logger.logLevel = .critical
+            server = try HTTPServer(configuration: configuration, router: router, logger: logger)
+            port = try server.start()
+        }
+
+        deinit { server.shutdown(timeout: 1) }
+
+        func waitForParked(_ count: Int) -> [Responder] {
+            let deadline = Date().addingTimeInterval(5)
+            while parking.responders.withLock({ $0.count }) < count && Date() < deadline { usleep(2_000) }
+            return parking.responders.withLock { $0 }
+        }
+    }
+
+    @Test(arguments: [1, 2])
+    func answersInsideTheScopeArriveWhenItEndsAndNoneIsLost(eventLoops: Int) throws {
+        let server = try ParkingServer(eventLoops: eventLoops)
+        let clients = try (0..<8).map { _ in try RawClient(port: server.port, timeout: 0.3) }
+        for client in clients { try client.send(RawClient.requestText("GET", "/parked")) }
+        let responders = server.waitForParked(clients.count)
+        #expect(responders.count == clients.count)
+        try server.server.coalescingWakeups {
+            for (index, responder) in responders.enumerated() {
+                responder.respond(Response(status: .ok, contentType: "text/plain", body: "answer \(index)".utf8))
+            }
+            // Still inside the scope: the loop has not been woken, so nothing was sent yet.
+            #expect(throws: (any Error).self) { try clients[0].readResponse() }
+        }
+        var answers: [String] = []
+        for client in clients {
+            let response = try client.readResponse()
+            #expect(response.status == 200)
+            answers.append(response.text)
+        }
+        #expect(Set(answers).count == clients.count)
+    }
+
+    @Test func answersFromOtherThreadsDuringAScopeAreNotLost() throws {
+        let server = try ParkingServer(eventLoops: 1)
+        let clients = try (0..<40).map { _ in try RawClient(port: server.port) }
+        for client in clients { try client.send(RawClient.requestText("GET", "/parked")) }
+        let responders = server.waitForParked(clients.count)
+        // Half answered in overlapping scopes on several threads, half plainly, all at once.
+        DispatchQueue.concurrentPerform(iterations: responders.count) { index in
+            let answer = { responders[index].respond(Response(status: .ok, contentType: "text/plain", body: "\(index)".utf8)) }
+            if index % 2 == 0 { server.server.coalescingWakeups(answer) } else { answer() }
+        }
+        for client in clients { #expect(try client.readResponse().status == 200) }
+    }
+}
