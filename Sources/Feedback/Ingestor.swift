@@ -12,6 +12,8 @@ final class Ingestor {
     private let hasher = ClientHasher()
     private var duplicates: DuplicateIndex
     private let maxCommentLength: Int
+    /// The UTC day (days since 1970, and as text) of the last row: the hash key's name, formatted once a day.
+    private var day: (number: Int64, text: String) = (.min, "")
 
     init(duplicateWindow: Int64, maxCommentLength: Int) {
         duplicates = DuplicateIndex(window: duplicateWindow)
@@ -31,7 +33,7 @@ final class Ingestor {
         }
         let clientHash = try hasher.hash(
             address: f.clientAddress, userAgent: f.userAgent, pageHost: PageNormalizer.host(ofNormalized: f.pageKey),
-            day: Timestamp.day(milliseconds: receivedAt), connection: connection
+            day: dayText(receivedAt), connection: connection
         )
         let key = clientHash.map { DuplicateIndex.Key(clientHash: $0, pageKey: f.pageKey, rating: f.rating) }
         var stored: StoredFeedback?
@@ -51,6 +53,12 @@ final class Ingestor {
                                [keyHash, result.id, result.duplicate ? 200 : 201, receivedAt])
         }
         return result
+    }
+
+    private func dayText(_ milliseconds: Int64) -> String {
+        let number = AggregateFilter.floorDiv(milliseconds, Rollups.dayMilliseconds)
+        if number != day.number { day = (number, Timestamp.day(milliseconds: milliseconds)) }
+        return day.text
     }
 
     /// Attaches a repeated vote's reason and comment to the earlier record; false when that record is gone.

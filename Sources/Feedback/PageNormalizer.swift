@@ -82,8 +82,17 @@ public struct PageNormalizer: Sendable {
 
     /// The host of an absolute page URL, lower-cased; nil for a bare path.
     public static func host(ofNormalized page: String) -> String? {
-        guard let range = page.firstRange(of: "://") else { return nil }
-        let rest = page[range.upperBound...]
-        return String(rest[..<(rest.firstIndex(of: "/") ?? rest.endIndex)])
+        // Over UTF-8 bytes: a Character-wise search for "://" showed up in the write path's profile.
+        let utf8 = page.utf8
+        var index = utf8.startIndex
+        while let colon = utf8[index...].firstIndex(of: UInt8(ascii: ":")) {
+            if utf8[colon...].starts(with: "://".utf8) {
+                let start = utf8.index(colon, offsetBy: 3)
+                let end = utf8[start...].firstIndex(of: UInt8(ascii: "/")) ?? utf8.endIndex
+                return String(page[start..<end])
+            }
+            index = utf8.index(after: colon)
+        }
+        return nil
     }
 }

@@ -65,36 +65,39 @@ struct RollupBatch {
         ON CONFLICT DO UPDATE SET up = up + excluded.up, down = down + excluded.down, comments = comments + excluded.comments
         """
 
+    // Whole statements as constants, so an upsert does not build its SQL text anew for the
+    // statement-cache lookup.
+    private static let pageDailySQL = "INSERT INTO rollup_page_daily(page_id, day, up, down, comments, down_comments, first_at, last_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) " + merge
+    private static let dailySQL = "INSERT INTO rollup_daily(day, page_key, source, up, down, comments, down_comments, first_at, last_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) " + merge
+    private static let labelDailySQL = "INSERT INTO rollup_label_daily(key, value, day, page_key, source, up, down, comments, down_comments, first_at, last_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) " + merge
+    private static let labelTotalSQL = "INSERT INTO rollup_label_total(key, value, page_key, source, up, down, comments, down_comments, first_at, last_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) " + merge
+    private static let pageTotalSQL = "INSERT INTO rollup_page_total(page_key, source, up, down, comments, down_comments, first_at, last_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) " + merge
+    private static let reasonDailySQL = "INSERT INTO rollup_reason_daily(day, source, reason, up, down, comments) VALUES (?, ?, ?, ?, ?, ?) " + mergeCounts
+    private static let hourlySQL = "INSERT INTO rollup_hourly(hour, source, up, down, comments) VALUES (?, ?, ?, ?, ?) " + mergeCounts
+
     /// Writes every merged group; call inside the transaction that inserted the rows.
     mutating func flush(_ connection: Connection) throws {
         for (key, delta) in pageDaily {
             let id = try Rollups.pageID(key.page, connection: connection)
-            try connection.run("INSERT INTO rollup_page_daily(page_id, day, up, down, comments, down_comments, first_at, last_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) " + Self.merge,
-                               [id, key.day] + delta.counts)
+            try connection.run(Self.pageDailySQL, [id, key.day] + delta.counts)
         }
         for (key, delta) in daily {
-            try connection.run("INSERT INTO rollup_daily(day, page_key, source, up, down, comments, down_comments, first_at, last_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) " + Self.merge,
-                               [key.day, key.page, key.source] + delta.counts)
+            try connection.run(Self.dailySQL, [key.day, key.page, key.source] + delta.counts)
         }
         for (key, delta) in labelDaily {
-            try connection.run("INSERT INTO rollup_label_daily(key, value, day, page_key, source, up, down, comments, down_comments, first_at, last_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) " + Self.merge,
-                               [key.key, key.value, key.day, key.page, key.source] + delta.counts)
+            try connection.run(Self.labelDailySQL, [key.key, key.value, key.day, key.page, key.source] + delta.counts)
         }
         for (key, delta) in labelTotal {
-            try connection.run("INSERT INTO rollup_label_total(key, value, page_key, source, up, down, comments, down_comments, first_at, last_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) " + Self.merge,
-                               [key.key, key.value, key.page, key.source] + delta.counts)
+            try connection.run(Self.labelTotalSQL, [key.key, key.value, key.page, key.source] + delta.counts)
         }
         for (key, delta) in pageTotal {
-            try connection.run("INSERT INTO rollup_page_total(page_key, source, up, down, comments, down_comments, first_at, last_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) " + Self.merge,
-                               [key.page, key.source] + delta.counts)
+            try connection.run(Self.pageTotalSQL, [key.page, key.source] + delta.counts)
         }
         for (key, delta) in reasonDaily {
-            try connection.run("INSERT INTO rollup_reason_daily(day, source, reason, up, down, comments) VALUES (?, ?, ?, ?, ?, ?) " + Self.mergeCounts,
-                               [key.day, key.source, key.reason, delta.up, delta.down, delta.comments])
+            try connection.run(Self.reasonDailySQL, [key.day, key.source, key.reason, delta.up, delta.down, delta.comments])
         }
         for (key, delta) in hourly {
-            try connection.run("INSERT INTO rollup_hourly(hour, source, up, down, comments) VALUES (?, ?, ?, ?, ?) " + Self.mergeCounts,
-                               [key.hour, key.source, delta.up, delta.down, delta.comments])
+            try connection.run(Self.hourlySQL, [key.hour, key.source, delta.up, delta.down, delta.comments])
         }
         self = RollupBatch()
     }

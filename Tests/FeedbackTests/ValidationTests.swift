@@ -25,6 +25,23 @@ import Testing
         #expect(throws: PageNormalizer.Failure.self) { try PageNormalizer().normalize(input) }
     }
 
+    @Test(arguments: [
+        ("https://docs.example.com/auth", "docs.example.com"),
+        ("https://docs.example.com/", "docs.example.com"),
+        ("http://docs.example.com:8080/a/b", "docs.example.com:8080"),
+        ("https://d\u{f6}cs.example.com/caf\u{e9}", "d\u{f6}cs.example.com"),
+        ("https://docs.example.com", "docs.example.com"),
+    ] as [(String, String)])
+    func hostOfANormalizedPage(_ page: String, _ host: String) {
+        #expect(PageNormalizer.host(ofNormalized: page) == host)
+    }
+
+    @Test func pathOnlyPagesHaveNoHost() {
+        #expect(PageNormalizer.host(ofNormalized: "/guide/auth") == nil)
+        #expect(PageNormalizer.host(ofNormalized: "/a:b/c") == nil)
+        #expect(PageNormalizer.host(ofNormalized: "") == nil)
+    }
+
     @Test func keepsQueryWhenAsked() throws {
         #expect(try PageNormalizer(keepQuery: true).normalize("https://a.com/x?v=2#f") == "https://a.com/x?v=2")
     }
