@@ -93,7 +93,10 @@ def crash_test(rounds):
             while not stop.is_set():
                 n += 1
                 try:
-                    status, body = request(port, "POST", "/v1/feedback", {"page": f"/r{round_number}/w{worker}/{n}", "rating": "up"}, timeout=2)
+                    payload = {"page": f"/r{round_number}/w{worker}/{n}", "rating": "up"}
+                    if n % 3 == 0:
+                        payload["comment"] = f"crash round {round_number} worker {worker}"  # exercises the search index
+                    status, body = request(port, "POST", "/v1/feedback", payload, timeout=2)
                     if status == 201:
                         with lock:
                             acked.add(json.loads(body)["id"])
@@ -113,6 +116,14 @@ def crash_test(rounds):
     stored = {row[0] for row in conn.execute("SELECT id FROM feedback")}
     integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
     rollup_votes = conn.execute("SELECT coalesce(sum(up + down), 0) FROM rollup_page_total").fetchone()[0]
+    commented = conn.execute("SELECT count(*) FROM feedback WHERE comment IS NOT NULL").fetchone()[0]
+    indexed = conn.execute("SELECT count(*) FROM feedback_fts_docsize").fetchone()[0]
+    queued = conn.execute("SELECT count(*) FROM feedback_fts_pending").fetchone()[0]
+    try:
+        conn.execute("INSERT INTO feedback_fts(feedback_fts) VALUES ('integrity-check')")
+        search = "ok"
+    except sqlite3.DatabaseError as error:
+        search = str(error)
     conn.close()
     # Rows still readable by a restarted server, with rollups recovered too.
     port = free_port()
@@ -125,6 +136,10 @@ def crash_test(rounds):
           f"{len(missing)} missing" if missing else f"{len(stored)} rows stored")
     check("crash: integrity_check ok", integrity == "ok", integrity)
     check("crash: rollups agree with the rows", rollup_votes == len(stored), f"{rollup_votes} votes in rollups")
+    # The writer indexes a batch's comments in the batch's own transaction: nothing is left queued.
+    check("crash: every comment is in the search index, which is intact",
+          search == "ok" and indexed == commented and queued == 0 and commented > 0,
+          f"{commented} comments, {indexed} indexed, {queued} queued, integrity-check {search}")
     check("crash: restarted server ready and stops with exit 0", ready == 200 and code == 0, f"readyz {ready}, exit {code}")
 
 
