@@ -46,7 +46,7 @@ import TestSupport
         for client in clients { try client.send(RawClient.requestText("GET", "/parked")) }
         let responders = server.waitForParked(clients.count)
         #expect(responders.count == clients.count)
-        try server.server.coalescingWakeups {
+        server.server.coalescingWakeups {
             for (index, responder) in responders.enumerated() {
                 responder.respond(Response(status: .ok, contentType: "text/plain", body: "answer \(index)".utf8))
             }
