@@ -104,8 +104,6 @@ public final class HTTPServer: Sendable {
         }
     }
 
-    /// Graceful stop: no new connections, idle ones closed, in-flight exchanges finish
-    /// (answered with `Connection: close`) until `timeout` seconds, then the rest are closed.
     /// Runs `body`, which answers several requests from one thread (a group commit's completions),
     /// and wakes each loop once when it ends instead of once per answer.
     public func coalescingWakeups<T>(_ body: () throws -> T) rethrows -> T {
@@ -114,6 +112,8 @@ public final class HTTPServer: Sendable {
         return try body()
     }
 
+    /// Graceful stop: no new connections, idle ones closed, in-flight exchanges finish
+    /// (answered with `Connection: close`) until `timeout` seconds, then the rest are closed.
     public func shutdown(timeout: Double) {
         let listeners = state.withLock { state -> [Int32]? in
             guard state.started, !state.stopped else { return nil }
