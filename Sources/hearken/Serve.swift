@@ -114,6 +114,8 @@ struct Serve: ParsableCommand {
     }
 
     func run() throws {
+        // Before any thread exists, so every thread inherits it (see `TerminationSignals`).
+        let signals = TerminationSignals.block()
         let (config, level, format) = try configuration()
         if printConfig {
             print(EffectiveConfiguration.describe(config, level: level, format: format))
@@ -127,8 +129,6 @@ struct Serve: ParsableCommand {
             logger.critical("cannot start: \(error)")
             throw ExitCode.failure
         }
-        // Handlers first: a SIGTERM right after "listening" is logged must already stop us gracefully.
-        SignalHandling.stopOnTermination(app: app, logger: logger)
         do {
             try app.start()
         } catch {
@@ -136,26 +136,37 @@ struct Serve: ParsableCommand {
             app.shutdown()
             throw ExitCode.failure
         }
-        dispatchMain()
+        let signal = signals.wait()
+        logger.notice("received signal \(signal), shutting down")
+        app.shutdown()
     }
 }
 
 /// SIGINT and SIGTERM stop the service gracefully and exit 0.
-enum SignalHandling {
-    nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = [] // written once at startup, before any signal
+///
+/// Both are blocked in every thread and taken by `sigwait` on the main thread. Before, a Dispatch
+/// signal source (with the signals set to `SIG_IGN`) handled them: Dispatch registers a source
+/// asynchronously, and under CPU load a SIGTERM sent right after "listening" was lost and the server
+/// never stopped (1 in 2 startups with two busy loops beside it). A blocked signal is not discarded:
+/// it stays pending until `sigwait` takes it, however early it came.
+struct TerminationSignals {
+    private var set = sigset_t()
 
-    static func stopOnTermination(app: Application, logger: Logger) {
-        let queue = DispatchQueue(label: "hearken.signals")
-        for signalNumber in [SIGINT, SIGTERM] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
-            source.setEventHandler { @Sendable in
-                logger.notice("received signal \(signalNumber), shutting down")
-                app.shutdown()
-                exit(0)
-            }
-            source.activate()
-            sources.append(source)
-        }
+    /// Blocks SIGINT and SIGTERM in the calling thread and so in every thread it starts later.
+    static func block() -> TerminationSignals {
+        var signals = TerminationSignals()
+        sigemptyset(&signals.set)
+        sigaddset(&signals.set, SIGINT)
+        sigaddset(&signals.set, SIGTERM)
+        pthread_sigmask(SIG_BLOCK, &signals.set, nil)
+        return signals
+    }
+
+    /// Waits for SIGINT or SIGTERM, including one that arrived before the call.
+    func wait() -> Int32 {
+        var set = self.set
+        var received: Int32 = 0
+        while sigwait(&set, &received) != 0 {}
+        return received
     }
 }
