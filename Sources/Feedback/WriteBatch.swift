@@ -16,8 +16,7 @@ struct WriteBatch {
 /// Indexes queued comments for search with one statement per transaction. A trigger queues every
 /// new commented row in `feedback_fts_pending`; FTS5 writes its pending terms out at every statement
 /// boundary, so one `INSERT … SELECT` for the batch costs a small fraction of an insert per row
-/// (see migrations/0004). CROSS JOIN keeps the queue as the outer loop: the planner, knowing nothing of
-/// the queue's size, otherwise scans all of `feedback`.
+/// (see migrations/0004).
 struct SearchIndexBatch {
     private var queued = false
 
@@ -30,12 +29,16 @@ struct SearchIndexBatch {
         queued = false
     }
 
+    /// CROSS JOIN keeps the queue as the outer loop: the planner, knowing nothing of the queue's size,
+    /// otherwise scans all of `feedback`.
     static let queuedComments =
         "SELECT f.id, f.comment FROM feedback_fts_pending p CROSS JOIN feedback f ON f.id = p.id WHERE f.comment IS NOT NULL"
+    /// Built once, like the rollup upserts: the statement cache is looked up by this text every batch.
+    private static let indexSQL = "INSERT INTO feedback_fts(rowid, comment) " + queuedComments
 
     /// Indexes everything in the queue, whoever inserted it, and empties the queue.
     static func indexQueued(_ connection: Connection) throws {
-        try connection.run("INSERT INTO feedback_fts(rowid, comment) " + queuedComments)
+        try connection.run(indexSQL)
         try connection.run("DELETE FROM feedback_fts_pending")
     }
 
