@@ -46,6 +46,7 @@ struct FeedbackRoutes {
         filter.hasComment = try params.boolean("has_comment")
         filter.labels = params.labels
         filter.text = params.string("q")
+        filter.masksPersonalData = !show
         filter.since = try params.time("since")
         filter.until = try params.time("until")
         let limit = try params.integer("limit", default: 50, range: 1...1000)

@@ -14,6 +14,10 @@ public struct FeedbackFilter: Sendable {
     public var labels: [(key: String, value: String)] = []
     /// Full-text search in comments; words are AND-ed, `word*` matches a prefix.
     public var text: String?
+    /// The reader sees comments flagged as holding personal data masked, so such a comment matches
+    /// `text` only through its masked form: otherwise a search for an address would reveal that a
+    /// masked comment contains it.
+    public var masksPersonalData = false
     /// Unix milliseconds, inclusive.
     public var since: Int64?
     /// Unix milliseconds, exclusive.
@@ -41,29 +45,21 @@ public struct FeedbackFilter: Sendable {
             parts.append("EXISTS (SELECT 1 FROM feedback_labels l WHERE l.feedback_id = feedback.id AND l.key = ? AND l.value = ?)")
             values += [.text(label.key), .text(label.value)]
         }
-        if let text, let match = Self.ftsQuery(text) {
+        if let text, let query = CommentQuery(text) {
             parts.append("id IN (SELECT rowid FROM feedback_fts WHERE feedback_fts MATCH ?)")
-            values.append(.text(match))
+            values.append(.text(query.ftsQuery))
         }
         if let since { parts.append("received_at >= ?"); values.append(.integer(since)) }
         if let until { parts.append("received_at < ?"); values.append(.integer(until)) }
         return (parts.isEmpty ? "1" : parts.joined(separator: " AND "), values)
     }
 
-    /// Turns free text into an FTS5 query that cannot be a syntax error: each word quoted, AND-ed.
-    static func ftsQuery(_ text: String) -> String? {
-        let words = text.split(whereSeparator: { $0.isWhitespace }).compactMap { word -> String? in
-            let prefix = word.hasSuffix("*")
-            let core = prefix ? word.dropLast() : word[...]
-            guard !core.isEmpty else { return nil }
-            return "\"" + core.replacingOccurrences(of: "\"", with: "\"\"") + "\"" + (prefix ? "*" : "")
-        }
-        return words.isEmpty ? nil : words.joined(separator: " ")
+    /// Whether a row the SQL clause chose stays: a flagged comment must also match once masked.
+    func keeps(_ record: FeedbackRecord) -> Bool {
+        guard masksPersonalData, record.pii, let text, let query = CommentQuery(text) else { return true }
+        return record.comment.map { query.matches(PersonalData.mask($0)) } ?? false
     }
-}
 
-extension Substring {
-    fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
-        String(self).split(separator: Character(target), omittingEmptySubsequences: false).joined(separator: replacement)
-    }
+    /// Turns free text into an FTS5 query that cannot be a syntax error: each word quoted, AND-ed.
+    static func ftsQuery(_ text: String) -> String? { CommentQuery(text)?.ftsQuery }
 }

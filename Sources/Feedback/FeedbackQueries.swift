@@ -24,14 +24,18 @@ public struct TriageUpdate: Sendable {
 public enum FeedbackQueries {
     /// Newest first, keyset-paginated on id: rows inserted meanwhile never shift later pages.
     public static func list(_ filter: FeedbackFilter, limit: Int, after cursor: Int64?, connection: Connection) throws -> FeedbackPage {
-        var (sql, values) = filter.clause(scanPrefixInIDOrder: try isCommonPrefix(filter, connection: connection))
-        if let cursor {
-            sql += " AND id < ?"
-            values.append(.integer(cursor))
+        let (sql, values) = filter.clause(scanPrefixInIDOrder: try isCommonPrefix(filter, connection: connection))
+        let statement = try connection.prepare("SELECT \(FeedbackRecord.columns) FROM feedback WHERE \(sql) AND id < ? ORDER BY id DESC LIMIT ?")
+        // Rows the SQL chose can still fail `filter.keeps` (a masked comment); fetch on past them.
+        var rows: [FeedbackRecord] = []
+        var below = cursor ?? Int64.max
+        while rows.count <= limit {
+            let chunk = try statement.query(values + [.integer(below), .integer(Int64(limit + 1))]) { FeedbackRecord(row: $0) }
+            rows += chunk.filter(filter.keeps)
+            guard chunk.count == limit + 1, let last = chunk.last else { break }
+            below = last.id
         }
-        values.append(.integer(Int64(limit + 1)))
-        let statement = try connection.prepare("SELECT \(FeedbackRecord.columns) FROM feedback WHERE \(sql) ORDER BY id DESC LIMIT ?")
-        var rows = try statement.query(values) { FeedbackRecord(row: $0) }
+        if rows.count > limit + 1 { rows.removeLast(rows.count - limit - 1) }
         var next: String?
         if rows.count > limit {
             rows.removeLast()

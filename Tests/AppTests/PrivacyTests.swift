@@ -29,6 +29,51 @@ import TestSupport
         #expect(try live.get("/v1/feedback?pii=maybe", token: admin).status == 400)
     }
 
+    /// Regression: `q=` searched the raw comment, so a reader could confirm that a masked comment
+    /// holds a given address by searching for it.
+    @Test func searchOnlyMatchesWhatAMaskedListingShows() throws {
+        let live = try LiveApp()
+        #expect(try live.post(#"{"page":"/a","rating":"down","comment":"write to sam@example.com about the broken token example"}"#).status == 201)
+        #expect(try live.post(#"{"page":"/b","rating":"down","comment":"sam says the token example is broken"}"#).status == 201)
+        let reader = try live.token(.read), admin = try live.token(.admin)
+        func pages(_ query: String, token: String, pii: String = "") throws -> [String] {
+            let answer = try live.get("/v1/feedback?q=\(query)\(pii)", token: token)
+            #expect(answer.status == 200)
+            return ((answer.json?["items"] as? [[String: Any]]) ?? []).compactMap { $0["page_key"] as? String }.sorted()
+        }
+        #expect(try pages("sam%40example.com", token: reader) == [])
+        #expect(try pages("example.com", token: reader) == [])
+        #expect(try pages("sam", token: reader) == ["/b"])
+        #expect(try pages("exam*", token: reader) == ["/a", "/b"], "the words outside the address still match")
+        #expect(try pages("broken%20token", token: reader) == ["/a", "/b"])
+        #expect(try pages("email", token: reader) == [], "the index holds the words written, not the mask")
+        #expect(try pages("sam%40example.com", token: admin, pii: "&pii=show") == ["/a"])
+        #expect(try pages("sam", token: admin, pii: "&pii=show") == ["/a", "/b"])
+    }
+
+    /// Hidden matches must not cut a page short or end the listing early.
+    @Test func maskedSearchStillFillsPagesAndFollowsCursors() throws {
+        let live = try LiveApp { $0.storage.duplicateWindowSeconds = 0 }
+        for i in 0..<7 {
+            #expect(try live.post(#"{"page":"/v\#(i)","rating":"down","comment":"the guide is wrong"}"#).status == 201)
+            for j in 0..<3 {
+                #expect(try live.post(#"{"page":"/h\#(i)-\#(j)","rating":"down","comment":"ask wrong@guide.example"}"#).status == 201)
+            }
+        }
+        let reader = try live.token(.read)
+        var seen: [String] = []
+        var path = "/v1/feedback?q=wrong&limit=2"
+        for _ in 0..<10 {
+            let answer = try live.get(path, token: reader)
+            let items = (answer.json?["items"] as? [[String: Any]]) ?? []
+            seen += items.compactMap { $0["page_key"] as? String }
+            guard let next = answer.json?["next_cursor"] as? String else { break }
+            #expect(items.count == 2, "a page before the last is full")
+            path = "/v1/feedback?q=wrong&limit=2&cursor=\(next)"
+        }
+        #expect(seen == (0..<7).reversed().map { "/v\($0)" })
+    }
+
     @Test func followUpCommentsAreScannedToo() throws {
         let live = try LiveApp()
         let vote = try live.post(#"{"page":"/a","rating":"down"}"#)
