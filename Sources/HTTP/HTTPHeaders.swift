@@ -32,7 +32,7 @@ public struct HTTPHeaders: Sendable, Sequence {
     /// Comma-separated list elements across every field with this name, trimmed and lower-cased.
     public func tokens(_ name: String) -> [String] {
         values(name).flatMap { $0.split(separator: ",") }
-            .map { $0.trimmingOWS().lowercased() }
+            .map { $0.trimmingOWS().lowercasedASCII() }
             .filter { !$0.isEmpty }
     }
 
@@ -50,11 +50,28 @@ public struct HTTPHeaders: Sendable, Sequence {
 }
 
 extension StringProtocol {
-    /// Trims optional whitespace (SP and HTAB) as RFC 9110 defines it.
+    /// Trims optional whitespace (SP and HTAB) as RFC 9110 defines it. Works on UTF-8 bytes: both are
+    /// ASCII, so the bytes kept are whole characters, and a scalar-wise copy cost more than the parse.
     func trimmingOWS() -> String {
-        let scalars = unicodeScalars
-        guard let first = scalars.firstIndex(where: { $0 != " " && $0 != "\t" }),
-              let last = scalars.lastIndex(where: { $0 != " " && $0 != "\t" }) else { return "" }
-        return String(String.UnicodeScalarView(scalars[first...last]))
+        let bytes = utf8
+        var first: UTF8View.Index?
+        var end = bytes.startIndex
+        var index = bytes.startIndex
+        while index != bytes.endIndex {
+            let next = bytes.index(after: index)
+            if bytes[index] != 0x20 && bytes[index] != 0x09 {
+                if first == nil { first = index }
+                end = next
+            }
+            index = next
+        }
+        guard let first else { return "" }
+        return String(decoding: bytes[first..<end], as: UTF8.self)
+    }
+
+    /// Lower-cases ASCII letters only, as header names, tokens and media types compare (RFC 9110);
+    /// other bytes are kept as they are.
+    func lowercasedASCII() -> String {
+        String(decoding: utf8.map(lowerASCII), as: UTF8.self)
     }
 }

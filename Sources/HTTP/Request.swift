@@ -62,7 +62,7 @@ public struct Request: Sendable {
     /// The media type of the body without parameters, lower-cased.
     public var contentType: String? {
         headers["content-type"].map { value in
-            value.split(separator: ";", maxSplits: 1).first.map { $0.trimmingOWS().lowercased() } ?? ""
+            value.split(separator: ";", maxSplits: 1).first.map { $0.trimmingOWS().lowercasedASCII() } ?? ""
         }
     }
 }

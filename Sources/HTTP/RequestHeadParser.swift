@@ -122,7 +122,7 @@ enum RequestHeadParser {
 
         var expectsContinue = false
         if let expect = headers["expect"] {
-            guard expect.trimmingOWS().lowercased() == "100-continue", headers.values("expect").count == 1 else {
+            guard expect.trimmingOWS().lowercasedASCII() == "100-continue", headers.values("expect").count == 1 else {
                 return .failure(.expectation)
             }
             expectsContinue = version == .http1_1

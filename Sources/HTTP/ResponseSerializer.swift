@@ -7,23 +7,32 @@ enum ResponseSerializer {
     /// no length on HTTP/1.0 (the body then ends at the close, so `keepAlive` must be false).
     static func serialize(_ response: Response, omitBody: Bool, keepAlive: Bool, version: HTTPVersion,
                           requestID: String, dateLine: [UInt8]) -> [UInt8] {
-        var head = "HTTP/1.1 \(response.status.code) \(response.status.reasonPhrase)\r\n"
-        for (name, value) in response.headers where !managedHeaders.contains(name.lowercased()) {
-            head += "\(name): \(value)\r\n"
+        // Appended as bytes: string interpolation cost more than the rest of this function.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(256 + dateLine.count + response.body.count)
+        func line(_ first: String, _ second: String = "", _ third: String = "", _ fourth: String = "") {
+            bytes.append(contentsOf: first.utf8)
+            bytes.append(contentsOf: second.utf8)
+            bytes.append(contentsOf: third.utf8)
+            bytes.append(contentsOf: fourth.utf8)
+            bytes.append(0x0D)
+            bytes.append(0x0A)
+        }
+        line("HTTP/1.1 ", String(response.status.code), " ", response.status.reasonPhrase)
+        for (name, value) in response.headers where !managedHeaders.contains(name.lowercasedASCII()) {
+            line(name, ": ", value)
         }
         if response.stream != nil {
-            if version == .http1_1 && !response.status.forbidsBody { head += "Transfer-Encoding: chunked\r\n" }
+            if version == .http1_1 && !response.status.forbidsBody { line("Transfer-Encoding: chunked") }
         } else if !response.status.forbidsBody {
-            head += "Content-Length: \(response.body.count)\r\n"
+            line("Content-Length: ", String(response.body.count))
         }
         if !keepAlive {
-            head += "Connection: close\r\n"
+            line("Connection: close")
         } else if version == .http1_0 {
-            head += "Connection: keep-alive\r\n"
+            line("Connection: keep-alive")
         }
-        head += "X-Request-Id: \(requestID)\r\n"
-        var bytes = Array(head.utf8)
-        bytes.reserveCapacity(bytes.count + dateLine.count + 2 + response.body.count)
+        line("X-Request-Id: ", requestID)
         bytes.append(contentsOf: dateLine)
         bytes.append(0x0D)
         bytes.append(0x0A)
