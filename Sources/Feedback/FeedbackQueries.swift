@@ -25,15 +25,22 @@ public enum FeedbackQueries {
     /// Newest first, keyset-paginated on id: rows inserted meanwhile never shift later pages.
     public static func list(_ filter: FeedbackFilter, limit: Int, after cursor: Int64?, connection: Connection) throws -> FeedbackPage {
         let (sql, values) = filter.clause(scanPrefixInIDOrder: try isCommonPrefix(filter, connection: connection))
-        let statement = try connection.prepare("SELECT \(FeedbackRecord.columns) FROM feedback WHERE \(sql) AND id < ? ORDER BY id DESC LIMIT ?")
-        // Rows the SQL chose can still fail `filter.keeps` (a masked comment); fetch on past them.
+        func fetch(below: Int64?, count: Int) throws -> [FeedbackRecord] {
+            let bound = below == nil ? "" : " AND id < ?"
+            let statement = try connection.prepare("SELECT \(FeedbackRecord.columns) FROM feedback WHERE \(sql)\(bound) ORDER BY id DESC LIMIT ?")
+            return try statement.query(values + (below.map { [SQLValue.integer($0)] } ?? []) + [.integer(Int64(count))]) { FeedbackRecord(row: $0) }
+        }
+        // Rows the SQL chose can still fail `filter.keeps` (a masked comment); fetch on past them, in
+        // growing chunks, since each query evaluates the search again.
         var rows: [FeedbackRecord] = []
-        var below = cursor ?? Int64.max
+        var below = cursor
+        var chunkSize = limit + 1
         while rows.count <= limit {
-            let chunk = try statement.query(values + [.integer(below), .integer(Int64(limit + 1))]) { FeedbackRecord(row: $0) }
+            let chunk = try fetch(below: below, count: chunkSize)
             rows += chunk.filter(filter.keeps)
-            guard chunk.count == limit + 1, let last = chunk.last else { break }
+            guard chunk.count == chunkSize, let last = chunk.last else { break }
             below = last.id
+            chunkSize = min(chunkSize * 4, 4096)
         }
         if rows.count > limit + 1 { rows.removeLast(rows.count - limit - 1) }
         var next: String?
