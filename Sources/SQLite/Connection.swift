@@ -36,7 +36,12 @@ public final class Connection {
     /// The WAL hook's closure; SQLite holds only an unretained pointer to it.
     var walHook: WALHookBox?
 
+    /// Process-wide settings, applied once before the first connection opens (SQLite refuses them
+    /// once initialized). Nothing here reads SQLite's memory statistics.
+    static let libraryConfigured: Bool = hearken_sqlite_disable_memory_statistics() == SQLITE_OK
+
     public init(path: String, options: ConnectionOptions = ConnectionOptions()) throws(SQLiteError) {
+        _ = Self.libraryConfigured
         self.path = path
         var db: OpaquePointer?
         let flags = (options.readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE))
@@ -123,15 +128,25 @@ public final class Connection {
     public var changes: Int { handle.map { Int(sqlite3_changes($0)) } ?? 0 }
     public var isInTransaction: Bool { handle.map { sqlite3_get_autocommit($0) == 0 } ?? false }
 
-    public enum TransactionKind: String, Sendable { case deferred = "DEFERRED", immediate = "IMMEDIATE" }
+    public enum TransactionKind: String, Sendable {
+        case deferred = "DEFERRED", immediate = "IMMEDIATE"
+
+        var beginSQL: String {
+            switch self {
+            case .deferred: "BEGIN DEFERRED"
+            case .immediate: "BEGIN IMMEDIATE"
+            }
+        }
+    }
 
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
     /// ROLLBACK is always attempted because SQLite may already have rolled back on FULL, IOERR or BUSY.
     public func transaction<T>(_ kind: TransactionKind = .immediate, _ body: () throws -> T) throws -> T {
-        try execute("BEGIN \(kind.rawValue)")
+        // Prepared once and kept, like other cached statements: parsing them cost more than running them.
+        try run(kind.beginSQL)
         do {
             let result = try body()
-            try execute("COMMIT")
+            try run("COMMIT")
             return result
         } catch {
             try? execute("ROLLBACK")

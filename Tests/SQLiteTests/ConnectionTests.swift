@@ -3,6 +3,13 @@ import TestSupport
 @testable import SQLite
 
 @Suite struct ConnectionTests {
+    /// The process-wide settings only take before SQLite initializes: the first connection applies them.
+    @Test func librarySettingsTookEffect() throws {
+        let dir = TemporaryDirectory()
+        _ = try Connection(path: dir.file("c.db"))
+        #expect(Connection.libraryConfigured)
+    }
+
     @Test func bindsAndReadsEveryType() throws {
         let dir = TemporaryDirectory()
         let db = try Connection(path: dir.file("t.db"))
