@@ -28,17 +28,17 @@ extension Connection {
 
     /// Calls `hook` after every commit on this connection with the number of frames in the WAL, and
     /// turns SQLite's automatic checkpoint off: the caller checkpoints elsewhere (a checkpoint in the
-    /// committing thread stalls every write queued behind it). Only past `inlineLimit` frames does this
-    /// connection checkpoint itself (passively), so the WAL stays bounded if the other one falls behind.
-    public func onWALCommit(inlineLimit: Int, _ hook: @escaping @Sendable (Int) -> Void) {
+    /// committing thread stalls every write queued behind it). This connection checkpoints itself
+    /// (passively) only when `hook` returns true, or past `inlineLimit` frames, so the WAL stays
+    /// bounded if the other one falls behind.
+    public func onWALCommit(inlineLimit: Int, _ hook: @escaping @Sendable (Int) -> Bool) {
         guard let db = handle else { return }
         let box = WALHookBox(inlineLimit: inlineLimit, hook: hook)
         walHook = box
         sqlite3_wal_hook(db, { context, db, _, frames in
             guard let context else { return SQLITE_OK }
             let box = Unmanaged<WALHookBox>.fromOpaque(context).takeUnretainedValue()
-            if Int(frames) >= box.inlineLimit { sqlite3_wal_checkpoint_v2(db, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil) }
-            box.hook(Int(frames))
+            if box.hook(Int(frames)) || Int(frames) >= box.inlineLimit { sqlite3_wal_checkpoint_v2(db, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil) }
             return SQLITE_OK
         }, Unmanaged.passUnretained(box).toOpaque())
     }
@@ -47,8 +47,8 @@ extension Connection {
 /// Keeps the hook alive for as long as the connection holds a pointer to it.
 final class WALHookBox {
     let inlineLimit: Int
-    let hook: @Sendable (Int) -> Void
-    init(inlineLimit: Int, hook: @escaping @Sendable (Int) -> Void) {
+    let hook: @Sendable (Int) -> Bool
+    init(inlineLimit: Int, hook: @escaping @Sendable (Int) -> Bool) {
         self.inlineLimit = inlineLimit
         self.hook = hook
     }

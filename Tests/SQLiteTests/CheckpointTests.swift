@@ -16,7 +16,7 @@ import TestSupport
         let db = try Connection(path: dir.file("t.db"))
         try db.execute("CREATE TABLE t(v TEXT)")
         let seen = Mutex<[Int]>([])
-        db.onWALCommit(inlineLimit: .max) { frames in seen.withLock { $0.append(frames) } }
+        db.onWALCommit(inlineLimit: .max) { frames in seen.withLock { $0.append(frames) }; return false }
         // 1,200 pages: SQLite's own automatic checkpoint (1,000 frames) would have reset the WAL.
         for _ in 0..<4 { try fill(db, rows: 300) }
         let frames = seen.withLock { $0 }
@@ -31,7 +31,7 @@ import TestSupport
         let dir = TemporaryDirectory()
         let db = try Connection(path: dir.file("t.db"))
         try db.execute("CREATE TABLE t(v TEXT)")
-        db.onWALCommit(inlineLimit: 100) { _ in }
+        db.onWALCommit(inlineLimit: 100) { _ in false }
         try fill(db, rows: 300)
         // The passive checkpoint ran inside the commit: every frame is already in the database file,
         // so the next write transaction starts the WAL over from its beginning.
@@ -59,6 +59,34 @@ import TestSupport
         #expect(result.checkpointedFrames == result.logFrames)
         let bytes = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         #expect(bytes > 300 * 3000, "the rows reached the database file")
+    }
+
+    /// Regression: under steady small commits the WAL never ended a passive checkpoint fully copied,
+    /// so it never started over, and checkpoints (each syncing the database file) ran back to back.
+    @Test func underSteadyCommitsTheWALStartsOverAndCheckpointsStaySparse() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.file("t.db")
+        let db = try Connection(path: path)
+        try db.execute("CREATE TABLE t(v TEXT)")
+        let threshold = 200
+        let checkpointer = try BackgroundCheckpointer(path: path, options: ConnectionOptions(), threshold: threshold, label: "test.checkpointer")
+        defer { checkpointer.close() }
+        let seen = Mutex<[Int]>([])
+        // No safety limit: only the checkpointer's own requests may checkpoint on this connection.
+        db.onWALCommit(inlineLimit: .max) { frames in
+            seen.withLock { $0.append(frames) }
+            return checkpointer.noteCommit(walFrames: frames)
+        }
+        for _ in 0..<3000 {
+            try fill(db, rows: 1)
+            usleep(200) // a steady writer, with room for the checkpointer to run
+        }
+        let frames = seen.withLock { $0 }
+        let restarts = zip(frames, frames.dropFirst()).filter { $0.1 < $0.0 }.count
+        #expect(restarts >= 3, "the WAL started over \(restarts) times; largest \(frames.max() ?? 0) frames")
+        #expect((frames.max() ?? 0) < 4 * threshold, "the WAL stayed near the threshold")
+        let written = zip([0] + frames, frames).reduce(0) { sum, pair in sum + (pair.1 > pair.0 ? pair.1 - pair.0 : pair.1) }
+        #expect(checkpointer.checkpoints <= written / threshold + 2, "\(checkpointer.checkpoints) checkpoints for about \(written) frames")
     }
 
     @Test func checkpointOnAClosedConnectionThrows() throws {
