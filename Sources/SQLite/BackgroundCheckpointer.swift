@@ -13,7 +13,7 @@ import Synchronization
 /// own connection nothing is written meanwhile, the copy completes, and the WAL restarts at the next
 /// transaction. Without that, the WAL grew to the writer's safety limit (130 MB), and triggering on the
 /// WAL's total size instead started a checkpoint, with a sync of the database file, the moment the
-/// last one ended (measured: 250 a second at half the maximum ingest rate).
+/// last one ended (measured: 200-300 a second at half the maximum ingest rate).
 public final class BackgroundCheckpointer: Sendable {
     private struct State {
         /// Frames the last background checkpoint left copied.
