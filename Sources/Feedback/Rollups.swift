@@ -20,22 +20,46 @@ enum Rollups {
         return connection.lastInsertRowID
     }
 
+    /// One label's all-time total for a page and source, from its daily rows. INDEXED BY: SQLite
+    /// otherwise walks the primary key (key, value, day, …) over every day and page with this label
+    /// (13 ms of a 19 ms delete at 1M rows) instead of this page's few rows.
+    static let labelTotalFromDaily = """
+        SELECT key, value, page_key, source, sum(up), sum(down), sum(comments), sum(down_comments), min(first_at), max(last_at)
+        FROM rollup_label_daily INDEXED BY rollup_label_daily_page
+        WHERE key = ? AND value = ? AND page_key = ? AND source = ? GROUP BY key, value, page_key, source
+        """
+
+    /// A WHERE condition for one page's rows on one day (binding page key, day start, day end) that
+    /// reads through whichever index holds fewer rows to visit: the page's (every day it has) or the
+    /// day's (every page). Rollup counts stand in for row counts; a unary `+` keeps SQLite off the
+    /// other index. Through the day alone, a delete at 1M rows over 90 days read about 11,000 rows.
+    static func pageDayRows(pageKey: String, day: Int64, connection: Connection) throws -> String {
+        let pageVotes = try connection.first("SELECT coalesce(sum(up + down), 0) FROM rollup_page_total WHERE page_key = ?", [pageKey]) {
+            $0.int64(0)
+        } ?? 0
+        let hours = day * (dayMilliseconds / hourMilliseconds)
+        let dayVotes = try connection.first("SELECT coalesce(sum(up + down), 0) FROM rollup_hourly WHERE hour >= ? AND hour < ?", [hours, hours + 24]) {
+            $0.int64(0)
+        } ?? 0
+        return pageVotes < dayVotes ? "page_key = ? AND +received_at >= ? AND +received_at < ?" : "+page_key = ? AND received_at >= ? AND received_at < ?"
+    }
+
     /// Rebuilds the groups a changed or deleted row belongs to from the rows themselves.
     /// `included`: whether the row now counts (it left spam) or not (it became spam, or is erased).
-    /// Day-level groups are rebuilt from that day's rows (through the received_at index: `+page_key`
-    /// keeps SQLite off the page index, which would visit every row the page ever had); all-time totals from the
-    /// daily rollups; count-only groups are adjusted by the row itself.
+    /// Day-level groups are rebuilt from the page's rows on that day (see `pageDayRows`); all-time
+    /// totals from the daily rollups; count-only groups are adjusted by the row itself.
     static func recompute(receivedAt: Int64, pageKey: String, source: String, reason: String?, rating: String, hasComment: Bool,
                           labels: [String: String], included: Bool, connection: Connection) throws {
         let day = receivedAt / dayMilliseconds, hour = receivedAt / hourMilliseconds
         let dayStart = day * dayMilliseconds, dayEnd = dayStart + dayMilliseconds
         let pageID = try pageID(pageKey, connection: connection)
+        let rows = try pageDayRows(pageKey: pageKey, day: day, connection: connection)
         try connection.run("DELETE FROM rollup_page_daily WHERE page_id = ? AND day = ?", [pageID, day])
         try connection.run(
             """
             INSERT INTO rollup_page_daily(page_id, day, up, down, comments, down_comments, first_at, last_at)
             SELECT ?, ?, \(counts) FROM feedback
-            WHERE +page_key = ? AND received_at >= ? AND received_at < ? AND status <> 'spam' GROUP BY page_key
+            WHERE \(rows) AND status <> 'spam' GROUP BY page_key
             """,
             [pageID, day, pageKey, dayStart, dayEnd]
         )
@@ -44,7 +68,7 @@ enum Rollups {
             """
             INSERT INTO rollup_daily(day, page_key, source, up, down, comments, down_comments, first_at, last_at)
             SELECT ?, page_key, source, \(counts) FROM feedback
-            WHERE +page_key = ? AND received_at >= ? AND received_at < ? AND source = ? AND status <> 'spam' GROUP BY page_key, source
+            WHERE \(rows) AND source = ? AND status <> 'spam' GROUP BY page_key, source
             """,
             [day, pageKey, dayStart, dayEnd, source]
         )
@@ -56,21 +80,15 @@ enum Rollups {
                 """
                 INSERT INTO rollup_label_daily(key, value, day, page_key, source, up, down, comments, down_comments, first_at, last_at)
                 SELECT ?, ?, ?, ?, ?, \(counts) FROM feedback
-                WHERE +page_key = ? AND received_at >= ? AND received_at < ? AND source = ? AND status <> 'spam' \(labelled)
+                WHERE \(rows) AND source = ? AND status <> 'spam' \(labelled)
                 GROUP BY page_key
                 """,
                 [key, value, day, pageKey, source, pageKey, dayStart, dayEnd, source, key, value]
             )
             try connection.run("DELETE FROM rollup_label_total WHERE key = ? AND value = ? AND page_key = ? AND source = ?",
                                [key, value, pageKey, source])
-            try connection.run(
-                """
-                INSERT INTO rollup_label_total(key, value, page_key, source, up, down, comments, down_comments, first_at, last_at)
-                SELECT key, value, page_key, source, sum(up), sum(down), sum(comments), sum(down_comments), min(first_at), max(last_at)
-                FROM rollup_label_daily WHERE key = ? AND value = ? AND page_key = ? AND source = ? GROUP BY key, value, page_key, source
-                """,
-                [key, value, pageKey, source]
-            )
+            try connection.run("INSERT INTO rollup_label_total(key, value, page_key, source, up, down, comments, down_comments, first_at, last_at) "
+                               + labelTotalFromDaily, [key, value, pageKey, source])
         }
         // All-time totals: the sum of the page's daily rows, which were rebuilt above.
         try connection.run("DELETE FROM rollup_page_total WHERE page_key = ? AND source = ?", [pageKey, source])
