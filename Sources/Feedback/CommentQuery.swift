@@ -9,6 +9,8 @@ public struct CommentQuery: Sendable {
     struct Word: Sendable {
         let text: Substring
         let prefix: Bool
+        /// The word as FTS5 reads it: the tokens in it, in order.
+        let phrase: [String]
     }
 
     let words: [Word]
@@ -17,7 +19,7 @@ public struct CommentQuery: Sendable {
         words = text.split(whereSeparator: { $0.isWhitespace }).compactMap { word in
             let prefix = word.hasSuffix("*")
             let core = prefix ? word.dropLast() : word[...]
-            return core.isEmpty ? nil : Word(text: core, prefix: prefix)
+            return core.isEmpty ? nil : Word(text: core, prefix: prefix, phrase: Self.tokens(String(core)))
         }
         if words.isEmpty { return nil }
     }
@@ -33,7 +35,7 @@ public struct CommentQuery: Sendable {
     public func matches(_ text: String) -> Bool {
         let tokens = Self.tokens(text)
         return words.allSatisfy { word in
-            let phrase = Self.tokens(String(word.text))
+            let phrase = word.phrase
             guard !phrase.isEmpty, tokens.count >= phrase.count else { return false }
             return (0...(tokens.count - phrase.count)).contains { start in
                 phrase.indices.allSatisfy { i in

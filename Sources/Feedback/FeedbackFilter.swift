@@ -54,10 +54,10 @@ public struct FeedbackFilter: Sendable {
         return (parts.isEmpty ? "1" : parts.joined(separator: " AND "), values)
     }
 
-    /// Whether a row the SQL clause chose stays: a flagged comment must also match once masked.
-    func keeps(_ record: FeedbackRecord) -> Bool {
-        guard masksPersonalData, record.pii, let text, let query = CommentQuery(text) else { return true }
-        return record.comment.map { query.matches(PersonalData.mask($0)) } ?? false
+    /// Which rows the SQL clause chose stay: a flagged comment must also match once masked.
+    func keeper() -> (FeedbackRecord) -> Bool {
+        guard masksPersonalData, let text, let query = CommentQuery(text) else { return { _ in true } }
+        return { record in !record.pii || (record.comment.map { query.matches(PersonalData.mask($0)) } ?? false) }
     }
 
     /// Turns free text into an FTS5 query that cannot be a syntax error: each word quoted, AND-ed.

@@ -30,14 +30,15 @@ public enum FeedbackQueries {
             let statement = try connection.prepare("SELECT \(FeedbackRecord.columns) FROM feedback WHERE \(sql)\(bound) ORDER BY id DESC LIMIT ?")
             return try statement.query(values + (below.map { [SQLValue.integer($0)] } ?? []) + [.integer(Int64(count))]) { FeedbackRecord(row: $0) }
         }
-        // Rows the SQL chose can still fail `filter.keeps` (a masked comment); fetch on past them, in
-        // growing chunks, since each query evaluates the search again.
+        // Rows the SQL chose can still fail `keeps` (a masked comment); fetch on past them, in growing
+        // chunks, since each query evaluates the search again.
+        let keeps = filter.keeper()
         var rows: [FeedbackRecord] = []
         var below = cursor
         var chunkSize = limit + 1
         while rows.count <= limit {
             let chunk = try fetch(below: below, count: chunkSize)
-            rows += chunk.filter(filter.keeps)
+            rows += chunk.filter(keeps)
             guard chunk.count == chunkSize, let last = chunk.last else { break }
             below = last.id
             chunkSize = min(chunkSize * 4, 4096)
