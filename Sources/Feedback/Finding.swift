@@ -1,0 +1,50 @@
+import SQLite
+
+/// What an insight evaluation found on one page: the contract between detection (which produces
+/// findings) and alerting, the API and the dashboard (which consume them).
+public enum FindingKind: String, Sendable, CaseIterable, Codable {
+    case helpfulnessDrop = "helpfulness_drop"
+    case slowDecline = "slow_decline"
+    case reasonShift = "reason_shift"
+    case commentBurst = "comment_burst"
+}
+
+public struct Finding: Sendable, Equatable {
+    public let kind: FindingKind
+    public let page: String
+    /// The day the change began, `YYYY-MM-DD` (UTC), when the method can tell.
+    public let onset: String?
+    /// One sentence a person can act on, e.g. "helpfulness fell from 78% (412 votes) to 41% (96 votes) since 2026-11-26; q = 0.0003".
+    public let summary: String
+    public let p: Double
+    /// Benjamini–Hochberg q-value over every finding of the same evaluation.
+    public let q: Double
+
+    public init(kind: FindingKind, page: String, onset: String?, summary: String, p: Double, q: Double) {
+        self.kind = kind
+        self.page = page
+        self.onset = onset
+        self.summary = summary
+        self.p = p
+        self.q = q
+    }
+}
+
+extension Insights {
+    /// Every finding of one evaluation as of `now`, most significant first. Detection may replace how
+    /// these are found; callers depend only on this signature and on `Finding`.
+    public static func findings(_ filter: AggregateFilter, options: InsightOptions, now: Int64, connection: Connection) throws -> [Finding] {
+        let report = try analyze(filter, options: options, now: now, connection: connection)
+        let drops = report.drops.map { d in
+            Finding(kind: .helpfulnessDrop, page: d.page, onset: nil,
+                    summary: "helpfulness fell from \(Int((d.baselineRatio * 100).rounded()))% (\(d.baselineVotes) votes) to \(Int((d.recentRatio * 100).rounded()))% (\(d.recentVotes) votes)",
+                    p: d.p, q: d.q)
+        }
+        let bursts = report.bursts.map { b in
+            Finding(kind: .commentBurst, page: b.page, onset: nil,
+                    summary: "\(b.recentNegativeComments) negative comments where \(Int(b.expected.rounded())) were expected",
+                    p: b.p, q: b.q)
+        }
+        return (drops + bursts).sorted { ($0.q, $0.page) < ($1.q, $1.page) }
+    }
+}
