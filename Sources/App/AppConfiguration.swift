@@ -14,6 +14,8 @@ public struct AppConfiguration: Sendable {
     public var metricsToken: String?
     /// Seconds in-flight requests get to finish on SIGTERM/SIGINT.
     public var shutdownTimeout: Double = 10
+    /// Scheduled evaluation, webhook delivery and the weekly digest.
+    public var alerts = AlertOptions()
 
     public init(databasePath: String) {
         storage = StorageOptions(path: databasePath)

@@ -10,6 +10,8 @@ public final class Application: Sendable {
     /// Every route as (method, pattern with `{name}` parameters), for checking the API description.
     public let routes: [(method: String, path: String)]
     private let logger: Logger
+    let dispatcher: WebhookDispatcher
+    let alerts: AlertScheduler
 
     public init(configuration: AppConfiguration, logger: Logger) throws {
         self.configuration = configuration
@@ -47,6 +49,11 @@ public final class Application: Sendable {
         StatsRoutes(access: access, rules: configuration.rules).register(in: &router)
         InsightRoutes(access: access, rules: configuration.rules).register(in: &router)
         TokenRoutes(access: access).register(in: &router)
+        dispatcher = WebhookDispatcher(store: store, options: configuration.alerts.delivery, metrics: metrics, logger: logger)
+        alerts = AlertScheduler(store: store, options: configuration.alerts, dispatcher: dispatcher, logger: logger)
+        AnnotationRoutes(access: access, rules: configuration.rules).register(in: &router)
+        ChangeRoutes(access: access, rules: configuration.rules, options: configuration.alerts.changes).register(in: &router)
+        WebhookRoutes(access: access, dispatcher: dispatcher).register(in: &router)
         ExportRoutes(access: access).register(in: &router)
         OpenAPIRoutes.register(in: &router)
         MetricsRoutes(metrics: metrics, store: store, server: serverHandle, token: configuration.metricsToken).register(in: &router)
@@ -66,6 +73,8 @@ public final class Application: Sendable {
     @discardableResult
     public func start() throws -> Int {
         let port = try server.start()
+        dispatcher.start()
+        alerts.start()
         logger.notice("listening on \(configuration.server.host):\(port), database \(configuration.storage.path)")
         return port
     }
@@ -73,6 +82,8 @@ public final class Application: Sendable {
     /// Stops accepting, lets in-flight requests finish, then flushes and closes the database.
     public func shutdown() {
         server.shutdown(timeout: configuration.shutdownTimeout)
+        alerts.stop()
+        dispatcher.stop()
         store.close()
         logger.notice("stopped")
     }

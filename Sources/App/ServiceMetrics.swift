@@ -19,6 +19,7 @@ final class ServiceMetrics: Sendable {
     private let requests = Mutex<[RequestKey: (CoreMetrics.Counter, CoreMetrics.Timer)]>([:])
     private let accepted = Mutex<[String: CoreMetrics.Counter]>([:])
     private let rejected = Mutex<[String: CoreMetrics.Counter]>([:])
+    private let webhookOutcomes = Mutex<[String: CoreMetrics.Counter]>([:])
     private let batchSize: CoreMetrics.Recorder
     private let commitTime: CoreMetrics.Timer
     private let connections: CoreMetrics.Gauge
@@ -76,6 +77,26 @@ final class ServiceMetrics: Sendable {
             return made
         }
         counter.increment()
+    }
+
+    /// A webhook delivery ended: `delivered`, `failed` (gave up) or `disabled` (410 Gone).
+    func webhookDelivery(_ outcome: String) {
+        webhookCounter("hearken_webhook_deliveries_total", ("outcome", outcome)).increment()
+    }
+
+    /// One webhook attempt that did not deliver (an error status, a timeout, a refused connection).
+    func webhookAttemptFailed() {
+        webhookCounter("hearken_webhook_attempt_failures_total", nil).increment()
+    }
+
+    private func webhookCounter(_ label: String, _ dimension: (String, String)?) -> CoreMetrics.Counter {
+        webhookOutcomes.withLock { cache in
+            let key = label + " " + (dimension?.1 ?? "")
+            if let found = cache[key] { return found }
+            let made = CoreMetrics.Counter(label: label, dimensions: dimension.map { [$0] } ?? [], factory: factory)
+            cache[key] = made
+            return made
+        }
     }
 
     func batchCommitted(rows: Int, nanoseconds: UInt64) {

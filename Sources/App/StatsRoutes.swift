@@ -130,7 +130,16 @@ struct StatsRoutes {
             return [.time(point.start), .int(point.up), .int(point.down), .int(votes),
                     .number(votes > 0 ? Double(point.up) / Double(votes) : nil), .int(point.comments)]
         })
-        return format.render(table, envelope: [("bucket", JSONText.quoted(bucket.rawValue)), ("tz", JSONText.quoted(zone.identifier))])
+        // Annotations in the span on the series' pages, so charts can mark deploys and fixes.
+        var annotationFilter = AnnotationFilter()
+        annotationFilter.since = since
+        annotationFilter.until = until
+        annotationFilter.page = filter.page
+        annotationFilter.pagePrefix = filter.pagePrefix
+        let annotations = ResultTable(columns: AnnotationRoutes.columns,
+                                      rows: try Annotations.list(annotationFilter, limit: 1000, connection: db).reversed().map(AnnotationRoutes.row))
+        return format.render(table, envelope: [("bucket", JSONText.quoted(bucket.rawValue)), ("tz", JSONText.quoted(zone.identifier)),
+                                               ("annotations", "[" + annotations.rows.map(annotations.jsonObject).joined(separator: ",") + "]")])
     }
 
     private func grouped(_ column: AggregateQueries.GroupColumn, _ name: String, _ request: Request, _ db: Connection) throws -> Response {

@@ -19,6 +19,8 @@ enum EffectiveConfiguration {
             ("--keepalive-timeout", "HEARKEN_KEEPALIVE_TIMEOUT", "\(c.server.keepAliveTimeout)"),
             ("--write-timeout", "HEARKEN_WRITE_TIMEOUT", "\(c.server.writeTimeout)"),
             ("--shutdown-timeout", "HEARKEN_SHUTDOWN_TIMEOUT", "\(c.shutdownTimeout)"),
+            ("--insight-interval", "HEARKEN_INSIGHT_INTERVAL", "\(c.alerts.insightInterval)s"),
+            ("--digest", "HEARKEN_DIGEST", c.alerts.digest?.description ?? "off"),
             ("--max-request-line", "HEARKEN_MAX_REQUEST_LINE", String(c.server.limits.maxRequestLine)),
             ("--max-header-bytes", "HEARKEN_MAX_HEADER_BYTES", String(c.server.limits.maxHeaderBytes)),
             ("--max-header-count", "HEARKEN_MAX_HEADER_COUNT", String(c.server.limits.maxHeaderCount)),

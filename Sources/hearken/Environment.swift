@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import App
 import HTTP
 
 /// Resolves a setting from its flag, then its `HEARKEN_*` environment variable, then its default.
@@ -49,6 +50,11 @@ enum Settings {
         Setting(flag: flag, variable: variable, form: "seconds, a number from 0.1 to 86400") {
             Double($0).flatMap { (0.1...86400).contains($0) ? $0 : nil }
         }
+    }
+
+    /// `15m`, `2s`, `1h`, `1d` or plain seconds, from 0.1 s to 7 days.
+    static func duration(_ flag: String, _ variable: String) -> Setting<Double> {
+        Setting(flag: flag, variable: variable, form: "a duration such as 15m, 1h, 2s (0.1 s to 7 days)") { CommandSupport.duration($0) }
     }
 
     static func choice<T: RawRepresentable>(_ flag: String, _ variable: String, _ all: [T]) -> Setting<T> where T.RawValue == String {

@@ -71,6 +71,14 @@ struct Serve: ParsableCommand {
     var publicURL: String?
     @Option(help: "Require this bearer token on GET /metrics (env HEARKEN_METRICS_TOKEN; default: /metrics is open).")
     var metricsToken: String?
+    @Option(help: "Time between evaluations of findings, fix verdicts and the weekly digest, such as 15m, 1h or 2s (env HEARKEN_INSIGHT_INTERVAL, default 15m).")
+    var insightInterval: String?
+    @Option(help: "Weekly digest time, 'DAY HH:MM [ZONE]' such as 'mon 09:00 Europe/Berlin', or off (env HEARKEN_DIGEST, default 'mon 09:00 UTC').")
+    var digest: String?
+    @Option(help: ArgumentHelp("Seconds before the first webhook retry; each next waits twice as long (tests).", visibility: .hidden))
+    var webhookRetryBase: String?
+    @Option(help: ArgumentHelp("Total seconds one webhook attempt may take; the connect/idle timeout is half (tests).", visibility: .hidden))
+    var webhookTimeout: String?
     @Flag(help: "Print the effective configuration (flag, environment variable, value) and exit.")
     var printConfig = false
 
@@ -108,6 +116,14 @@ struct Serve: ParsableCommand {
             guard text.count >= 16, text.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) else { return .none }
             return .some(text)
         }.resolve(metricsToken, default: nil)
+        config.alerts.insightInterval = try Settings.duration("insight-interval", "HEARKEN_INSIGHT_INTERVAL").resolve(insightInterval, default: 900)
+        config.alerts.digest = try Setting(flag: "digest", variable: "HEARKEN_DIGEST", form: "'DAY HH:MM [ZONE]' such as 'mon 09:00 Europe/Berlin', or off") {
+            DigestSchedule.parse($0)
+        }.resolve(digest, default: DigestSchedule())
+        config.alerts.delivery.retryBase = try Settings.duration("webhook-retry-base", "HEARKEN_WEBHOOK_RETRY_BASE").resolve(webhookRetryBase, default: 1)
+        let timeout = try Settings.duration("webhook-timeout", "HEARKEN_WEBHOOK_TIMEOUT").resolve(webhookTimeout, default: 10)
+        config.alerts.delivery.totalTimeout = timeout
+        config.alerts.delivery.idleTimeout = timeout / 2
         let level = try Settings.choice("log-level", "HEARKEN_LOG_LEVEL", Logger.Level.allCases).resolve(logLevel, default: .info)
         let format = try Settings.choice("log-format", "HEARKEN_LOG_FORMAT", LogFormat.allCases).resolve(logFormat, default: .text)
         return (config, level, format)

@@ -1,0 +1,116 @@
+import Dispatch
+import Feedback
+import Foundation
+import Logging
+import SQLite
+import Synchronization
+
+/// What `hearken serve` evaluates on its schedule and announces by webhook.
+public struct AlertOptions: Sendable {
+    /// Seconds between evaluations of findings, fix verdicts and the digest.
+    public var insightInterval: Double = 900
+    /// Nil: no weekly digest.
+    public var digest: DigestSchedule? = DigestSchedule()
+    public var delivery = DeliveryOptions()
+    public var changes = Changes.Options()
+    public var insights = InsightOptions()
+    /// Fix verdicts final longer ago than this are not announced, so upgrading does not announce history.
+    public var fixLookback: Int64 = 7 * 86_400_000
+    /// A digest more than this late (the server was down at its time) is skipped.
+    public var digestGrace: Int64 = 86_400_000
+
+    public init() {}
+}
+
+/// Runs an evaluation every `insightInterval` on its own queue: reads on a reader connection (the
+/// writer, and so ingestion, is never held by the analysis), then records what is new in small
+/// transactions, each queueing its webhook messages with the event it records.
+final class AlertScheduler: Sendable {
+    private let store: FeedbackStore
+    private let options: AlertOptions
+    private let dispatcher: WebhookDispatcher
+    private let logger: Logger
+    private let queue = DispatchQueue(label: "hearken.alerts")
+    /// Made in `start`: libdispatch traps on releasing a timer that was never activated.
+    private let timer = Mutex<(any DispatchSourceTimer)?>(nil)
+
+    init(store: FeedbackStore, options: AlertOptions, dispatcher: WebhookDispatcher, logger: Logger) {
+        self.store = store
+        self.options = options
+        self.dispatcher = dispatcher
+        self.logger = logger
+    }
+
+    func start() {
+        let (queue, interval) = (self.queue, options.insightInterval)
+        timer.withLock { [weak self] slot in
+            let timer = DispatchSource.makeTimerSource(queue: queue)
+            timer.schedule(deadline: .now() + min(interval, 5), repeating: interval)
+            timer.setEventHandler { [weak self] in self?.evaluate() }
+            timer.activate()
+            slot = timer
+        }
+    }
+
+    func stop() {
+        timer.withLock { $0?.cancel(); $0 = nil }
+        queue.sync {}
+    }
+
+    /// One evaluation as of `now`.
+    func evaluate(now: Int64 = Timestamp.nowMilliseconds()) {
+        do {
+            let queued = try announceFindings(now: now) + announceFixes(now: now) + sendDigest(now: now)
+            if queued > 0 { dispatcher.wake() }
+        } catch {
+            logger.error("alert evaluation failed: \(error)")
+        }
+    }
+
+    private func announceFindings(now: Int64) throws -> Int {
+        let options = self.options
+        let findings = try store.readNow { try Insights.findings(AggregateFilter(), options: options.insights, now: now, connection: $0) }
+            .filter { $0.q <= options.insights.alpha }
+        var queued = 0
+        _ = try store.writeNow { db in
+            try Episodes.apply(findings, now: now, connection: db) { episode in
+                queued += try Outbox.enqueue(.finding, now: now, connection: db) { WebhookPayloads.finding(episode, format: $0.format, now: now) }.count
+            }
+        }
+        return queued
+    }
+
+    private func announceFixes(now: Int64) throws -> Int {
+        let options = self.options
+        let (changes, reported) = try store.readNow { db in
+            (try Changes.evaluate(since: now - options.fixLookback - options.changes.window, until: nil, now: now, options: options.changes, connection: db),
+             Set(try db.query("SELECT change_key FROM fix_reports") { $0.string(0) }))
+        }
+        var queued = 0
+        for change in changes where change.complete && change.completesAt >= now - options.fixLookback && !reported.contains(change.subject.key) {
+            queued += try store.writeNow { db in
+                try db.transaction(.immediate) {
+                    guard try Digests.markFixReported(change, now: now, connection: db) else { return 0 }
+                    return try Outbox.enqueue(.fix, now: now, connection: db) { WebhookPayloads.fix(change, format: $0.format, now: now) }.count
+                }
+            }
+        }
+        return queued
+    }
+
+    private func sendDigest(now: Int64) throws -> Int {
+        guard let schedule = options.digest, let slot = schedule.latest(atOrBefore: now), now - slot < options.digestGrace else { return 0 }
+        let options = self.options
+        let digest = try store.readNow { db -> WeeklyDigest? in
+            guard try db.first("SELECT 1 FROM digest_runs WHERE scheduled_at = ?", [slot], { $0.int(0) }) == nil else { return nil }
+            return try Digests.build(weekEnding: slot, now: now, changeOptions: options.changes, connection: db)
+        }
+        guard let digest else { return 0 }
+        return try store.writeNow { db in
+            try db.transaction(.immediate) {
+                guard try Digests.markSent(scheduledAt: slot, now: now, connection: db) else { return 0 }
+                return try Outbox.enqueue(.digest, now: now, connection: db) { WebhookPayloads.digest(digest, format: $0.format, now: now) }.count
+            }
+        }
+    }
+}
