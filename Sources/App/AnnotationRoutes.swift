@@ -65,7 +65,7 @@ struct AnnotationRoutes {
         let page = try JSONObjectBody.string(object, "page", max: 2048)
         let prefix = try JSONObjectBody.string(object, "page_prefix", max: 2048)
         guard (page == nil) != (prefix == nil) else {
-            throw JSONObjectBody.field(page == nil ? "page" : "page_prefix", "give either page or page_prefix, not both and not neither")
+            throw JSONObjectBody.field("page", page == nil ? "is required, or page_prefix instead" : "and page_prefix exclude each other; give one")
         }
         var new = NewAnnotation(at: at, page: nil, pagePrefix: nil, note: "", url: nil, createdBy: createdBy)
         do {

@@ -24,7 +24,7 @@ import TestSupport
     func drain(_ live: AlertApp, _ webhook: Webhook, _ receiver: WebhookReceiver) throws {
         let before = receiver.received.count
         _ = try live.sendTest(webhook)
-        #expect(try eventually { receiver.received.contains { $0.json?["type"] as? String == "webhook.test" } && receiver.received.count > before })
+        #expect(eventually { receiver.received.contains { $0.json?["type"] as? String == "webhook.test" } && receiver.received.count > before })
     }
 
     @Test func oneEpisodeAlertsOnceUntilThePageRecovers() throws {

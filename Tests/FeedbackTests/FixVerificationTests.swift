@@ -16,9 +16,10 @@ import Testing
     @Test func pValueIsThePooledTwoProportionTest() throws {
         let c = try #require(FixVerification.compare(beforeUp: 48, beforeTotal: 80, afterUp: 56, afterTotal: 70))
         #expect(abs(c.p - 0.008045081368196568) < 1e-12)
-        // Far in the tail the p-value stays positive instead of rounding to 0 (erfc, not 1 − Φ).
-        let extreme = try #require(FixVerification.compare(beforeUp: 0, beforeTotal: 5000, afterUp: 5000, afterTotal: 5000))
-        #expect(extreme.p > 0 && extreme.p < 1e-300)
+        // Far in the tail the p-value keeps its digits instead of rounding to 0 as 1 − Φ(z) does:
+        // python3 -c "import math; p=0.5; se=math.sqrt(p*(1-p)*(2/1000)); print(math.erfc(0.4/se/math.sqrt(2)))"
+        let extreme = try #require(FixVerification.compare(beforeUp: 300, beforeTotal: 1000, afterUp: 700, afterTotal: 1000))
+        #expect(abs(extreme.p / 1.4484424372737968e-71 - 1) < 1e-9)
     }
 
     @Test func verdicts() throws {
