@@ -74,7 +74,7 @@ final class AlertScheduler: Sendable {
         var queued = 0
         _ = try store.writeNow { db in
             try Episodes.apply(findings, now: now, connection: db) { episode in
-                queued += try Outbox.enqueue(.finding, now: now, connection: db) { WebhookPayloads.finding(episode, format: $0.format, now: now) }.count
+                queued += try Outbox.enqueue(.finding, now: Timestamp.nowMilliseconds(), connection: db) { WebhookPayloads.finding(episode, format: $0.format, now: now) }.count
             }
         }
         return queued
@@ -91,7 +91,7 @@ final class AlertScheduler: Sendable {
             queued += try store.writeNow { db in
                 try db.transaction(.immediate) {
                     guard try Digests.markFixReported(change, now: now, connection: db) else { return 0 }
-                    return try Outbox.enqueue(.fix, now: now, connection: db) { WebhookPayloads.fix(change, format: $0.format, now: now) }.count
+                    return try Outbox.enqueue(.fix, now: Timestamp.nowMilliseconds(), connection: db) { WebhookPayloads.fix(change, format: $0.format, now: now) }.count
                 }
             }
         }
@@ -109,7 +109,7 @@ final class AlertScheduler: Sendable {
         return try store.writeNow { db in
             try db.transaction(.immediate) {
                 guard try Digests.markSent(scheduledAt: slot, now: now, connection: db) else { return 0 }
-                return try Outbox.enqueue(.digest, now: now, connection: db) { WebhookPayloads.digest(digest, format: $0.format, now: now) }.count
+                return try Outbox.enqueue(.digest, now: Timestamp.nowMilliseconds(), connection: db) { WebhookPayloads.digest(digest, format: $0.format, now: now) }.count
             }
         }
     }

@@ -53,6 +53,7 @@ public enum Outbox {
 
     /// Queues `event` for every enabled webhook subscribed to it, the body rendered for each one's
     /// format. Call inside the transaction that records the event. Returns the deliveries' ids.
+    /// `now` is the wall clock: the first attempt is due then, and retries give up 24 hours later.
     @discardableResult
     public static func enqueue(_ event: WebhookEvent, now: Int64, connection: Connection, body: (Webhook) throws -> String) throws -> [Int64] {
         let targets = try Webhooks.list(connection: connection).filter { $0.disabledAt == nil && $0.events.contains(event) }
