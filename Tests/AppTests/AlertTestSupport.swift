@@ -18,6 +18,7 @@ final class AlertApp {
         configuration.publicSide.rateLimitPerMinute = 0
         configuration.storage.duplicateWindowSeconds = 0
         configuration.alerts.insightInterval = 3600 // the test calls `evaluate`
+        configuration.alerts.firstEvaluationDelay = 3600
         configuration.alerts.digest = nil
         configuration.alerts.delivery.retryBase = 0.2
         configuration.alerts.delivery.idleTimeout = 1

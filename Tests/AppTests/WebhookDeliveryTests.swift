@@ -113,5 +113,27 @@ import TestSupport
         #expect(queued.isEmpty, "a disabled webhook gets no new messages")
         let metrics = try RawClient.request(port: live.port, "GET", "/metrics").text
         #expect(metrics.contains(#"hearken_webhook_deliveries_total{outcome="disabled"} 1"#), "\(metrics.split(separator: "\n").filter { $0.contains("webhook") })")
+        // A test message that gets through enables the webhook again.
+        receiver.respond(204)
+        let test = try live.sendTest(stored)
+        #expect(try eventually { try live.delivery(test)?.state == .delivered })
+        #expect(try live.app.store.readNow { try Webhooks.get(webhook.id, connection: $0) }?.disabledAt == nil)
+    }
+}
+
+@Suite struct WebhookPayloadTests {
+    /// Slack's shape, with everything readers or writers typed escaped for mrkdwn.
+    @Test func slackMessagesHaveTextAndBlocksAndEscapeWhatPeopleWrote() throws {
+        let episode = Episode(id: 1, page: "/guides/<script>", kind: .helpfulnessDrop, summary: "fell from 80% to 30% & more <@here>",
+                              onset: "2026-11-26", q: 0.001, openedAt: 0, closedAt: nil)
+        let body = WebhookPayloads.finding(episode, format: .slack, now: 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
+        #expect((object["text"] as? String)?.isEmpty == false)
+        let blocks = try #require(object["blocks"] as? [[String: Any]])
+        let text = try #require((blocks.first?["text"] as? [String: Any])?["text"] as? String)
+        #expect(!text.contains("<@here>") && !text.contains("<script>") && text.contains("&lt;@here&gt;") && text.contains("&amp; more"))
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(WebhookPayloads.finding(episode, format: .json, now: 0).utf8)) as? [String: Any])
+        #expect(json["type"] as? String == "finding.opened")
+        #expect((json["data"] as? [String: Any])?["summary"] as? String == episode.summary, "JSON carries the text as written; JSON escaping is the encoder's")
     }
 }

@@ -9,6 +9,8 @@ import Synchronization
 public struct AlertOptions: Sendable {
     /// Seconds between evaluations of findings, fix verdicts and the digest.
     public var insightInterval: Double = 900
+    /// Seconds from start to the first evaluation (at most the interval), so a restart does not wait a whole interval.
+    public var firstEvaluationDelay: Double = 5
     /// Nil: no weekly digest.
     public var digest: DigestSchedule? = DigestSchedule()
     public var delivery = DeliveryOptions()
@@ -42,10 +44,10 @@ final class AlertScheduler: Sendable {
     }
 
     func start() {
-        let (queue, interval) = (self.queue, options.insightInterval)
+        let (queue, interval, first) = (self.queue, options.insightInterval, min(options.insightInterval, options.firstEvaluationDelay))
         timer.withLock { [weak self] slot in
             let timer = DispatchSource.makeTimerSource(queue: queue)
-            timer.schedule(deadline: .now() + min(interval, 5), repeating: interval)
+            timer.schedule(deadline: .now() + first, repeating: interval)
             timer.setEventHandler { [weak self] in self?.evaluate() }
             timer.activate()
             slot = timer

@@ -96,6 +96,10 @@ public enum Outbox {
             case .delivered:
                 try connection.run("UPDATE webhook_deliveries SET state = 'delivered', attempts = attempts + 1, last_status = ?, last_error = NULL, finished_at = ? WHERE id = ?",
                                    [attempt.status, finishedAt, delivery.id])
+                // A test that gets through shows the receiver is back: a webhook disabled by 410 is enabled again.
+                if delivery.event == "test" {
+                    try connection.run("UPDATE webhooks SET disabled_at = NULL, disabled_reason = NULL WHERE id = ?", [delivery.webhookID])
+                }
             case .retry(let at):
                 try connection.run("UPDATE webhook_deliveries SET attempts = attempts + 1, last_status = ?, last_error = ?, next_attempt_at = ? WHERE id = ?",
                                    [attempt.status, attempt.error, at, delivery.id])
