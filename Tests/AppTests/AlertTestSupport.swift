@@ -1,4 +1,5 @@
 import Crypto
+import Testing
 import Foundation
 import Logging
 import SQLite
@@ -101,4 +102,27 @@ func verifiesStandardWebhooks(_ received: WebhookReceiver.Received, secret: Stri
     let mac = HMAC<SHA256>.authenticationCode(for: Data("\(id).\(timestamp).".utf8) + Data(received.body), using: SymmetricKey(data: key))
     let expected = "v1," + Data(mac).base64EncodedString()
     return signatures.split(separator: " ").contains { $0 == expected }
+}
+
+/// Verifies with the Standard Webhooks project's own Python library when a Python that has it is
+/// named by `STANDARDWEBHOOKS_PYTHON` (`pip install standardwebhooks`); otherwise does nothing.
+func verifyWithTheStandardWebhooksLibrary(_ received: WebhookReceiver.Received, secret: String, folder: TemporaryDirectory) throws {
+    guard let python = ProcessInfo.processInfo.environment["STANDARDWEBHOOKS_PYTHON"], !python.isEmpty else { return }
+    let body = folder.file("body"), headers = folder.file("headers.json")
+    try Data(received.body).write(to: URL(fileURLWithPath: body))
+    let names = ["webhook-id", "webhook-timestamp", "webhook-signature"]
+    let object = Dictionary(uniqueKeysWithValues: names.map { ($0, received.header($0) ?? "") })
+    try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: headers))
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: python)
+    process.arguments = ["-c", "import sys, json; from standardwebhooks.webhooks import Webhook; "
+                         + "Webhook(sys.argv[1]).verify(open(sys.argv[2], 'rb').read(), json.load(open(sys.argv[3]))); print('verified')",
+                         secret, body, headers]
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = output
+    try process.run()
+    process.waitUntilExit()
+    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    #expect(process.terminationStatus == 0 && text.contains("verified"), "standardwebhooks: \(text)")
 }

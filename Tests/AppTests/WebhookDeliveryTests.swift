@@ -32,6 +32,7 @@ import TestSupport
         let timestamp = try #require(Int64(message.header("webhook-timestamp") ?? ""))
         #expect(abs(timestamp - Timestamp.nowMilliseconds() / 1000) < 300)
         #expect(message.json?["type"] as? String == "webhook.test")
+        try verifyWithTheStandardWebhooksLibrary(message, secret: secret, folder: directory)
         #expect(try eventually { try live.request("GET", "/v1/webhooks/\(id)/deliveries", token: admin).items.first?["state"] as? String == "delivered" })
         let bad = try live.request("POST", "/v1/webhooks", token: admin, body: #"{"url":"ftp://example.com/x","format":"json"}"#)
         #expect(bad.status == 400 && errorField(bad).field == "url")
