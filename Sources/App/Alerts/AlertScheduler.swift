@@ -18,6 +18,8 @@ public struct AlertOptions: Sendable {
     public var insights = InsightOptions()
     /// Fix verdicts final longer ago than this are not announced, so upgrading does not announce history.
     public var fixLookback: Int64 = 7 * 86_400_000
+    /// Finished deliveries are kept this long for `GET /v1/webhooks/{id}/deliveries`.
+    public var deliveryRetention: Int64 = 30 * 86_400_000
     /// A digest more than this late (the server was down at its time) is skipped.
     public var digestGrace: Int64 = 86_400_000
 
@@ -64,6 +66,8 @@ final class AlertScheduler: Sendable {
         do {
             let queued = try announceFindings(now: now) + announceFixes(now: now) + sendDigest(now: now)
             if queued > 0 { dispatcher.wake() }
+            let cutoff = Timestamp.nowMilliseconds() - options.deliveryRetention
+            _ = try store.writeNow { try Outbox.prune(finishedBefore: cutoff, connection: $0) }
         } catch {
             logger.error("alert evaluation failed: \(error)")
         }

@@ -116,6 +116,16 @@ public enum Outbox {
         }
     }
 
+    /// Forgets finished deliveries (and their attempts) that ended before `cutoff`; returns how many.
+    @discardableResult
+    public static func prune(finishedBefore cutoff: Int64, connection: Connection) throws -> Int {
+        try connection.transaction(.immediate) {
+            try connection.run("DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE state <> 'pending' AND finished_at < ?)", [cutoff])
+            try connection.run("DELETE FROM webhook_deliveries WHERE state <> 'pending' AND finished_at < ?", [cutoff])
+            return connection.changes
+        }
+    }
+
     /// A webhook's deliveries, newest first, below the cursor's id when given.
     public static func deliveries(webhookID: Int64, limit: Int, before cursor: Int64?, connection: Connection) throws -> [Delivery] {
         try connection.query("SELECT \(columns) FROM webhook_deliveries WHERE webhook_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
