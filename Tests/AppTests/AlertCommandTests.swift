@@ -6,10 +6,19 @@ import TestSupport
 
 /// The `hearken` binary: annotate, webhook add/list/remove, and `serve --insight-interval`.
 @Suite(.serialized) struct AlertCommandTests {
+    /// Runs a short command to its end, reading all its output (read to the end of the pipe, so
+    /// nothing written just before exit is lost).
     func run(_ arguments: [String]) throws -> (status: Int32?, output: String) {
-        let process = try ServerProcess(arguments, waitForPort: false)
-        let status = process.waitForExit()
-        return (status, process.log)
+        let process = Process()
+        process.executableURL = ServerProcess.binary
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
     }
 
     @Test func annotateAndWebhookCommands() throws {

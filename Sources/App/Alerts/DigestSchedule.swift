@@ -35,7 +35,8 @@ public struct DigestSchedule: Sendable, Equatable {
     }
 
     public var description: String {
-        "\(Self.days[weekday - 1]) \(String(format: "%02d:%02d", hour, minute)) \(zone.identifier)"
+        // Foundation on Linux names UTC "GMT"; say UTC as the flag does.
+        "\(Self.days[weekday - 1]) \(String(format: "%02d:%02d", hour, minute)) \(zone.identifier == "GMT" ? "UTC" : zone.identifier)"
     }
 
     /// The latest scheduled instant at or before `now`, Unix milliseconds.
