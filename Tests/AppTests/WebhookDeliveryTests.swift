@@ -98,6 +98,33 @@ import TestSupport
         #expect(Set(receiver.received.compactMap { $0.header("webhook-id") }).count == 2)
     }
 
+    @Test func redirectsAreNotFollowed() throws {
+        let directory = TemporaryDirectory()
+        let live = try AlertApp(path: directory.file("h.db"))
+        defer { live.shutdown() }
+        let elsewhere = try WebhookReceiver()
+        let receiver = try WebhookReceiver()
+        receiver.respond(307, headers: [("Location", "http://127.0.0.1:\(elsewhere.port)/stolen")])
+        let delivery = try live.sendTest(try live.addWebhook(port: receiver.port))
+        #expect(try eventually { try live.attempts(delivery).count >= 2 })
+        #expect(try live.attempts(delivery).first?.status == 307)
+        #expect(try live.delivery(delivery)?.state == .pending, "a redirect is a failed attempt, retried")
+        #expect(elsewhere.received.isEmpty)
+    }
+
+    @Test func aMessageIsGivenUpAfterItsDeadline() throws {
+        let directory = TemporaryDirectory()
+        let live = try AlertApp(path: directory.file("h.db")) { $0.alerts.delivery.giveUpAfter = 1 }
+        defer { live.shutdown() }
+        let receiver = try WebhookReceiver()
+        receiver.respond(503)
+        let delivery = try live.sendTest(try live.addWebhook(port: receiver.port))
+        #expect(try eventually { try live.delivery(delivery)?.state == .failed })
+        #expect(try live.delivery(delivery)?.lastError == "HTTP 503")
+        let metrics = try RawClient.request(port: live.port, "GET", "/metrics").text
+        #expect(metrics.contains(#"hearken_webhook_deliveries_total{outcome="failed"} 1"#))
+    }
+
     @Test func goneDisablesTheWebhook() throws {
         let directory = TemporaryDirectory()
         let live = try AlertApp(path: directory.file("h.db"))

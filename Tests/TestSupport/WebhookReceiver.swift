@@ -22,6 +22,7 @@ public final class WebhookReceiver: @unchecked Sendable { // mutable state guard
     private var answer = 200
     private var answerDelay = 0.0
     private var stopped = false
+    private var answerHeaders: [(String, String)] = []
 
     /// Listens on 127.0.0.1:`port` (0: a free one).
     public init(port: Int = 0) throws {
@@ -54,8 +55,8 @@ public final class WebhookReceiver: @unchecked Sendable { // mutable state guard
     }
 
     /// The status later requests get, and how long the receiver waits before answering.
-    public func respond(_ status: Int, after delay: Double = 0) {
-        lock.lock(); answer = status; answerDelay = delay; lock.unlock()
+    public func respond(_ status: Int, after delay: Double = 0, headers: [(String, String)] = []) {
+        lock.lock(); answer = status; answerDelay = delay; answerHeaders = headers; lock.unlock()
     }
 
     public var received: [Received] { lock.lock(); defer { lock.unlock() }; return requests }
@@ -110,10 +111,11 @@ public final class WebhookReceiver: @unchecked Sendable { // mutable state guard
         guard let end = headEnd else { return }
         lock.lock()
         requests.append(Received(headers: headers, body: Array(buffer[end..<(end + bodyLength)])))
-        let (status, delay) = (answer, answerDelay)
+        let (status, delay, extra) = (answer, answerDelay, answerHeaders)
         lock.unlock()
         if delay > 0 { usleep(UInt32(delay * 1_000_000)) }
-        let response = Array("HTTP/1.1 \(status) Answer\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok".utf8)
+        let head = extra.map { "\($0.0): \($0.1)\r\n" }.joined()
+        let response = Array("HTTP/1.1 \(status) Answer\r\n\(head)Content-Length: 2\r\nConnection: close\r\n\r\nok".utf8)
         _ = response.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     }
 
