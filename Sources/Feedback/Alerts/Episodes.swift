@@ -16,25 +16,30 @@ public struct Episode: Sendable, Equatable {
 /// Turns each evaluation's findings into episodes, so each is announced once.
 public enum Episodes {
     /// Opens an episode (and queues its announcement through `announce`, in the same transaction) for
-    /// each page with a finding and no open episode of that kind; closes episodes of pages that
-    /// recovered or changed kind. Returns the episodes opened.
+    /// each page with a finding and no open episode; closes episodes whose page no longer has a
+    /// finding of their kind (recovered, or changed kind: then a new episode opens). Returns the
+    /// episodes opened.
     @discardableResult
     public static func apply(_ findings: [Finding], now: Int64, connection: Connection, announce: (Episode) throws -> Void) throws -> [Episode] {
         // One finding per page: the most significant, so a page is one alert however many tests flag it.
         var byPage: [String: Finding] = [:]
         for finding in findings where byPage[finding.page].map({ finding.q < $0.q }) ?? true { byPage[finding.page] = finding }
+        // An open episode goes on while its page still has a finding of its kind, even when another
+        // kind is more significant this time: two tests trading places must not re-announce the page.
+        var sameKind: [String: Finding] = [:]
+        for finding in findings { sameKind["\(finding.page) \(finding.kind.rawValue)"] = finding }
         return try connection.transaction(.immediate) {
             let open = try openEpisodes(connection: connection)
             var opened: [Episode] = []
             for episode in open {
-                let current = byPage[episode.page]
-                if current?.kind != episode.kind {
+                let current = sameKind["\(episode.page) \(episode.kind.rawValue)"]
+                if current == nil {
                     try connection.run("UPDATE alert_episodes SET closed_at = ? WHERE id = ?", [now, episode.id])
                 } else if let current {
                     try connection.run("UPDATE alert_episodes SET last_seen_at = ?, summary = ?, q = ? WHERE id = ?", [now, current.summary, current.q, episode.id])
                 }
             }
-            let continuing = Set(open.filter { byPage[$0.page]?.kind == $0.kind }.map(\.page))
+            let continuing = Set(open.filter { sameKind["\($0.page) \($0.kind.rawValue)"] != nil }.map(\.page))
             for (page, finding) in byPage.sorted(by: { $0.key < $1.key }) where !continuing.contains(page) {
                 try connection.run("INSERT INTO alert_episodes(page_key, kind, summary, onset, q, opened_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                                    [page, finding.kind.rawValue, finding.summary, finding.onset, finding.q, now, now])
