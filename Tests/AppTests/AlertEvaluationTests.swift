@@ -91,6 +91,8 @@ import TestSupport
         defer { live.shutdown() }
         let receiver = try WebhookReceiver()
         let webhook = try live.addWebhook(port: receiver.port, events: [.digest])
+        let chat = try WebhookReceiver()
+        _ = try live.addWebhook(port: chat.port, format: .slack, events: [.digest])
         let weekStart = slot - 7 * Self.day
         try live.votes("/a", ups: 30, downs: 10, from: weekStart, to: slot)                                   // 75%
         try live.votes("/b", ups: 2, downs: 18, from: weekStart, to: slot, comment: "broken, write to jo@example.com") // 10%
@@ -113,5 +115,11 @@ import TestSupport
         #expect(comments.count == 1)
         #expect(comments.first.map { $0.contains("broken") && !$0.contains("jo@example.com") } == true, "\(comments)")
         #expect(data["week_end"] as? String == Timestamp.rfc3339(milliseconds: slot))
+        #expect(chat.wait(for: 1))
+        let slack = try #require(chat.received.first?.json)
+        #expect((slack["text"] as? String)?.contains("70 votes, 59% helpful") == true, "\(slack)")
+        let sections = (slack["blocks"] as? [[String: Any]] ?? []).compactMap { ($0["text"] as? [String: Any])?["text"] as? String }
+        #expect(sections.contains { $0.contains("*Worst pages*") && $0.contains("`/b`: 10% of 20") })
+        #expect(sections.contains { $0.contains("What readers said") && $0.contains("broken") && !$0.contains("jo@example.com") })
     }
 }
