@@ -69,7 +69,7 @@ let package = Package(
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "FeedbackTests", dependencies: ["Feedback", "SQLite", "TestSupport", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
-        .testTarget(name: "AppTests", dependencies: ["App", "HTTP", "Feedback", "SQLite", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "AppTests", dependencies: ["App", "HTTP", "Feedback", "SQLite", "TestSupport", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

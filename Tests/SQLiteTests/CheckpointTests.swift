@@ -51,8 +51,7 @@ import TestSupport
         try fill(db, rows: 50)
         #expect(checkpointer.checkpoints == 0, "below the threshold nothing is started")
         try fill(db, rows: 300)
-        let deadline = Date().addingTimeInterval(10)
-        while checkpointer.checkpoints == 0 && Date() < deadline { usleep(5_000) }
+        _ = waitUntil(interval: 0.005) { checkpointer.checkpoints > 0 }
         #expect(checkpointer.checkpoints == 1)
         // Every frame written before it started is in the database file: a checkpoint now has nothing to copy.
         let result = try db.checkpoint(.passive)
@@ -77,9 +76,30 @@ import TestSupport
             seen.withLock { $0.append(frames) }
             return checkpointer.noteCommit(walFrames: frames)
         }
-        for _ in 0..<3000 {
+        // A steady writer, held back only when it is a whole threshold ahead of the last checkpoint
+        // seen to finish: then it waits (up to 30 s) for the running one, which the checkpointer must
+        // have started by then. How fast either side runs on this machine then decides nothing: the
+        // writer is never more than a few frames past a checkpoint that ends, and only the checkpointer's
+        // handing those to the writer can start the WAL over. (A fixed pause between commits did this
+        // job before, and lost on a busy machine.)
+        var seenCheckpoints = 0, copiedUpTo = 0, lastFrames = 0
+        for commit in 0..<3000 {
             try fill(db, rows: 1)
-            usleep(200) // a steady writer, with room for the checkpointer to run
+            let frames = seen.withLock { $0.last ?? 0 }
+            if frames < lastFrames { copiedUpTo = 0 }
+            lastFrames = frames
+            if checkpointer.checkpoints > seenCheckpoints {
+                seenCheckpoints = checkpointer.checkpoints
+                copiedUpTo = frames
+            }
+            if frames - copiedUpTo >= threshold + 4 {
+                guard waitUntil(interval: 0.001, { checkpointer.checkpoints > seenCheckpoints }) else {
+                    Issue.record("no checkpoint finished within 30 s at commit \(commit), \(frames) frames")
+                    break
+                }
+                seenCheckpoints = checkpointer.checkpoints
+                copiedUpTo = frames
+            }
         }
         let frames = seen.withLock { $0 }
         let restarts = zip(frames, frames.dropFirst()).filter { $0.1 < $0.0 }.count

@@ -30,7 +30,7 @@ public final class ServerProcess {
         output.fileHandleForReading.readabilityHandler = { handle in collected.append(String(decoding: handle.availableData, as: UTF8.self)) }
         try process.run()
         guard waitForPort else { return }
-        let deadline = Date().addingTimeInterval(15)
+        let deadline = Date().addingTimeInterval(patientSeconds)
         while Date() < deadline {
             if let port = Self.port(in: collected.text) {
                 self.port = port
