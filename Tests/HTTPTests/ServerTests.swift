@@ -236,13 +236,14 @@ final class TestServer: Sendable {
 
     // Each timeout test shortens only the timeout under test (1 s; the others stay at 60 s) and checks
     // it fired after at least that long but well before any other could have: a lower bound holds
-    // however slow the machine, and the upper one (30 s) leaves it 29 s of slack.
+    // however slow the machine (the clock starts before the bytes that start the server's), and the
+    // upper one (30 s) leaves it 29 s of slack.
 
     @Test func stalledHeadersTimeOutWith408() throws {
         let server = try TestServer { $0.headerTimeout = 1 }
         let client = try RawClient(port: server.port)
-        try client.send("GET /hello HTTP/1.1\r\nHost: a\r\n")
         let started = Date()
+        try client.send("GET /hello HTTP/1.1\r\nHost: a\r\n")
         let response = try client.readResponse()
         let elapsed = Date().timeIntervalSince(started)
         #expect(response.status == 408)
@@ -276,8 +277,8 @@ final class TestServer: Sendable {
     @Test func stalledBodyTimesOut() throws {
         let server = try TestServer { $0.bodyTimeout = 1 }
         let client = try RawClient(port: server.port)
-        try client.send("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc")
         let started = Date()
+        try client.send("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc")
         let response = try client.readResponse()
         let elapsed = Date().timeIntervalSince(started)
         #expect(response.status == 408)
@@ -287,9 +288,9 @@ final class TestServer: Sendable {
     @Test func idleKeepAliveConnectionIsClosed() throws {
         let server = try TestServer { $0.keepAliveTimeout = 1 }
         let client = try RawClient(port: server.port)
+        let started = Date()
         try client.send(RawClient.requestText("GET", "/hello"))
         #expect(try client.readResponse().status == 200)
-        let started = Date()
         #expect(client.isClosedByServer())
         let elapsed = Date().timeIntervalSince(started)
         #expect(elapsed >= 0.9 && elapsed < 30, "closed after \(elapsed) s")
