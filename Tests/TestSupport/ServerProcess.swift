@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The real `hearken` binary run as a child process, for tests of signals, restarts and the CLI.
 public final class ServerProcess {
@@ -65,9 +68,23 @@ public final class ServerProcess {
             FileHandle.standardError.write(Data("ServerProcess: pid \(process.processIdentifier) still running after \(timeout) s: \(stat.prefix(60)) threads \(threads)\nlog:\n\(log.suffix(2000))\n".utf8))
             return nil
         }
-        errors.fileHandleForReading.readabilityHandler = nil
-        output.fileHandleForReading.readabilityHandler = nil
+        collectTheRest()
         return process.terminationStatus
+    }
+
+    /// After exit, the last output may still sit in the pipes with its readability callback not yet
+    /// run (seen under load: a log cut to "Error"). Stop the callbacks and read what is left.
+    private func collectTheRest() {
+        for pipe in [errors, output] {
+            let handle = pipe.fileHandleForReading
+            handle.readabilityHandler = nil
+            var descriptor = pollfd(fd: handle.fileDescriptor, events: Int16(POLLIN), revents: 0)
+            while poll(&descriptor, 1, 0) > 0, descriptor.revents & Int16(POLLIN) != 0 {
+                let data = handle.availableData
+                if data.isEmpty { break }
+                collected.append(String(decoding: data, as: UTF8.self))
+            }
+        }
     }
 
     deinit {
