@@ -52,6 +52,7 @@ import TestSupport
     }
 
     @Test func trustedProxyForwardedForNamesTheClientOthersCannotSpoofIt() throws {
+        waitUntilFarFromUTCMidnight() // two clients, two hashes: on one day
         let live = try LiveApp {
             $0.publicSide.rateLimitPerMinute = 1 // burst 5, and no refill within a minute
             $0.publicSide.trustedProxies = [CIDR("127.0.0.0/8")].compactMap { $0 }
@@ -108,6 +109,7 @@ import TestSupport
     }
 
     @Test func sameClientSameVoteSamePageCountsOnceAndTheLaterCommentAttaches() throws {
+        waitUntilFarFromUTCMidnight() // a repeat is found by the client hash, which changes at midnight
         let live = try LiveApp { $0.storage.duplicateWindowSeconds = 600 }
         let first = try live.post(body(rating: "down"), headers: [browser])
         #expect(first.status == 201)
@@ -129,6 +131,7 @@ import TestSupport
     }
 
     @Test func duplicateWindowSurvivesARestart() throws {
+        waitUntilFarFromUTCMidnight() // a repeat is found by the client hash, which changes at midnight
         let dir = TemporaryDirectory()
         var options = StorageOptions(path: dir.file("h.db"))
         options.duplicateWindowSeconds = 600

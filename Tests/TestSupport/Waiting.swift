@@ -14,3 +14,11 @@ public func waitUntil(timeout: Double = patientSeconds, interval: Double = 0.01,
         usleep(useconds_t(interval * 1_000_000))
     }
 }
+
+/// For tests whose writes must all fall on one UTC day (the client hash's secret changes at midnight)
+/// and that cannot choose the writes' time: returns at once, unless UTC midnight is less than `margin`
+/// seconds away, and then just after it.
+public func waitUntilFarFromUTCMidnight(margin: Double = 120) {
+    let untilMidnight = 86_400 - Date().timeIntervalSince1970.truncatingRemainder(dividingBy: 86_400)
+    if untilMidnight < margin { usleep(useconds_t((untilMidnight + 1) * 1_000_000)) }
+}
