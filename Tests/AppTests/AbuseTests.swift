@@ -18,7 +18,8 @@ import TestSupport
     }
 
     @Test func rateLimitAnswers429WithRetryAfterAndStoresNothingMore() throws {
-        let live = try LiveApp { $0.publicSide.rateLimitPerMinute = 30 } // burst 5
+        // 1 a minute (burst 5): no token comes back within a minute, however slowly the posts below go.
+        let live = try LiveApp { $0.publicSide.rateLimitPerMinute = 1 }
         var statuses: [Int] = []
         for i in 0..<8 { statuses.append(try live.post(body("https://docs.example.com/p\(i)")).status) }
         #expect(statuses.prefix(5).allSatisfy { $0 == 201 })
@@ -51,8 +52,9 @@ import TestSupport
     }
 
     @Test func trustedProxyForwardedForNamesTheClientOthersCannotSpoofIt() throws {
+        waitUntilFarFromUTCMidnight() // two clients, two hashes: on one day
         let live = try LiveApp {
-            $0.publicSide.rateLimitPerMinute = 6 // burst 5
+            $0.publicSide.rateLimitPerMinute = 1 // burst 5, and no refill within a minute
             $0.publicSide.trustedProxies = [CIDR("127.0.0.0/8")].compactMap { $0 }
         }
         // Behind the trusted proxy, each forwarded client has its own budget.
@@ -71,7 +73,7 @@ import TestSupport
     }
 
     @Test func forwardedForFromAnUntrustedPeerIsIgnored() throws {
-        let live = try LiveApp { $0.publicSide.rateLimitPerMinute = 6 }
+        let live = try LiveApp { $0.publicSide.rateLimitPerMinute = 1 }
         for i in 0..<5 { #expect(try live.post(body("https://docs.example.com/\(i)"), headers: [("X-Forwarded-For", "198.51.100.\(i)")]).status == 201) }
         #expect(try live.post(body("https://docs.example.com/z"), headers: [("X-Forwarded-For", "198.51.100.77")]).status == 429)
     }
@@ -107,6 +109,7 @@ import TestSupport
     }
 
     @Test func sameClientSameVoteSamePageCountsOnceAndTheLaterCommentAttaches() throws {
+        waitUntilFarFromUTCMidnight() // a repeat is found by the client hash, which changes at midnight
         let live = try LiveApp { $0.storage.duplicateWindowSeconds = 600 }
         let first = try live.post(body(rating: "down"), headers: [browser])
         #expect(first.status == 201)
@@ -128,6 +131,7 @@ import TestSupport
     }
 
     @Test func duplicateWindowSurvivesARestart() throws {
+        waitUntilFarFromUTCMidnight() // a repeat is found by the client hash, which changes at midnight
         let dir = TemporaryDirectory()
         var options = StorageOptions(path: dir.file("h.db"))
         options.duplicateWindowSeconds = 600
@@ -174,19 +178,26 @@ import TestSupport
     @Test func concurrentRetriesWithOneKeyStoreOneRow() throws {
         let live = try LiveApp()
         let group = DispatchGroup()
+        // Every answer is kept, failures included: each must be the one 201 or a replay of it.
+        let answers = Mutex<[String]>([])
         let ids = Mutex<Set<Int>>([])
         let port = live.port, body = self.body()
         for _ in 0..<20 {
             group.enter()
             DispatchQueue.global().async {
-                if let response = try? RawClient.request(port: port, "POST", "/v1/feedback", body: body, headers: [("Idempotency-Key", "same-key")]),
-                   let id = response.json?["id"] as? Int {
-                    ids.withLock { _ = $0.insert(id) }
+                defer { group.leave() }
+                do {
+                    let response = try RawClient.request(port: port, "POST", "/v1/feedback", body: body, headers: [("Idempotency-Key", "same-key")])
+                    answers.withLock { $0.append("\(response.status) replayed=\(response.header("Idempotent-Replayed") ?? "no")") }
+                    if let id = response.json?["id"] as? Int { ids.withLock { _ = $0.insert(id) } }
+                } catch {
+                    answers.withLock { $0.append("\(error)") }
                 }
-                group.leave()
             }
         }
         group.wait()
+        let seen = answers.withLock { $0 }.sorted()
+        #expect(seen == ["201 replayed=no"] + Array(repeating: "201 replayed=true", count: 19), "\(seen)")
         #expect(ids.withLock { $0.count } == 1)
         #expect(try live.count() == 1)
     }
@@ -199,7 +210,7 @@ import TestSupport
     }
 
     @Test func dropsEndpointReportsEveryReason() throws {
-        let live = try LiveApp { $0.publicSide.rateLimitPerMinute = 6; $0.allowedOrigins = ["https://docs.example.com"] }
+        let live = try LiveApp { $0.publicSide.rateLimitPerMinute = 1; $0.allowedOrigins = ["https://docs.example.com"] }
         _ = try live.post(body(extra: #","website":"x""#))
         _ = try live.post(body(), headers: [("Origin", "https://evil.example")])
         for _ in 0..<6 { _ = try live.post(body("https://docs.example.com/\(UUID())")) }

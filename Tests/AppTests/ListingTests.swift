@@ -122,19 +122,28 @@ import TestSupport
         let viaAccept = try live.get("/v1/feedback", token: token, accept: "text/csv")
         #expect(viaAccept.text == csv.text)
 
-        let ndjson = try live.get("/v1/feedback", token: token, accept: "application/x-ndjson")
-        let lines = ndjson.text.split(separator: "\n")
-        #expect(lines.count == 2)
-        #expect(lines.allSatisfy { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) is [String: Any] })
-
-        let text = try live.get("/v1/feedback?format=table", token: token)
-        #expect(text.header("Content-Type")?.hasPrefix("text/plain") == true)
-        let textLines = text.text.split(separator: "\n")
-        #expect(textLines.first?.hasPrefix("id") == true)
-        #expect(textLines.count == 4)
-
         let json = try live.get("/v1/feedback", token: token)
         #expect(json.items.count == 2)
         #expect(json.json?["next_cursor"] is NSNull)
+        let expected = json.items.map { "\($0["id"] ?? "") \($0["page"] ?? "") \($0["rating"] ?? "") \($0["comment"] ?? "")" }
+        #expect(Set(json.items.compactMap { $0["comment"] as? String }) == ["@SUM(A1)", "=HYPERLINK(\"http://evil\",\"x\"), with \"quotes\"\nand a newline"],
+                "JSON carries the comments as written: formula escaping is for CSV only")
+
+        // One JSON object a line, the same rows in the same order with the same values as the JSON answer.
+        let ndjson = try live.get("/v1/feedback", token: token, accept: "application/x-ndjson")
+        let objects = ndjson.text.split(separator: "\n").map { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] }
+        #expect(objects.count == 2 && objects.allSatisfy { $0 != nil })
+        #expect(objects.map { "\($0?["id"] ?? "") \($0?["page"] ?? "") \($0?["rating"] ?? "") \($0?["comment"] ?? "")" } == expected)
+
+        // The table: a header, a rule, then each row starting with its id, line breaks shown as spaces.
+        let text = try live.get("/v1/feedback?format=table", token: token)
+        #expect(text.header("Content-Type")?.hasPrefix("text/plain") == true)
+        let textLines = text.text.split(separator: "\n").map(String.init)
+        #expect(textLines.first?.hasPrefix("id") == true)
+        #expect(textLines.count == 4)
+        for (item, line) in zip(json.items, textLines.dropFirst(2)) {
+            let comment = (item["comment"] as? String ?? "").replacingOccurrences(of: "\n", with: " ")
+            #expect(line.hasPrefix("\(item["id"] as? Int ?? -1) ") && line.contains("  \(item["page"] as? String ?? "?")  ") && line.contains(comment), "\(line)")
+        }
     }
 }

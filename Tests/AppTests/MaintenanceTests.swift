@@ -15,27 +15,44 @@ import TestSupport
         for i in 0..<50 where (try? RawClient.request(port: port, "POST", "/v1/feedback", body: #"{"page":"/b\#(i % 5)","rating":"up"}"#).status) == 201 {
             before.increment()
         }
+        // One writer, one request at a time: at any moment at most one write is committed but not yet counted.
+        let acknowledged = LockedCounter()
         let stop = LockedFlag()
         let writer = Thread {
             var i = 0
             while !stop.isSet {
                 i += 1
-                _ = try? RawClient.request(port: port, "POST", "/v1/feedback", body: #"{"page":"/during\#(i % 7)","rating":"down","comment":"c"}"#)
+                if (try? RawClient.request(port: port, "POST", "/v1/feedback", body: #"{"page":"/during\#(i % 7)","rating":"down","comment":"c"}"#).status) == 201 {
+                    acknowledged.increment()
+                }
             }
         }
         writer.start()
-        usleep(200_000)
-        let backup = try ServerProcess(["backup", "--db", db, "--to", copy], waitForPort: false)
-        #expect(backup.waitForExit(timeout: 60) == 0, "\(backup.log)")
+        defer { stop.set() }
+        #expect(waitUntil { acknowledged.value > 0 }, "the writer is under way")
+        // A backup counts when a write was acknowledged while it ran (almost always the first one;
+        // a very quick backup on a stalled writer gets another try).
+        var overlapped = false
+        for attempt in 1...10 where !overlapped {
+            let atStart = acknowledged.value
+            let backup = try ServerProcess(["backup", "--db", db, "--to", copy], waitForPort: false)
+            #expect(backup.waitForExit(timeout: 60) == 0, "\(backup.log)")
+            let atEnd = acknowledged.value
+            overlapped = atEnd > atStart
+            #expect(backup.log.contains("integrity ok"))
+            let connection = try Connection(path: copy, options: ConnectionOptions(readOnly: true))
+            defer { connection.close() }
+            let rows = try connection.first("SELECT count(*) FROM feedback") { $0.int(0) } ?? 0
+            let rolled = try connection.first("SELECT coalesce(sum(up + down), 0) FROM rollup_page_total") { $0.int(0) } ?? -1
+            // Everything acknowledged before the backup began is in the copy, and nothing beyond what was
+            // committed by its end (the one write in flight at most).
+            #expect(rows >= before.value + atStart && rows <= before.value + atEnd + 1, "attempt \(attempt): \(rows) rows, \(atStart)...\(atEnd) written")
+            #expect(rolled == rows, "the copy is one consistent snapshot: rollups equal rows")
+            #expect(try connection.integrityCheck() == ["ok"])
+            #expect(!FileManager.default.fileExists(atPath: copy + ".partial"))
+        }
         stop.set()
-        #expect(backup.log.contains("integrity ok"))
-        let connection = try Connection(path: copy, options: ConnectionOptions(readOnly: true))
-        let rows = try connection.first("SELECT count(*) FROM feedback") { $0.int(0) } ?? 0
-        let rolled = try connection.first("SELECT coalesce(sum(up + down), 0) FROM rollup_page_total") { $0.int(0) } ?? -1
-        #expect(rows >= before.value)
-        #expect(rolled == rows, "the copy is one consistent snapshot: rollups equal rows")
-        #expect(try connection.integrityCheck() == ["ok"])
-        #expect(!FileManager.default.fileExists(atPath: copy + ".partial"))
+        #expect(overlapped, "no write was acknowledged while a backup ran")
 
         let check = try ServerProcess(["check", "--db", copy], waitForPort: false)
         #expect(check.waitForExit() == 0)
@@ -57,10 +74,23 @@ import TestSupport
 
     @Test func healthcheckFollowsReadiness() throws {
         let dir = TemporaryDirectory()
-        let server = try ServerProcess(["serve", "--port", "0", "--db", dir.file("h.db")])
-        let healthy = try ServerProcess(["healthcheck", "--port", String(server.port)], waitForPort: false)
+        let db = dir.file("h.db")
+        let server = try ServerProcess(["serve", "--port", "0", "--db", db])
+        let healthy = try ServerProcess(["healthcheck", "--port", String(server.port), "--timeout", "30"], waitForPort: false)
         #expect(healthy.waitForExit() == 0)
         #expect(healthy.log.contains("healthy"))
+        // Another process holds the write lock: the database cannot be written, so the server is not
+        // ready (after its 5 s busy timeout) even though it still answers.
+        let blocker = try Connection(path: db)
+        try blocker.execute("BEGIN IMMEDIATE")
+        let notReady = try RawClient.request(port: server.port, "GET", "/readyz")
+        #expect(notReady.status == 503, "\(notReady)")
+        let unready = try ServerProcess(["healthcheck", "--port", String(server.port), "--timeout", "30"], waitForPort: false)
+        #expect(unready.waitForExit() != 0)
+        try blocker.execute("ROLLBACK")
+        blocker.close()
+        let again = try ServerProcess(["healthcheck", "--port", String(server.port), "--timeout", "30"], waitForPort: false)
+        #expect(again.waitForExit() == 0, "ready again once the lock is gone")
         server.signal(SIGTERM)
         #expect(server.waitForExit() == 0)
         let down = try ServerProcess(["healthcheck", "--port", String(server.port), "--timeout", "1"], waitForPort: false)

@@ -36,8 +36,7 @@ import TestSupport
             }
         }
         // Signal once ingestion is clearly under way (test threads may start late on a busy machine).
-        let deadline = Date().addingTimeInterval(10)
-        while acknowledged.withLock({ $0.count }) < 20 && Date() < deadline { usleep(10_000) }
+        _ = waitUntil { acknowledged.withLock { $0.count } >= 20 }
         server.signal(SIGTERM)
         group.wait()
         #expect(server.waitForExit() == 0)
@@ -54,14 +53,22 @@ import TestSupport
     @Test func sigtermLetsTheInFlightRequestFinishAndExitsZero() throws {
         let dir = TemporaryDirectory()
         let db = dir.file("h.db")
-        let server = try ServerProcess(["serve", "--port", "0", "--db", db, "--log-level", "notice"])
+        // Idle connections last 300 s, so only the shutdown can close one within the test's waits.
+        let server = try ServerProcess(["serve", "--port", "0", "--db", db, "--log-level", "notice", "--keepalive-timeout", "300"])
         let body = #"{"page":"/in-flight","rating":"down","comment":"sent across a shutdown"}"#
+        let idle = try RawClient(port: server.port)
+        try idle.send(RawClient.requestText("GET", "/healthz"))
+        #expect(try idle.readResponse().status == 200)
         let client = try RawClient(port: server.port)
-        let head = "POST /v1/feedback HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n"
-        try client.send(head + String(body.prefix(10)))
-        usleep(200_000)
+        // `Expect: 100-continue` makes the server say when it has the head: from then on the request is
+        // in flight, whatever the machine's speed.
+        let head = "POST /v1/feedback HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: \(body.utf8.count)\r\n\r\n"
+        try client.send(head)
+        #expect(try client.readResponse().status == 100)
+        try client.send(String(body.prefix(10)))
         server.signal(SIGTERM)
-        usleep(300_000)
+        // Draining has begun once the idle connection is closed; only then does the rest of the body go.
+        #expect(idle.isClosedByServer(), "\(server.log)")
         try client.send(String(body.dropFirst(10)))
         let response = try client.readResponse()
         #expect(response.status == 201)

@@ -44,8 +44,12 @@ import TestSupport
         let pages = response.items.map { $0["page"] as? String ?? "" }
         #expect(pages == ["/bad", "/small", "/meh", "/good"])
         let bad = response.items[0]
-        let interval = Statistics.wilson(successes: 2, trials: 20)
-        #expect(abs((double(bad["wilson_upper"]) ?? 0) - interval.upper) < 1e-5)
+        // Wilson upper bound for 2 up of 20, by hand (z = 1.959964, z² = 3.841459, p̂ = 0.1, n = 20):
+        //   centre = (p̂ + z²/2n) / (1 + z²/n) = (0.1 + 0.0960365) / 1.1920729 = 0.1644501
+        //   margin = z / (1 + z²/n) · √(p̂(1-p̂)/n + z²/4n²) = 1.6441645 · √(0.0045 + 0.0024009) = 0.1365836
+        //   upper  = 0.1644501 + 0.1365836 = 0.3010336
+        // (python3 -c "import math; z=1.959963984540054; n=20; p=.1; c=(p+z*z/2/n)/(1+z*z/n); print(c+z/(1+z*z/n)*math.sqrt(p*(1-p)/n+z*z/4/n/n))")
+        #expect(abs((double(bad["wilson_upper"]) ?? 0) - 0.3010336452284873) < 1e-6)
         #expect(bad["votes"] as? Int == 20)
         #expect(try live.get("/v1/stats/pages?sort=best", token: token).items.first?["page"] as? String == "/good")
         #expect(try live.get("/v1/stats/pages?sort=votes", token: token).items.first?["page"] as? String == "/good")
@@ -75,17 +79,21 @@ import TestSupport
         let live = try LiveApp()
         let token = try live.token(.read)
         let rows = try live.insertMix(count: 75)
+        // Whole answers compared with counts from the rows, so an empty or partial answer fails too.
         let reasons = try live.get("/v1/stats/reasons", token: token).items
-        for item in reasons {
-            let reason = item["reason"] as? String
-            #expect(item["votes"] as? Int == rows.filter { $0.reason == reason }.count, "\(reason ?? "none")")
-        }
+        var expectedReasons: [String: Int] = [:]
+        for row in rows { expectedReasons[row.reason ?? "none", default: 0] += 1 }
+        var gotReasons: [String: Int] = [:]
+        for item in reasons { gotReasons[item["reason"] as? String ?? "none"] = item["votes"] as? Int ?? -1 }
+        #expect(gotReasons == expectedReasons)
         #expect(reasons.reduce(0) { $0 + ($1["votes"] as? Int ?? 0) } == rows.count)
         let sources = try live.get("/v1/stats/sources?page_prefix=/api", token: token).items
-        for item in sources {
-            let source = item["source"] as? String
-            #expect(item["votes"] as? Int == rows.filter { $0.source == source && $0.page.hasPrefix("/api") }.count)
-        }
+        var expectedSources: [String: Int] = [:]
+        for row in rows where row.page.hasPrefix("/api") { expectedSources[row.source, default: 0] += 1 }
+        var gotSources: [String: Int] = [:]
+        for item in sources { gotSources[item["source"] as? String ?? ""] = item["votes"] as? Int ?? -1 }
+        #expect(expectedSources.keys.sorted() == ["docs", "portal"], "the mix's /api pages come from two sources")
+        #expect(gotSources == expectedSources)
     }
 
     @Test func spamIsLeftOutOfEveryAggregateAndComesBack() throws {
@@ -156,8 +164,15 @@ import TestSupport
         #expect(drops.map { $0["page"] as? String ?? "" } == ["/regressed"])
         #expect(drops.first?["recent_votes"] as? Int == 30)
         #expect(drops.first?["baseline_votes"] as? Int == 60)
-        let test = Statistics.dropTest(baselineUp: 54, baselineTotal: 60, recentUp: 9, recentTotal: 30)
-        #expect(abs((double(drops.first?["p"]) ?? 1) - test.p) < max(1e-9, test.p * 1e-3))
+        // One-sided two-proportion z-test by hand: baseline 54/60 = 0.9, recent 9/30 = 0.3,
+        //   pooled = 63/90 = 0.7, se = √(0.7 · 0.3 · (1/60 + 1/30)) = √0.0105 = 0.1024695,
+        //   z = (0.9 - 0.3) / 0.1024695 = 5.855400, p = 1 - Φ(z) = 2.37931e-9
+        // (python3 -c "import math; z=.6/math.sqrt(.7*.3*(1/60+1/30)); print(z, .5*math.erfc(z/math.sqrt(2)))")
+        // /stable: 54/60 then 27/30, z = 0, p = 0.5. Benjamini–Hochberg over the two pages (m = 2):
+        //   q(/regressed) = min(2.37931e-9 · 2/1, 0.5 · 2/2) = 4.75862e-9.
+        let expectedP = 2.3793101579898676e-09, expectedQ = 2 * expectedP
+        #expect(abs((double(drops.first?["p"]) ?? 1) - expectedP) < expectedP * 1e-3)
+        #expect(abs((double(drops.first?["q"]) ?? 1) - expectedQ) < expectedQ * 1e-3)
         let bursts = response.items.filter { $0["kind"] as? String == "comment_burst" }
         #expect(bursts.map { $0["page"] as? String ?? "" } == ["/regressed"])
         #expect(bursts.first?["recent_negative_comments"] as? Int == 5) // comments on i < 8, negative for i >= 3

@@ -188,8 +188,17 @@ extension LiveApp {
         let invalid = try recordMode.get("/v1/vote?page=\(encoded)&rating=\(encoded)")
         #expect(invalid.status == 400)
         #expect(!invalid.text.contains("<script>") && invalid.header("Content-Type")?.hasPrefix("text/html") == true)
-        let embed = try recordMode.get("/embed", headers: [browser, ("X-Forwarded-Proto", "https")])
-        #expect(!embed.text.contains("<script>alert"))
+        // /embed writes this server's URL, taken from the Host header, into its page and snippets: a hostile
+        // Host comes back escaped. The HTTP parser already refuses <, > and " in Host (400), so this one
+        // uses what it lets through: a quote to leave an attribute, and an ampersand.
+        // (RawClient.request sends its own Host, so this request is written out.)
+        let hostileHost = "evil.example'onmouseover=alert(1)&amp;"
+        let client = try RawClient(port: recordMode.port)
+        try client.send("GET /embed HTTP/1.1\r\nHost: \(hostileHost)\r\nUser-Agent: \(browser.1)\r\nX-Forwarded-Proto: https\r\nConnection: close\r\n\r\n")
+        let embed = try client.readResponse()
+        #expect(embed.status == 200)
+        #expect(!embed.text.contains("'onmouseover") && !embed.text.contains("alert(1)&amp;/"))
+        #expect(embed.text.contains("http://evil.example&#39;onmouseover=alert(1)&amp;amp;/widget.js"), "the hostile host is shown, escaped")
     }
 
     @Test func brokenLinksGetAClearPageAndNothingIsStored() throws {

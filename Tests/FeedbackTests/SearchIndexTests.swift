@@ -95,8 +95,7 @@ import TestSupport
         let store = try FeedbackStore(options: options)
         defer { store.close() }
         _ = try store.writeNow { try Seeder(rows: 3000).run(connection: $0) }
-        let deadline = Date().addingTimeInterval(10)
-        while store.checkpointer.checkpoints == 0 && Date() < deadline { usleep(5_000) }
+        _ = waitUntil(interval: 0.005) { store.checkpointer.checkpoints > 0 }
         #expect(store.checkpointer.checkpoints >= 1)
     }
 }

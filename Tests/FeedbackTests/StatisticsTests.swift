@@ -36,6 +36,13 @@ import Testing
         // Sorted 0.005, 0.01, 0.03, 0.04 with m = 4: 0.02, 0.02, 0.04, 0.04 after the running minimum.
         let q = Statistics.benjaminiHochberg([0.01, 0.04, 0.03, 0.005])
         #expect(zip(q, [0.02, 0.04, 0.04, 0.02]).allSatisfy { close($0, $1) })
+        // m = 3 where the running minimum matters: sorted 0.01, 0.04, 0.041 give p·m/rank = 0.03, 0.06, 0.041;
+        // from the largest rank down, min(0.06, 0.041) = 0.041 replaces the middle one. Without the running
+        // minimum 0.04 would come back as 0.06, larger than the q of a larger p.
+        // python3 -c "ps=[0.04,0.01,0.041];m=3;o=sorted(range(m),key=lambda i:ps[i]);q=[min(ps[o[j]]*m/(j+1) for j in range(k,m)) for k in range(m)];print([q[o.index(i)] for i in range(m)])"
+        //   -> [0.041, 0.03, 0.041]
+        let monotone = Statistics.benjaminiHochberg([0.04, 0.01, 0.041])
+        #expect(monotone.count == 3 && zip(monotone, [0.041, 0.03, 0.041]).allSatisfy { close($0, $1) }, "\(monotone)")
         #expect(Statistics.benjaminiHochberg([]).isEmpty)
         #expect(Statistics.benjaminiHochberg([0.9, 0.8]).allSatisfy { $0 <= 1 })
     }

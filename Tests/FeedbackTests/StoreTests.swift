@@ -62,22 +62,35 @@ import TestSupport
 
     @Test func concurrentSubmissionsAreAllCommittedInFewerBatches() throws {
         let dir = TemporaryDirectory()
-        let store = try FeedbackStore(options: withoutDuplicateWindow(dir.file("h.db")))
+        var options = withoutDuplicateWindow(dir.file("h.db"))
+        options.maxBatch = 100
+        // The writer reports every committed transaction (the metrics use this): its size tells the batches.
+        let batches = Mutex<[Int]>([])
+        let store = try FeedbackStore(options: options, onCommit: { rows, _ in batches.withLock { $0.append(rows) } })
         defer { store.close() }
+        // Hold the writer's queue while 500 submissions arrive from many threads, as a burst would while
+        // the previous commit's fsync runs; each commit must then take up to `maxBatch` of them at once.
+        let release = DispatchSemaphore(value: 0)
+        let holding = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async { try? store.writeNow { _ in holding.signal(); release.wait() } }
+        holding.wait()
         let ids = Mutex<[Int64]>([])
         let group = DispatchGroup()
-        for i in 0..<500 {
+        DispatchQueue.concurrentPerform(iterations: 500) { i in
             group.enter()
             store.writer.submit(sample("/p\(i % 37)", rating: i % 3 == 0 ? .down : .up)) { result in
                 if case .success(let stored) = result { ids.withLock { $0.append(stored.id) } }
                 group.leave()
             }
         }
+        release.signal()
         group.wait()
         let acknowledged = ids.withLock { $0 }
         #expect(Set(acknowledged).count == 500)
         let count = try store.readNow { try $0.first("SELECT count(*) FROM feedback") { $0.int(0) } }
         #expect(count == 500)
+        // One commit per row would be 500 batches of 1.
+        #expect(batches.withLock { $0 } == [100, 100, 100, 100, 100])
     }
 
     @Test func rawAddressNeverReachesTheDatabase() throws {
@@ -92,26 +105,50 @@ import TestSupport
         #expect(wal.range(of: Data("203.0.113.99".utf8)) == nil)
     }
 
+    /// Stores one vote through the writer's own ingestion step at a chosen time, so that "the same day"
+    /// does not depend on when the test runs (a run crossing UTC midnight put two votes on two days).
+    func ingest(_ store: FeedbackStore, _ ingestor: Ingestor, _ feedback: NewFeedback, at time: Int64) throws -> StoredFeedback {
+        try store.writeNow { db in
+            let stored = try db.transaction(.immediate) {
+                var derived = WriteBatch()
+                let stored = try ingestor.ingest(feedback, receivedAt: time, batch: &derived, connection: db)
+                try derived.flush(db)
+                return stored
+            }
+            ingestor.committed(now: time)
+            return stored
+        }
+    }
+
     @Test func sameClientSameDayHashesAlikeOtherClientsDiffer() throws {
         let dir = TemporaryDirectory()
         let store = try FeedbackStore(options: StorageOptions(path: dir.file("h.db")))
         defer { store.close() }
-        let a = try submitAndWait(store, sample(address: "192.0.2.1")).get()
-        let b = try submitAndWait(store, sample(address: "192.0.2.1")).get()
-        let c = try submitAndWait(store, sample(address: "192.0.2.2")).get()
-        let hashes = try store.readNow { db in try [a, b, c].map { item in try db.first("SELECT client_hash FROM feedback WHERE id = ?", [item.id]) { $0.string(0) } } }
-        #expect(hashes[0] == hashes[1])
+        let ingestor = Ingestor(duplicateWindow: 0, maxCommentLength: 4000)
+        let noon: Int64 = 1_795_435_200_000 // 2026-11-23T12:00:00Z
+        let a = try ingest(store, ingestor, sample(address: "192.0.2.1"), at: noon)
+        let b = try ingest(store, ingestor, sample(address: "192.0.2.1"), at: noon + 11 * 3_600_000) // 23:00 the same day
+        let c = try ingest(store, ingestor, sample(address: "192.0.2.2"), at: noon)
+        func hash(_ item: StoredFeedback) throws -> String? {
+            try store.readNow { try $0.first("SELECT client_hash FROM feedback WHERE id = ?", [item.id]) { $0.string(0) } }
+        }
+        let hashes = try [a, b, c].map(hash)
+        #expect(hashes[0] != nil && hashes[0] == hashes[1])
         #expect(hashes[0] != hashes[2])
         let keys = try store.readNow { try $0.first("SELECT count(*) FROM client_hash_keys") { $0.int(0) } }
         #expect(keys == 1)
         // The hash is HMAC-SHA256(address, user agent, page host) under the day's secret, truncated to 16 bytes;
         // computed here from the stored secret, independently of the writer's cached keyed state.
-        let secret = try store.readNow { try $0.first("SELECT secret FROM client_hash_keys") { row -> [UInt8] in
+        let secret = try store.readNow { try $0.first("SELECT secret FROM client_hash_keys WHERE day = '2026-11-23'") { row -> [UInt8] in
             if case .blob(let bytes) = row.value(0) { return bytes }
             return []
         } } ?? []
         let code = HMAC<SHA256>.authenticationCode(for: Data("192.0.2.2\nUA\ndocs.example.com".utf8), using: SymmetricKey(data: secret))
         #expect(hashes[2] == code.prefix(16).map { String(format: "%02x", $0) }.joined())
+        // The next UTC day has a new secret, and the old one is gone: the same client cannot be linked across days.
+        let nextDay = try ingest(store, ingestor, sample(address: "192.0.2.1"), at: noon + 13 * 3_600_000) // 01:00 the next day
+        #expect(try hash(nextDay) != hashes[0])
+        #expect(try store.readNow { try $0.query("SELECT day FROM client_hash_keys") { $0.string(0) } } == ["2026-11-24"])
     }
 
     @Test func fullDatabaseFailsTheWriteAndRecovers() throws {

@@ -6,18 +6,29 @@ import Testing
 import TestSupport
 @testable import HTTP
 
-/// A live server on an ephemeral port with a small test router and short timeouts.
+/// A live server on an ephemeral port with a small test router. Every timeout is long (60 s), so a
+/// slow machine never trips one by accident; a test of a timeout shortens that one alone, and can then
+/// tell it from the others by when it fires.
 final class TestServer: Sendable {
     let server: HTTPServer
     let port: Int
+    let gate = Gate()
+
+    static let longTimeout: Double = 60
+
+    /// `/held` answers only when the test lets it: `entered` is signalled when the request reaches its handler.
+    final class Gate: Sendable {
+        let entered = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+    }
 
     init(configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
         var configuration = ServerConfiguration()
         configuration.port = 0
-        configuration.headerTimeout = 0.5
-        configuration.bodyTimeout = 0.5
-        configuration.keepAliveTimeout = 0.6
-        configuration.writeTimeout = 0.5
+        configuration.headerTimeout = Self.longTimeout
+        configuration.bodyTimeout = Self.longTimeout
+        configuration.keepAliveTimeout = Self.longTimeout
+        configuration.writeTimeout = Self.longTimeout
         configure(&configuration)
         var router = Router()
         router.get("/hello") { _, responder in
@@ -32,6 +43,13 @@ final class TestServer: Sendable {
         router.get("/slow") { _, responder in
             DispatchQueue.global().asyncAfter(deadline: .now() + 0.4) {
                 responder.respond(Response(status: .ok, contentType: "text/plain", body: "slow".utf8))
+            }
+        }
+        router.get("/held") { [gate] _, responder in
+            gate.entered.signal()
+            DispatchQueue.global().async {
+                _ = gate.release.wait(timeout: .now() + TestServer.longTimeout) // never hold a thread forever
+                responder.respond(Response(status: .ok, contentType: "text/plain", body: "held".utf8))
             }
         }
         router.get("/big") { _, responder in
@@ -93,7 +111,7 @@ final class TestServer: Sendable {
     /// and overflowed the loop thread's stack, killing the server.
     @Test func thousandsOfPipelinedRequestsInOneWrite() throws {
         let server = try TestServer()
-        let client = try RawClient(port: server.port, timeout: 10)
+        let client = try RawClient(port: server.port)
         let count = 5000
         try client.send(String(repeating: RawClient.requestText("GET", "/hello"), count: count))
         for _ in 0..<count { #expect(try client.readResponse().text == "hello") }
@@ -211,76 +229,97 @@ final class TestServer: Sendable {
         let given = try RawClient.request(port: server.port, "GET", "/hello", headers: [("X-Request-Id", "abc-123")])
         #expect(given.header("X-Request-Id") == "abc-123")
         let bad = try RawClient.request(port: server.port, "GET", "/hello", headers: [("X-Request-Id", "has space")])
-        #expect(bad.header("X-Request-Id") != "has space")
+        // Replaced by one of the server's own: present, and not the client's malformed value.
+        let replaced = try #require(bad.header("X-Request-Id"))
+        #expect(replaced != "has space" && !replaced.isEmpty && !replaced.contains(" "))
     }
 
+    // Each timeout test shortens only the timeout under test (1 s; the others stay at 60 s) and checks
+    // it fired after at least that long but well before any other could have: a lower bound holds
+    // however slow the machine (the clock starts before the bytes that start the server's), and the
+    // upper one (30 s) leaves it 29 s of slack.
+
     @Test func stalledHeadersTimeOutWith408() throws {
-        let server = try TestServer()
+        let server = try TestServer { $0.headerTimeout = 1 }
         let client = try RawClient(port: server.port)
-        try client.send("GET /hello HTTP/1.1\r\nHost: a\r\n")
         let started = Date()
+        try client.send("GET /hello HTTP/1.1\r\nHost: a\r\n")
         let response = try client.readResponse()
+        let elapsed = Date().timeIntervalSince(started)
         #expect(response.status == 408)
-        #expect(Date().timeIntervalSince(started) < 2)
+        #expect(elapsed >= 0.9 && elapsed < 30, "answered after \(elapsed) s")
         #expect(client.isClosedByServer())
     }
 
     @Test func trickledHeadersCannotExtendTheHeaderDeadline() throws {
-        let server = try TestServer()
+        let server = try TestServer { $0.headerTimeout = 1 }
         let client = try RawClient(port: server.port)
         let started = Date()
-        var status = 0
-        for byte in "GET /hello HTTP/1.1\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".utf8 {
-            guard (try? client.send([byte])) != nil else { break }
-            usleep(50_000)
-            if Date().timeIntervalSince(started) > 1.2 { break }
+        // One byte every 50 ms for as long as it takes (the header value never ends), until the server
+        // answers. A server that restarted the deadline at each byte would let this run for the whole 30 s.
+        let head = Array("GET /hello HTTP/1.1\r\nX-Slow: ".utf8)
+        var sent = 0
+        var answeredWhileTrickling = false
+        while Date().timeIntervalSince(started) < 30 {
+            guard (try? client.send([sent < head.count ? head[sent] : UInt8(ascii: "a")])) != nil else { break }
+            sent += 1
+            if client.hasInput(within: 0.05) {
+                answeredWhileTrickling = true
+                break
+            }
         }
-        status = (try? client.readResponse().status) ?? -1
-        #expect(status == 408)
-        #expect(Date().timeIntervalSince(started) < 2.5)
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(answeredWhileTrickling, "no answer while the client kept sending a byte every 50 ms for \(elapsed) s")
+        #expect((try? client.readResponse().status) == 408)
+        #expect(elapsed >= 0.9)
     }
 
     @Test func stalledBodyTimesOut() throws {
-        let server = try TestServer()
+        let server = try TestServer { $0.bodyTimeout = 1 }
         let client = try RawClient(port: server.port)
+        let started = Date()
         try client.send("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc")
         let response = try client.readResponse()
+        let elapsed = Date().timeIntervalSince(started)
         #expect(response.status == 408)
+        #expect(elapsed >= 0.9 && elapsed < 30, "answered after \(elapsed) s")
     }
 
     @Test func idleKeepAliveConnectionIsClosed() throws {
-        let server = try TestServer()
-        let client = try RawClient(port: server.port, timeout: 3)
+        let server = try TestServer { $0.keepAliveTimeout = 1 }
+        let client = try RawClient(port: server.port)
+        let started = Date()
         try client.send(RawClient.requestText("GET", "/hello"))
         #expect(try client.readResponse().status == 200)
-        let started = Date()
         #expect(client.isClosedByServer())
-        #expect(Date().timeIntervalSince(started) < 2)
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(elapsed >= 0.9 && elapsed < 30, "closed after \(elapsed) s")
     }
 
     @Test func clientThatNeverReadsIsDroppedAtTheWriteTimeout() throws {
-        let server = try TestServer()
+        let server = try TestServer { $0.writeTimeout = 1 }
         let client = try RawClient(port: server.port)
         try client.send(RawClient.requestText("GET", "/big"))
-        usleep(100_000)
-        #expect(server.server.openConnections == 1)
-        var waited = 0
-        while server.server.openConnections > 0 && waited < 40 {
-            usleep(50_000)
-            waited += 1
-        }
-        #expect(server.server.openConnections == 0, "the stalled connection is still open")
+        // The answer has started: the connection is open and being written to.
+        #expect(client.hasInput(within: patientSeconds))
+        let dropped = waitUntil { server.server.openConnections == 0 }
+        #expect(dropped, "the stalled connection is still open")
         // Others were served meanwhile.
         #expect(try RawClient.request(port: server.port, "GET", "/hello").status == 200)
+        // The client that never read finds the stream cut short of the 8 MiB body.
+        let rest = client.readUntilClosed()
+        #expect(rest.closed && rest.bytes < 8 << 20, "\(rest)")
     }
 
     @Test func slowClientDoesNotDelayOthers() throws {
-        let server = try TestServer { $0.headerTimeout = 5 }
+        // The slow client's headers could keep it waiting 60 s; the others must not wait with it.
+        let server = try TestServer()
         let slow = try RawClient(port: server.port)
         try slow.send("GET /hello HTTP/1.1\r\nHost: a\r\n") // never finished
         let started = Date()
         for _ in 0..<20 { #expect(try RawClient.request(port: server.port, "GET", "/hello").status == 200) }
-        #expect(Date().timeIntervalSince(started) < 2)
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(elapsed < TestServer.longTimeout / 2, "20 requests took \(elapsed) s beside a stalled client")
     }
 
     @Test func concurrentClientsAllGetAnswers() throws {
@@ -302,7 +341,7 @@ final class TestServer: Sendable {
     }
 
     @Test func connectionsBeyondTheLimitGet503() throws {
-        let server = try TestServer { $0.maxConnections = 2; $0.keepAliveTimeout = 5 }
+        let server = try TestServer { $0.maxConnections = 2 }
         let first = try RawClient(port: server.port)
         let second = try RawClient(port: server.port)
         try first.send(RawClient.requestText("GET", "/hello"))
@@ -327,19 +366,26 @@ final class TestServer: Sendable {
 
     @Test func shutdownLetsInFlightRequestsFinishAndRefusesNewOnes() throws {
         let server = try TestServer()
+        let idle = try RawClient(port: server.port)
+        try idle.send(RawClient.requestText("GET", "/hello"))
+        #expect(try idle.readResponse().status == 200)
         let client = try RawClient(port: server.port)
-        try client.send(RawClient.requestText("GET", "/slow"))
-        usleep(100_000)
+        try client.send(RawClient.requestText("GET", "/held"))
+        // In flight: the request has reached its handler, which answers only when released.
+        #expect(server.gate.entered.wait(timeout: .now() + patientSeconds) == .success)
         let done = DispatchSemaphore(value: 0)
         DispatchQueue.global().async {
-            server.server.shutdown(timeout: 3)
+            server.server.shutdown(timeout: patientSeconds)
             done.signal()
         }
+        // Draining has begun once the idle keep-alive connection is closed (its own timeout is 60 s).
+        #expect(idle.isClosedByServer())
+        server.gate.release.signal()
         let response = try client.readResponse()
         #expect(response.status == 200)
-        #expect(response.text == "slow")
+        #expect(response.text == "held")
         #expect(response.header("Connection") == "close")
-        #expect(done.wait(timeout: .now() + 5) == .success)
+        #expect(done.wait(timeout: .now() + patientSeconds) == .success)
         #expect(throws: (any Error).self) { try RawClient(port: server.port) }
     }
 }

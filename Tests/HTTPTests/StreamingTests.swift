@@ -45,10 +45,11 @@ final class StreamServer: Sendable {
     let port: Int
     let log = StreamLog()
 
-    init() throws {
+    /// `writeTimeout` is long unless a test is about it, so only that test's stall can close a connection.
+    init(writeTimeout: Double = 60) throws {
         var configuration = ServerConfiguration()
         configuration.port = 0
-        configuration.writeTimeout = 1
+        configuration.writeTimeout = writeTimeout
         var router = Router()
         let log = self.log
         router.get("/stream/:count") { request, responder in
@@ -67,13 +68,8 @@ final class StreamServer: Sendable {
     var last: NumberedStream? { log.streams.withLock { $0.last } }
 
     /// Polls the latest stream until `condition` holds or the time is up; whether it held.
-    func waitUntil(seconds: Double, _ condition: (NumberedStream) -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if let stream = last, condition(stream) { return true }
-            usleep(10_000)
-        }
-        return false
+    func waitUntil(seconds: Double = patientSeconds, _ condition: (NumberedStream) -> Bool) -> Bool {
+        TestSupport.waitUntil(timeout: seconds) { last.map(condition) ?? false }
     }
 
     deinit { server.shutdown(timeout: 1) }
@@ -119,15 +115,14 @@ final class StreamServer: Sendable {
     @Test func slowReaderHoldsTheProducerBack() throws {
         // 64 KiB pieces, a client that reads nothing: the server must stop asking for pieces once the
         // socket buffers are full, not read the whole (6.4 GB) stream into memory.
-        let live = try StreamServer()
+        let live = try StreamServer(writeTimeout: 1)
         let client = try RawClient(port: live.port)
         try client.send("GET /stream/100000?size=65536 HTTP/1.1\r\nHost: x\r\n\r\n")
-        _ = live.waitUntil(seconds: 10) { ($0.produced.load(ordering: .relaxed)) > 0 }
-        usleep(300_000)
+        // It stalls past the write timeout (1 s): the connection closes and the stream is told to stop.
+        #expect(live.waitUntil { $0.cancelled.load(ordering: .relaxed) })
+        // Counted once it has stopped, so however long the stall took, this is all it ever pulled.
         let produced = live.last?.produced.load(ordering: .relaxed) ?? -1
         #expect(produced > 0 && produced < 200, "\(produced) pieces pulled by a client that reads nothing")
-        // It stalls past the write timeout (1 s): the connection closes and the stream is told to stop.
-        #expect(live.waitUntil(seconds: 5) { $0.cancelled.load(ordering: .relaxed) })
     }
 
     @Test func clientThatLeavesMidStreamCancelsIt() throws {
@@ -135,15 +130,20 @@ final class StreamServer: Sendable {
         do {
             let client = try RawClient(port: live.port)
             try client.send("GET /stream/100000?size=16384 HTTP/1.1\r\nHost: x\r\n\r\n")
-            _ = live.waitUntil(seconds: 10) { $0.produced.load(ordering: .relaxed) > 0 }
+            #expect(live.waitUntil { $0.produced.load(ordering: .relaxed) > 0 })
+            #expect(live.last?.cancelled.load(ordering: .relaxed) == false)
         }
-        #expect(live.waitUntil(seconds: 10) { $0.cancelled.load(ordering: .relaxed) })
+        // The write timeout is 60 s: only the client's leaving can stop the stream this soon.
+        #expect(live.waitUntil { $0.cancelled.load(ordering: .relaxed) })
     }
 
     @Test func producerFailureTruncatesTheBodyAndCloses() throws {
         let live = try StreamServer()
         let client = try RawClient(port: live.port)
         try client.send("GET /stream/10?fail=3 HTTP/1.1\r\nHost: x\r\n\r\n")
-        #expect(throws: (any Error).self) { try client.readResponse() }
+        // The server closes inside the chunked body (no last chunk): not a clean end, and not a hang,
+        // which would end at the client's receive timeout instead.
+        let error = #expect(throws: RawClient.ClientError.self) { try client.readResponse() }
+        #expect(error?.description.hasPrefix("connection closed inside a chunk") == true, "\(String(describing: error))")
     }
 }

@@ -43,7 +43,8 @@ import TestSupport
         let db = try Connection(path: dir.file("t.db"))
         try db.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT NOT NULL)")
         #expect(throws: SQLiteError.self) { try db.run("INSERT INTO t(v) VALUES (?)", [String?.none]) }
-        do { try db.run("INSERT INTO t(v) VALUES (NULL)") } catch { #expect(error.isConstraint) }
+        let error = #expect(throws: SQLiteError.self) { try db.run("INSERT INTO t(v) VALUES (NULL)") }
+        #expect(error?.isConstraint == true)
     }
 
     @Test func wrongParameterCountIsAnError() throws {

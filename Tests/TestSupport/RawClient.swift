@@ -28,8 +28,9 @@ public final class RawClient {
         public var description: String { "\(status) \(text)" }
     }
 
-    /// Connects to 127.0.0.1:port (or ::1 with `ipv6`), with a receive timeout in seconds.
-    public init(port: Int, timeout: Double = 5, ipv6: Bool = false) throws {
+    /// Connects to 127.0.0.1:port (or ::1 with `ipv6`), with a receive timeout in seconds. The default is
+    /// long: an answer that is due arrives at once, and a busy machine must not turn a slow one into a failure.
+    public init(port: Int, timeout: Double = patientSeconds, ipv6: Bool = false) throws {
         fd = socket(ipv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ClientError(description: "socket failed") }
         var tv = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - Double(Int(timeout))) * 1_000_000))
@@ -155,6 +156,28 @@ public final class RawClient {
         do { return try !fill() } catch { return (error as? ClientError)?.description.contains("reset") ?? false }
     }
 
+    /// Whether a byte (or the end of the stream) arrives within `seconds`, without consuming it. Only for
+    /// checking that nothing has been sent *yet*: a short window can let a wrong server pass, never fail a right one.
+    public func hasInput(within seconds: Double) -> Bool {
+        guard buffer.isEmpty else { return true }
+        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&descriptor, 1, Int32(seconds * 1000)) > 0
+    }
+
+    /// Reads until the server closes the connection (or resets it, or the receive timeout passes);
+    /// how many bytes arrived after what was already read, and whether the server ended the stream.
+    public func readUntilClosed() -> (bytes: Int, closed: Bool) {
+        var total = buffer.count
+        buffer.removeAll()
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n > 0 { total += n; continue }
+            if n == 0 { return (total, true) }
+            return (total, errno == ECONNRESET || errno == EPIPE)
+        }
+    }
+
     private func find(_ pattern: [UInt8]) -> Int? {
         guard buffer.count >= pattern.count else { return nil }
         for i in 0...(buffer.count - pattern.count) where buffer[i] == pattern[0] && Array(buffer[i..<(i + pattern.count)]) == pattern {
@@ -165,8 +188,9 @@ public final class RawClient {
 
     /// One request on a new connection.
     public static func request(port: Int, _ method: String, _ path: String, body: String? = nil,
-                               contentType: String = "application/json", headers: [(String, String)] = []) throws -> Response {
-        let client = try RawClient(port: port)
+                               contentType: String = "application/json", headers: [(String, String)] = [],
+                               timeout: Double = patientSeconds) throws -> Response {
+        let client = try RawClient(port: port, timeout: timeout)
         try client.send(RawClient.requestText(method, path, body: body, contentType: contentType, headers: headers + [("Connection", "close")]))
         return try client.readResponse(head: method == "HEAD")
     }

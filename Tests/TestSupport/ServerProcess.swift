@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The real `hearken` binary run as a child process, for tests of signals, restarts and the CLI.
 public final class ServerProcess {
@@ -26,11 +29,12 @@ public final class ServerProcess {
         process.standardError = errors
         process.standardOutput = output
         let collected = self.collected
-        errors.fileHandleForReading.readabilityHandler = { handle in collected.append(String(decoding: handle.availableData, as: UTF8.self)) }
-        output.fileHandleForReading.readabilityHandler = { handle in collected.append(String(decoding: handle.availableData, as: UTF8.self)) }
+        for pipe in [errors, output] {
+            pipe.fileHandleForReading.readabilityHandler = { handle in collected.drain(handle.fileDescriptor) }
+        }
         try process.run()
         guard waitForPort else { return }
-        let deadline = Date().addingTimeInterval(15)
+        let deadline = Date().addingTimeInterval(patientSeconds)
         while Date() < deadline {
             if let port = Self.port(in: collected.text) {
                 self.port = port
@@ -65,8 +69,13 @@ public final class ServerProcess {
             FileHandle.standardError.write(Data("ServerProcess: pid \(process.processIdentifier) still running after \(timeout) s: \(stat.prefix(60)) threads \(threads)\nlog:\n\(log.suffix(2000))\n".utf8))
             return nil
         }
-        errors.fileHandleForReading.readabilityHandler = nil
-        output.fileHandleForReading.readabilityHandler = nil
+        // The last output may still sit in the pipes, its callback not run yet (seen under load: a log
+        // cut to "Error", or empty). Everything the child wrote is in them by now: read it here. (Waiting
+        // for the end of the streams does not work: other children running meanwhile hold them open.)
+        for pipe in [errors, output] {
+            pipe.fileHandleForReading.readabilityHandler = nil
+            collected.drain(pipe.fileHandleForReading.fileDescriptor)
+        }
         return process.terminationStatus
     }
 
@@ -85,4 +94,18 @@ final class LockedText: @unchecked Sendable { // guarded by `lock`
     private var value = ""
     func append(_ text: String) { lock.lock(); value += text; lock.unlock() }
     var text: String { lock.lock(); defer { lock.unlock() }; return value }
+
+    /// Appends what `fd` holds now, without blocking. Reading and appending under one lock, a callback
+    /// and the final read after exit can neither lose a piece nor append it after the log was read.
+    func drain(_ fd: Int32) {
+        lock.lock()
+        defer { lock.unlock() }
+        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while poll(&descriptor, 1, 0) > 0 {
+            let n = read(fd, &buffer, buffer.count)
+            if n <= 0 { break }
+            value += String(decoding: buffer[0..<n], as: UTF8.self)
+        }
+    }
 }

@@ -131,8 +131,8 @@ def main():
             except Exception:
                 announced = False
             check("thanks announced in the live region", announced, live.get_attribute("textContent"))
-            time.sleep(0.2)
-            items = api(hearken, "/v1/feedback?source=guides", token)["items"]
+            # The thanks follow the 201, so the row is there; wait on it rather than a fixed sleep.
+            items = wait.until(lambda d: api(hearken, "/v1/feedback?source=guides", token)["items"] or None)
             record = items[0] if items else {}
             check("widget vote stored once", len(items) == 1, items)
             check("stored with the page, rating, reason, comment and labels",
