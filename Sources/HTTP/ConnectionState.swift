@@ -222,6 +222,8 @@ struct ConnectionState {
                     compact()
                     return peerClosedInput ? close() : settle()
                 }
+                // A lone CR may be the first half of an empty line: wait for what follows it.
+                if consumed + 1 == input.count && input[consumed] == 0x0D && !peerClosedInput { return settle() }
                 if draining { return close() }
                 // Fairness: a client with many pipelined requests yields to the others every few.
                 if dispatchedThisTurn >= Self.requestsPerTurn {
