@@ -52,8 +52,7 @@ struct ConnectionState {
     /// Identifies the current exchange; answers and stream pieces for an older one are ignored.
     private(set) var generation: UInt64 = 0
 
-    private var input: [UInt8] = []
-    private var consumed = 0
+    private var input = InputBuffer()
     private var scanner = HeadScanner()
     private var decoder: BodyDecoder
     private var current: Current?
@@ -106,7 +105,7 @@ struct ConnectionState {
     mutating func bytesRead(_ bytes: UnsafeRawBufferPointer) {
         switch phase {
         case .lingering, .closed: return
-        default: input.append(contentsOf: bytes)
+        default: input.append(bytes)
         }
     }
 
@@ -131,8 +130,7 @@ struct ConnectionState {
             } else {
                 enter(.lingering, now)
                 lingerPending = true
-                input.removeAll()
-                consumed = 0
+                input.discardAll()
             }
         case .streamWriting:
             phase = .pieceWanted
@@ -183,7 +181,7 @@ struct ConnectionState {
     /// Server shutdown: close now if idle, otherwise finish this exchange (with `Connection: close`).
     mutating func beginDraining() {
         draining = true
-        if (phase == .idle && consumed == input.count) || phase == .lingering { closing = true }
+        if (phase == .idle && input.isEmpty) || phase == .lingering { closing = true }
     }
 
     /// Over the connection limit: a 503 and close.
@@ -217,13 +215,12 @@ struct ConnectionState {
         while true {
             switch phase {
             case .idle:
-                skipLeadingNewlines()
-                guard consumed < input.count else {
-                    compact()
+                input.skipLeadingNewlines()
+                guard !input.isEmpty else {
+                    input.compact()
                     return peerClosedInput ? close() : settle()
                 }
-                // A lone CR may be the first half of an empty line: wait for what follows it.
-                if consumed + 1 == input.count && input[consumed] == 0x0D && !peerClosedInput { return settle() }
+                if input.isLoneCR && !peerClosedInput { return settle() }
                 if draining { return close() }
                 // Fairness: a client with many pipelined requests yields to the others every few.
                 if dispatchedThisTurn >= Self.requestsPerTurn {
@@ -233,37 +230,32 @@ struct ConnectionState {
                 scanner.reset()
                 enter(.head, moment.now)
             case .head:
-                let outcome = input.withUnsafeBufferPointer { all in
-                    scanner.scan(UnsafeBufferPointer(rebasing: all[consumed...]), limits: rules.configuration.limits)
-                }
+                let outcome = input.withUnread { scanner.scan($0, limits: rules.configuration.limits) }
                 switch outcome {
                 case .needMore:
-                    compact()
+                    input.compact()
                     return peerClosedInput ? close() : settle()
                 case .failed(let error):
                     fail(error)
                 case .complete(let length):
-                    let parsed = input.withUnsafeBufferPointer { all in
-                        RequestHeadParser.parse(UnsafeBufferPointer(rebasing: all[consumed..<(consumed + length)]),
-                                                limits: rules.configuration.limits)
+                    let parsed = input.withUnread {
+                        RequestHeadParser.parse(UnsafeBufferPointer(rebasing: $0[..<length]), limits: rules.configuration.limits)
                     }
-                    consumed += length
+                    input.consume(length)
                     switch parsed {
                     case .failure(let error): fail(error)
                     case .success(let head): if let action = begin(head, moment.now) { return action }
                     }
                 }
             case .body:
-                let (used, outcome) = input.withUnsafeBufferPointer { all in
-                    decoder.feed(UnsafeBufferPointer(rebasing: all[consumed...]))
-                }
-                consumed += used
+                let (used, outcome) = input.withUnread { decoder.feed($0) }
+                input.consume(used)
                 switch outcome {
                 case .failed(let error):
                     fail(error)
                 case .needMore:
                     if used > 0 { arm(moment.now) }
-                    compact()
+                    input.compact()
                     return peerClosedInput ? close() : settle()
                 case .complete:
                     if let action = complete() { return action }
@@ -306,7 +298,7 @@ struct ConnectionState {
         var interim = false
         if head.expectsContinue && head.framing != .none {
             if case .found = lookup {
-                interim = consumed == input.count // the client has not started sending the body anyway
+                interim = input.isEmpty // the client has not started sending the body anyway
             } else {
                 // Refused before the body is sent; the client may or may not send it, so close after.
                 exchange?.keepAlive = false
@@ -399,7 +391,7 @@ struct ConnectionState {
         closing = false
         phase = .closed
         deadline = .max
-        input = []
+        input.discardAll()
         return .close(open)
     }
 
@@ -413,7 +405,7 @@ struct ConnectionState {
         case .idle, .head, .body: wanted = !peerClosedInput
         case .waiting, .writing, .streamWriting, .pieceWanted, .pieceAwaited:
             // Back-pressure: past a bound, pipelined bytes stay in the socket until this answer is out.
-            wanted = !peerClosedInput && input.count - consumed <= rules.pipelineLimit
+            wanted = !peerClosedInput && input.unread <= rules.pipelineLimit
         }
         guard wanted != reading else { return .wait }
         reading = wanted
@@ -429,71 +421,9 @@ struct ConnectionState {
         deadline = Self.timeout(of: phase, rules).map { now + $0 } ?? .max
     }
 
-    // MARK: Input buffer
-
-    private mutating func skipLeadingNewlines() {
-        // RFC 9112 §2.2: ignore empty lines before a request line.
-        while consumed < input.count, input[consumed] == 0x0D || input[consumed] == 0x0A {
-            if input[consumed] == 0x0D, consumed + 1 >= input.count { return }
-            if input[consumed] == 0x0D, input[consumed + 1] != 0x0A { return }
-            consumed += input[consumed] == 0x0D ? 2 : 1
-        }
-    }
-
-    private mutating func compact() {
-        if consumed == input.count {
-            input.removeAll(keepingCapacity: input.capacity <= 64 * 1024)
-            consumed = 0
-        } else if consumed > 16 * 1024 {
-            // Scanner offsets are relative to `consumed`, so dropping consumed bytes keeps them valid.
-            input.removeFirst(consumed)
-            consumed = 0
-        }
-    }
-
     private static func acceptableRequestID(_ value: String) -> String? {
         guard (1...128).contains(value.utf8.count),
               value.utf8.allSatisfy({ CharacterClass.isToken($0) && $0 != UInt8(ascii: "'") && $0 != UInt8(ascii: "`") }) else { return nil }
         return value
     }
-}
-
-/// The instant an action is computed, as the driver saw it: time is injected, never read.
-struct Moment {
-    /// Monotonic milliseconds.
-    var now: UInt64
-    /// The `Date: …\r\n` line for responses serialized now.
-    var dateLine: [UInt8]
-}
-
-/// What the driver must do; one at a time, so no list is allocated per event.
-enum ConnectionAction {
-    /// Nothing until the next event.
-    case wait
-    /// Queue bytes for the socket (an interim 100 Continue, a streamed piece); report `outputDrained` when all are out.
-    case write([UInt8])
-    /// Queue a serialized response and report it to the observer.
-    case respond([UInt8], AnsweredExchange)
-    case pauseReading
-    case resumeReading
-    /// Run the route's handler with a responder for the current `generation`.
-    case dispatch(Request, Handler)
-    /// Ask the stream for its next piece, to come back through `pieceReady`.
-    case requestPiece(any BodyStream)
-    /// Let other connections have a turn, then call `nextAction` again.
-    case yield
-    /// Shut down the sending side and keep reading (and discarding) until the peer closes.
-    case linger
-    /// Cancel the stream if any and close the socket.
-    case close((any BodyStream)?)
-}
-
-/// What the observer learns about an answered request; the driver adds the duration.
-struct AnsweredExchange {
-    let method: String
-    let route: String
-    let status: Int
-    let path: String
-    let requestID: String
-    let bodyBytes: Int
 }

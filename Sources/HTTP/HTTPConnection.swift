@@ -36,7 +36,7 @@ final class HTTPConnection {
         if writable && wantsWrite { flush(now) }
         if (readable || hangup) && wantsRead { readAvailable() }
         if hangup { state.connectionLost() }
-        run()
+        run(now)
     }
 
     private func readAvailable() {
@@ -53,7 +53,7 @@ final class HTTPConnection {
     func checkDeadline(now: UInt64) {
         guard now >= state.deadline else { return }
         state.deadlinePassed(now: now)
-        run()
+        run(now)
     }
 
     /// Server shutdown: close if idle, otherwise finish this exchange and then close.
@@ -85,18 +85,19 @@ final class HTTPConnection {
     func receive(_ piece: Result<[UInt8]?, any Error>, generation: UInt64) {
         guard state.awaitsPiece(generation: generation) else { return }
         if case .failure(let error) = piece { loop.core.logger.error("streamed response failed: \(error)") }
-        state.pieceReady(piece, generation: generation, now: cnet_monotonic_ms())
-        run()
+        let now = cnet_monotonic_ms()
+        state.pieceReady(piece, generation: generation, now: now)
+        run(now)
     }
 
     // MARK: Actions
 
     /// Performs the state machine's actions until it waits for the next event.
-    private func run() {
+    private func run(_ now: UInt64 = cnet_monotonic_ms()) {
         guard !running else { return }
         running = true
         defer { running = false }
-        let moment = Moment(now: cnet_monotonic_ms(), dateLine: loop.dateCache.current())
+        let moment = Moment(now: now, dateLine: loop.dateCache.current())
         while true {
             switch state.nextAction(moment) {
             case .wait:
