@@ -25,3 +25,22 @@ struct APIError: Error {
         return response
     }
 }
+
+extension APIError {
+    /// The API's shape for the errors the HTTP server and the CORS policy answer by themselves.
+    static let render: ErrorRenderer = { status, code, message in Response.error(status, code: code, message: message) }
+}
+
+extension Response {
+    /// The API's error shape: `{"error":{"code":…,"message":…,"field":…}}`.
+    static func error(_ status: HTTPStatus, code: String, message: String, field: String? = nil) -> Response {
+        var json = "{\"error\":{\"code\":"
+        JSONText.appendString(code, to: &json)
+        json += ",\"message\":"
+        JSONText.appendString(message, to: &json)
+        json += ",\"field\":"
+        if let field { JSONText.appendString(field, to: &json) } else { json += "null" }
+        json += "}}"
+        return Response(status: status, contentType: "application/json", body: json.utf8)
+    }
+}

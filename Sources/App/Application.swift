@@ -29,7 +29,8 @@ public final class Application: Sendable {
         let resolver = ClientAddressResolver(trustedProxies: publicSide.trustedProxies)
         let intake = PublicIntake(
             store: store, validator: FeedbackValidator(rules: configuration.rules),
-            cors: CORSPolicy(allowedOrigins: configuration.allowedOrigins),
+            cors: CORSPolicy(allowedOrigins: configuration.allowedOrigins, allowedHeaders: ["Content-Type", "Idempotency-Key"],
+                             renderError: APIError.render),
             limiter: RateLimiter(perMinute: publicSide.rateLimitPerMinute),
             resolver: resolver,
             crawlers: CrawlerFilter(agents: publicSide.crawlerAgents), honeypotField: publicSide.honeypotField,
@@ -61,7 +62,9 @@ public final class Application: Sendable {
             (route.method, "/" + route.pattern.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/"))
         }
         do {
-            server = try HTTPServer(configuration: configuration.server, router: router, logger: logger, observer: { metrics.exchange($0) })
+            let accessLog = AccessLog(logger: logger)
+            server = try HTTPServer(configuration: configuration.server, router: router, logger: logger,
+                                    observer: { metrics.exchange($0); accessLog.record($0) }, renderError: APIError.render)
             serverHandle.set(server)
         } catch {
             store.close()

@@ -5,11 +5,16 @@
 /// allowed, so cookies and HTTP auth never travel with these requests.
 public struct CORSPolicy: Sendable {
     public let allowedOrigins: Set<String>
-    public var allowedHeaders = ["Content-Type", "Idempotency-Key"]
+    /// Request headers a cross-origin caller may send (`Access-Control-Allow-Headers`).
+    public var allowedHeaders: [String]
     public var maxAge = 600
+    /// Shapes the refusals of `preflight`.
+    private let renderError: ErrorRenderer
 
-    public init(allowedOrigins: [String]) {
+    public init(allowedOrigins: [String], allowedHeaders: [String] = ["Content-Type"], renderError: ErrorRenderer? = nil) {
         self.allowedOrigins = Set(allowedOrigins.map(Self.normalize))
+        self.allowedHeaders = allowedHeaders
+        self.renderError = renderError ?? { Response.error($0, code: $1, message: $2) }
     }
 
     public var isOpen: Bool { allowedOrigins.isEmpty }
@@ -54,10 +59,10 @@ public struct CORSPolicy: Sendable {
             return Response(status: .noContent, headers: HTTPHeaders([("Allow", (methods + ["OPTIONS"]).joined(separator: ", "))]))
         }
         guard allows(origin, requestHost: request.headers["host"]) else {
-            return .error(.forbidden, code: "origin_not_allowed", message: "origin \(origin) may not send feedback here")
+            return renderError(.forbidden, "origin_not_allowed", "origin \(origin) may not call this endpoint")
         }
         if let method = request.headers["access-control-request-method"], !methods.contains(method.uppercased()) {
-            return .error(.forbidden, code: "method_not_allowed", message: "\(method) is not allowed from other origins")
+            return renderError(.forbidden, "method_not_allowed", "\(method) is not allowed from other origins")
         }
         var response = Response(status: .noContent, headers: HTTPHeaders([
             ("Access-Control-Allow-Methods", methods.joined(separator: ", ")),

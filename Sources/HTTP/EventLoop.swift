@@ -235,21 +235,20 @@ final class EventLoop: @unchecked Sendable { // all `var` state is touched only 
     func stop() { running = false }
 }
 
-/// State shared by all loops: configuration, routes, logging and the connection count.
+/// State shared by all loops: configuration, connection rules, logging, the observer and the connection count.
 final class ServerCore: Sendable {
     let configuration: ServerConfiguration
-    let router: Router
+    let rules: ConnectionRules
     let logger: Logger
     private let open = Atomic<Int>(0)
-    let requestIDPrefix: String
     let observer: ExchangeObserver?
 
-    init(configuration: ServerConfiguration, router: Router, logger: Logger, observer: ExchangeObserver? = nil) {
+    init(configuration: ServerConfiguration, router: Router, logger: Logger, observer: ExchangeObserver? = nil,
+         renderError: ErrorRenderer? = nil) {
         self.configuration = configuration
-        self.router = router
+        rules = ConnectionRules(configuration: configuration, router: router, renderError: renderError)
         self.logger = logger
         self.observer = observer
-        requestIDPrefix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
     }
 
     /// Counts a new connection; false when the server is full.

@@ -19,8 +19,11 @@ public final class HTTPServer: Sendable {
     /// Loop threads that have returned from `run`.
     private let finished = DispatchGroup()
 
-    public init(configuration: ServerConfiguration, router: Router, logger: Logger, observer: ExchangeObserver? = nil) throws(ServerError) {
-        core = ServerCore(configuration: configuration, router: router, logger: logger, observer: observer)
+    /// `observer` hears about every answered request (metrics, access log); `renderError` shapes the
+    /// errors the server answers by itself (unparseable requests, timeouts, no route, connection limit).
+    public init(configuration: ServerConfiguration, router: Router, logger: Logger, observer: ExchangeObserver? = nil,
+                renderError: ErrorRenderer? = nil) throws(ServerError) {
+        core = ServerCore(configuration: configuration, router: router, logger: logger, observer: observer, renderError: renderError)
         var loops: [EventLoop] = []
         for _ in 0..<max(1, configuration.eventLoops) { loops.append(try EventLoop(core: core)) }
         self.loops = loops

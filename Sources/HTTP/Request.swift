@@ -23,19 +23,34 @@ public struct Request: Sendable {
     ) {
         self.method = method
         self.target = target
-        let pathAndQuery = Request.originForm(of: target)
-        if let q = pathAndQuery.firstIndex(of: "?") {
-            path = String(pathAndQuery[..<q])
-            query = String(pathAndQuery[pathAndQuery.index(after: q)...])
-        } else {
-            path = pathAndQuery
-            query = nil
-        }
+        (path, query) = Request.split(target)
         self.version = version
         self.headers = headers
         self.body = body
         self.requestID = requestID
         self.remoteAddress = remoteAddress
+    }
+
+    /// A request whose target the connection has already split (once, to find the route).
+    init(head: RequestHead, path: String, query: String?, body: [UInt8], requestID: String, remoteAddress: String,
+         parameters: [String: String]) {
+        method = head.method
+        target = head.target
+        self.path = path
+        self.query = query
+        version = head.version
+        headers = head.headers
+        self.body = body
+        self.requestID = requestID
+        self.remoteAddress = remoteAddress
+        self.parameters = parameters
+    }
+
+    /// The percent-encoded path and the raw query of a request target.
+    static func split(_ target: String) -> (path: String, query: String?) {
+        let pathAndQuery = originForm(of: target)
+        guard let q = pathAndQuery.utf8.firstIndex(of: UInt8(ascii: "?")) else { return (pathAndQuery, nil) }
+        return (String(pathAndQuery[..<q]), String(pathAndQuery[pathAndQuery.utf8.index(after: q)...]))
     }
 
     /// The path-and-query part of an absolute-form target; other targets unchanged.

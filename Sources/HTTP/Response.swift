@@ -19,8 +19,9 @@ public struct Response: Sendable {
         self.init(status: status, headers: HTTPHeaders([("Content-Type", contentType)]), body: Array(body))
     }
 
-    /// The API's error shape: `{"error":{"code":…,"message":…,"field":…}}`.
-    public static func error(_ status: HTTPStatus, code: String, message: String, field: String? = nil) -> Response {
+    /// The server's fallback error body when the application installs no `ErrorRenderer`:
+    /// `{"error":{"code":…,"message":…,"field":…}}`. Internal: applications shape their own errors.
+    static func error(_ status: HTTPStatus, code: String, message: String, field: String? = nil) -> Response {
         var json = "{\"error\":{\"code\":"
         JSONText.appendString(code, to: &json)
         json += ",\"message\":"

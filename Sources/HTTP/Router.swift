@@ -55,6 +55,19 @@ public struct Router: Sendable {
         return .methodNotAllowed(allowed: allowed)
     }
 
+    /// Every method some route answers, in the order routes were added, with HEAD after GET and
+    /// OPTIONS last: the server-wide `Allow` for `OPTIONS *` (RFC 9110 §9.3.7).
+    public var methods: [String] {
+        var methods: [String] = []
+        for route in routes where !methods.contains(route.method) {
+            methods.append(route.method)
+            if route.method == "GET" && !methods.contains("HEAD") { methods.append("HEAD") }
+        }
+        methods.removeAll { $0 == "OPTIONS" }
+        methods.append("OPTIONS")
+        return methods
+    }
+
     private func match(_ segments: [Segment], _ parts: [Substring]) -> [String: String]? {
         guard segments.count == parts.count else { return nil }
         var parameters: [String: String] = [:]
