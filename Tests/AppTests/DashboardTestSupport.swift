@@ -15,7 +15,7 @@ struct Browser {
         var browser = Browser(live)
         let answer = try browser.post("/login", ["token": token, "next": "/dashboard"])
         guard answer.status == 303, let set = answer.header("Set-Cookie") else {
-            throw RawClient.ClientError(description: "sign-in failed: \(answer.status)")
+            throw DashboardTestError("sign-in failed: \(answer.status)")
         }
         browser.cookie = String(set.split(separator: ";")[0])
         return browser
@@ -36,8 +36,13 @@ struct Browser {
     func csrf(from path: String = "/dashboard/inbox") throws -> String {
         let page = try get(path).text
         guard let range = page.range(of: #"name="csrf" value="([0-9a-f]{64})""#, options: .regularExpression) else {
-            throw RawClient.ClientError(description: "no CSRF field on \(path)")
+            throw DashboardTestError("no CSRF field on \(path)")
         }
         return String(page[range].dropFirst(#"name="csrf" value=""#.count).dropLast())
     }
+}
+
+struct DashboardTestError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

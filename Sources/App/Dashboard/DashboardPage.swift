@@ -39,6 +39,7 @@ enum DashboardPage {
             <meta name="robots" content="noindex, nofollow">
             <title>\(h(title)) · Hearken</title>
             <link rel="stylesheet" href="\(DashboardAssets.cssPath)">
+            <link rel="icon" href="data:,">
             </head>
             <body>
             <header class="top">

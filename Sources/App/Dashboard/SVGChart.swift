@@ -42,7 +42,7 @@ struct SVGChart {
         var out = open(id: id, title: title, desc: desc)
         let plotted = Self.downsample(points, to: Self.maxPlotted)
         guard plotted.contains(where: { $0.value != nil }) else { return out + empty("No votes in this period") }
-        let left = 48.0, right = Double(width) - 12, top = 12.0, bottom = Double(height) - 28
+        let left = 48.0, right = Double(width) - 24, top = 12.0, bottom = Double(height) - 28
         let observedMax = plotted.compactMap(\.value).max() ?? 0
         let yMax = fixedMax ?? Self.niceCeiling(observedMax)
         func y(_ value: Double) -> Double { bottom - (yMax > 0 ? value / yMax : 0) * (bottom - top) }
