@@ -56,7 +56,7 @@ test-tsan: deps
 test-api: deps
 	./scripts/test-api.sh
 
-## The widget and vote-link pages in headless Chromium (installs chromium, chromium-driver and selenium if missing).
+## The widget, the vote-link pages and the dashboard (with axe-core) in headless Chromium (installs chromium, chromium-driver, selenium and axe-selenium-python if missing).
 test-browser: deps
 	./scripts/browser/run.sh
 

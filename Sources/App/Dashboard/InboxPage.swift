@@ -46,6 +46,8 @@ struct InboxPage {
         if canEdit && !listing.items.isEmpty {
             html += "<form id=\"bulk\" class=\"filters\" method=\"post\" action=\"/dashboard/inbox/triage\" aria-label=\"Change the status of the selected comments\">"
             html += DashboardPage.csrfField(session) + "<input type=\"hidden\" name=\"back\" value=\"\(h(back))\">"
+            // Every row's checkbox (all named "id") is labelled by this text too, which groups them.
+            html += "<span id=\"bulk-label\" class=\"visually-hidden\">Select for the status change:</span>"
             html += "<label>Selected comments<select name=\"status\">" + statusOptions(nil) + "</select></label>"
             html += "<button type=\"submit\">Set status of selected</button></form>"
         }
@@ -53,7 +55,8 @@ struct InboxPage {
         for record in listing.items {
             html += "<tr>"
             if canEdit {
-                html += "<td><input type=\"checkbox\" form=\"bulk\" name=\"id\" value=\"\(record.id)\" id=\"select-\(record.id)\" aria-label=\"Select comment \(record.id)\"></td>"
+                html += "<td><input type=\"checkbox\" form=\"bulk\" name=\"id\" value=\"\(record.id)\" id=\"select-\(record.id)\" aria-labelledby=\"bulk-label select-label-\(record.id)\">"
+                html += "<span class=\"visually-hidden\" id=\"select-label-\(record.id)\">comment \(record.id)</span></td>"
             }
             html += "<td class=\"comment\"><p>\(h(Widgets.commentText(record, showPersonalData: false)))</p>"
             html += "<p class=\"muted\">\(h(Timestamp.day(milliseconds: record.receivedAt))) · <span class=\"rating-\(record.rating == "up" ? "up" : "down")\">\(record.rating == "up" ? "Yes" : "No")</span>"

@@ -39,11 +39,11 @@ struct OverviewPage {
         let comments = try FeedbackQueries.list(negative, limit: 10, after: nil, connection: db).items
 
         var html = "<h1>Overview</h1>\n" + period.picker(action: "/dashboard")
-        html += "<h2>Totals for \(h(period.description))</h2>\n<dl class=\"cards\">"
-        html += "<div><dt>Votes</dt><dd>\(current.votes)\(Widgets.delta(Double(current.votes), previous.votes > 0 ? Double(previous.votes) : nil, higherIsBetter: nil))</dd></div>"
-        html += "<div><dt>Helpful</dt><dd>\(Widgets.percent(current.helpfulRatio))\(Widgets.delta(current.helpfulRatio, previous.helpfulRatio, higherIsBetter: true, asPoints: true))</dd></div>"
-        html += "<div><dt>Comments</dt><dd>\(current.comments)\(Widgets.delta(Double(current.comments), previous.votes > 0 ? Double(previous.comments) : nil, higherIsBetter: nil))</dd></div>"
-        html += "</dl>\n"
+        html += "<h2>Totals for \(h(period.description))</h2>\n<div class=\"cards\">"
+        html += "<div><p class=\"k\">Votes</p><p class=\"v\">\(current.votes)\(Widgets.delta(Double(current.votes), previous.votes > 0 ? Double(previous.votes) : nil, higherIsBetter: nil))</p></div>"
+        html += "<div><p class=\"k\">Helpful</p><p class=\"v\">\(Widgets.percent(current.helpfulRatio))\(Widgets.delta(current.helpfulRatio, previous.helpfulRatio, higherIsBetter: true, asPoints: true))</p></div>"
+        html += "<div><p class=\"k\">Comments</p><p class=\"v\">\(current.comments)\(Widgets.delta(Double(current.comments), previous.votes > 0 ? Double(previous.comments) : nil, higherIsBetter: nil))</p></div>"
+        html += "</div>\n"
 
         html += "<h2>Helpfulness by \(period.bucket.rawValue)</h2>\n"
         let points = chartSeries.map { (label: Widgets.seriesLabel($0.start, period.bucket), value: $0.up + $0.down > 0 ? Double($0.up) / Double($0.up + $0.down) : nil) }

@@ -43,8 +43,8 @@ struct PageDetailPage {
         var html = "<h1 class=\"url\">\(h(page))</h1>\n"
         if let live = Widgets.liveLink(page) { html += "<p>\(live)</p>" }
         html += period.picker(action: "/dashboard/page", hidden: [("page", page)])
-        html += "<dl class=\"cards\"><div><dt>Votes</dt><dd>\(total.votes)</dd></div><div><dt>Helpful</dt><dd>\(Widgets.percent(total.helpfulRatio))</dd></div>"
-        html += "<div><dt>Comments</dt><dd>\(total.comments)</dd></div></dl>\n"
+        html += "<div class=\"cards\"><div><p class=\"k\">Votes</p><p class=\"v\">\(total.votes)</p></div><div><p class=\"k\">Helpful</p><p class=\"v\">\(Widgets.percent(total.helpfulRatio))</p></div>"
+        html += "<div><p class=\"k\">Comments</p><p class=\"v\">\(total.comments)</p></div></div>\n"
         if total.votes == 0 { html += "<p class=\"notice\">This page has no votes in \(h(period.description)).</p>" }
 
         let labels = series.map { Widgets.seriesLabel($0.start, period.bucket) }
