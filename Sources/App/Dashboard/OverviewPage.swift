@@ -34,7 +34,9 @@ struct OverviewPage {
         negative.rating = .down
         negative.hasComment = true
         negative.since = period.since
-        negative.until = period.until
+        // An upper bound in the future excludes nothing, and with both bounds SQLite reads the whole
+        // window through the time index and sorts it (0.7 s at 1M rows) instead of walking ids newest first.
+        negative.until = period.until > now ? nil : period.until
         negative.masksPersonalData = true
         let comments = try FeedbackQueries.list(negative, limit: 10, after: nil, connection: db).items
 

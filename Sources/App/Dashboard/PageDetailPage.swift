@@ -24,14 +24,8 @@ struct PageDetailPage {
             guard let id = Cursor.decodeID(text) else { throw APIError.parameter("cursor", "is not a cursor from a previous page") }
             cursor = id
         }
-        var filter = AggregateFilter()
-        filter.page = page
-        let series = try Timeseries.series(filter, since: period.since, until: period.until, bucket: period.bucket,
-                                           timeZone: TimeZone(identifier: "UTC") ?? .current, connection: db)
-        var window = filter
-        window.since = period.since
-        window.until = period.until - 1
-        let reasons = try AggregateQueries.grouped(.reason, window, connection: db).filter { !$0.0.isEmpty }.sorted { ($1.1.votes, $0.0) < ($0.1.votes, $1.0) }
+        let series = try PageSeries.points(page: page, period: period, connection: db)
+        let (reasons, sampled) = try PageSeries.reasons(page: page, period: period, now: params.now, connection: db)
         var listing = FeedbackFilter()
         listing.page = page
         listing.hasComment = true
@@ -47,7 +41,7 @@ struct PageDetailPage {
         html += "<div><p class=\"k\">Comments</p><p class=\"v\">\(total.comments)</p></div></div>\n"
         if total.votes == 0 { html += "<p class=\"notice\">This page has no votes in \(h(period.description)).</p>" }
 
-        let labels = series.map { Widgets.seriesLabel($0.start, period.bucket) }
+        let labels = series.map { Widgets.seriesLabel($0.start, .day) }
         html += "<h2>Votes by \(period.bucket.rawValue)</h2>\n"
         let votesChart = SVGChart().line(id: "votes", title: "Votes by \(period.bucket.rawValue)", desc: "Votes on this page per \(period.bucket.rawValue), \(period.description).",
                                          points: zip(labels, series).map { (label: $0, value: Double($1.up + $1.down)) }, format: SVGChart.count)
@@ -64,6 +58,7 @@ struct PageDetailPage {
                                }, collapsed: true)
 
         html += "<h2>Reasons</h2>\n"
+        if sampled { html += "<p class=\"hint\">From the latest \(PageSeries.reasonSample) votes of the period.</p>" }
         let reasonChart = SVGChart(width: 640, height: max(60, 26 * reasons.count + 8)).bars(
             id: "reasons", title: "Reasons given on this page", desc: "Votes per reason, \(period.description).",
             items: reasons.map { (label: $0.0, value: Double($0.1.votes)) }, format: SVGChart.count)

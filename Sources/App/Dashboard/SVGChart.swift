@@ -44,7 +44,8 @@ struct SVGChart {
         guard plotted.contains(where: { $0.value != nil }) else { return out + empty("No votes in this period") }
         let left = 48.0, right = Double(width) - 24, top = 12.0, bottom = Double(height) - 28
         let observedMax = plotted.compactMap(\.value).max() ?? 0
-        let yMax = fixedMax ?? Self.niceCeiling(observedMax)
+        // Without a fixed scale (counts), four grid steps of a round size, so every label is a whole number.
+        let yMax = fixedMax ?? Self.niceCeiling(observedMax / 4) * 4
         func y(_ value: Double) -> Double { bottom - (yMax > 0 ? value / yMax : 0) * (bottom - top) }
         func x(_ index: Int) -> Double {
             plotted.count == 1 ? (left + right) / 2 : left + Double(index) * (right - left) / Double(plotted.count - 1)
