@@ -2,6 +2,7 @@ import Feedback
 import HTTP
 import Logging
 import SQLite
+import Synchronization
 
 /// A signed-in browser as a dashboard handler sees it.
 struct DashboardSession: Sendable {
@@ -32,6 +33,26 @@ struct DashboardAccess: Sendable {
                 guard session.scope >= scope else { return Self.forbidden("This page needs a token with scope \(scope.rawValue).", session) }
                 return try work(request, session, connection)
             }, completion: { responder.respond(answer($0, request)) })
+        }
+    }
+
+    /// A page built from two reads that run side by side on the two reader connections (the overview:
+    /// ranking the period's pages beside insights and the rest), so its time is the longer read's, not the sum.
+    func page<A: Sendable, B: Sendable>(first: @escaping @Sendable (Request, Connection) throws -> A,
+                                        second: @escaping @Sendable (Request, Connection) throws -> B,
+                                        render: @escaping @Sendable (Request, DashboardSession, A, B) throws -> Response) -> Handler {
+        { request, responder in
+            store.read({ connection in try session(request, connection) }, completion: { result in
+                guard case .success(let found) = result, let session = found else {
+                    if case .failure(let error) = result { return responder.respond(answer(.failure(error), request)) }
+                    return responder.respond(Self.signIn(request))
+                }
+                let join = Join<A, B> { a, b in
+                    responder.respond(answer(Result { try render(request, session, a.get(), b.get()) }, request))
+                }
+                store.read({ try first(request, $0) }, completion: { join.first($0) })
+                store.read({ try second(request, $0) }, completion: { join.second($0) })
+            })
         }
     }
 
@@ -130,5 +151,29 @@ struct DashboardAccess: Sendable {
         guard let next, next.utf8.count <= 2048, next == "/dashboard" || next.hasPrefix("/dashboard/") || next.hasPrefix("/dashboard?"),
               next.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F && $0 != "\\" }) else { return "/dashboard" }
         return next
+    }
+}
+
+/// Waits for two results from different queues and hands both on once, from whichever finishes last.
+final class Join<A: Sendable, B: Sendable>: Sendable {
+    private let state = Mutex<(a: Result<A, any Error>?, b: Result<B, any Error>?)>((nil, nil))
+    private let done: @Sendable (Result<A, any Error>, Result<B, any Error>) -> Void
+
+    init(_ done: @escaping @Sendable (Result<A, any Error>, Result<B, any Error>) -> Void) { self.done = done }
+
+    func first(_ result: Result<A, any Error>) {
+        let both = state.withLock { state -> (Result<A, any Error>, Result<B, any Error>)? in
+            state.a = result
+            return state.b.map { (result, $0) }
+        }
+        if let both { done(both.0, both.1) }
+    }
+
+    func second(_ result: Result<B, any Error>) {
+        let both = state.withLock { state -> (Result<A, any Error>, Result<B, any Error>)? in
+            state.b = result
+            return state.a.map { ($0, result) }
+        }
+        if let both { done(both.0, both.1) }
     }
 }

@@ -9,11 +9,18 @@ struct DashboardRoutes {
 
     func register(in router: inout Router) {
         DashboardAssets.register(in: &router)
-        router.get("/dashboard", access.page { request, session, db in
+        // The overview's two halves run on the two readers at once (see `DashboardAccess.page(first:second:render:)`).
+        router.get("/dashboard", access.page(first: { request, db in
             let params = try QueryParameters(request, allowed: Period.names)
-            let body = try OverviewPage(rules: rules).render(params, session, db)
+            return try OverviewPage.ranking(try Period(params), db)
+        }, second: { request, db in
+            let params = try QueryParameters(request, allowed: Period.names)
+            return try OverviewPage.trends(try Period(params), now: params.now, db)
+        }, render: { request, session, ranking, trends in
+            let period = try Period(try QueryParameters(request, allowed: Period.names))
+            let body = OverviewPage(rules: rules).render(period, trends, ranking)
             return DashboardPage.render(title: "Overview", current: .overview, session: session, body: body)
-        })
+        }))
         router.get("/dashboard/pages", access.page { request, session, db in
             let body = try PagesPage(rules: rules).render(try QueryParameters(request, allowed: PagesPage.names), db)
             return DashboardPage.render(title: "Pages", current: .pages, session: session, body: body)

@@ -7,29 +7,28 @@ import SQLite
 struct OverviewPage {
     let rules: FeedbackRules
 
-    func render(_ params: QueryParameters, _ session: DashboardSession, _ db: Connection) throws -> String {
-        let period = try Period(params)
-        let now = params.now
-        // One series over both periods gives the chart and both periods' totals (from the hourly rollup).
-        let series = try Timeseries.series(AggregateFilter(), since: period.previousSince, until: period.until, bucket: .day,
-                                           timeZone: TimeZone(identifier: "UTC") ?? .current, connection: db)
+    /// Totals, the chart, reasons, insights and comments: one of the page's two reads.
+    struct Trends: Sendable {
         var current = VoteCounts(), previous = VoteCounts()
-        for point in series {
-            if point.start >= period.since { current.up += point.up; current.down += point.down; current.comments += point.comments } else {
-                previous.up += point.up; previous.down += point.down; previous.comments += point.comments
-            }
-        }
-        let chartSeries = try Timeseries.series(AggregateFilter(), since: period.since, until: period.until, bucket: period.bucket,
-                                                timeZone: TimeZone(identifier: "UTC") ?? .current, connection: db)
+        let chartSeries: [SeriesPoint]
+        let reasons: [(String, VoteCounts)]
+        let findings: [Finding]
+        let comments: [FeedbackRecord]
+    }
+
+    /// The pages of the period ranked worst first with their sparklines, and sections: the other read.
+    struct Ranking: Sendable {
+        let worst: [(group: RankedGroup, trend: [Double?])]
+        let sections: [String: VoteCounts]
+    }
+
+    static func trends(_ period: Period, now: Int64, _ db: Connection) throws -> Trends {
+        let utc = TimeZone(identifier: "UTC") ?? .current
+        // One series over both periods gives both periods' totals (from the hourly rollup).
+        let series = try Timeseries.series(AggregateFilter(), since: period.previousSince, until: period.until, bucket: .day, timeZone: utc, connection: db)
         var window = AggregateFilter()
         window.since = period.since
         window.until = period.until - 1
-        let perPage = try AggregateQueries.pages(window, sectionDepth: nil, connection: db)
-        let worst = Array(PageRanking.rank(perPage, minVotes: 1, sort: .worst).prefix(10))
-        var sections: [String: VoteCounts] = [:]
-        for (page, counts) in perPage { sections[AggregateQueries.section(of: page, depth: 1), default: VoteCounts()].merge(counts) }
-        let reasons = try AggregateQueries.grouped(.reason, window, connection: db).filter { !$0.0.isEmpty }.sorted { ($1.1.votes, $0.0) < ($0.1.votes, $1.0) }
-        let findings = try Insights.findings(AggregateFilter(), options: InsightOptions(), now: now, connection: db)
         var negative = FeedbackFilter()
         negative.rating = .down
         negative.hasComment = true
@@ -38,8 +37,38 @@ struct OverviewPage {
         // window through the time index and sorts it (0.7 s at 1M rows) instead of walking ids newest first.
         negative.until = period.until > now ? nil : period.until
         negative.masksPersonalData = true
-        let comments = try FeedbackQueries.list(negative, limit: 10, after: nil, connection: db).items
+        var trends = Trends(
+            chartSeries: try Timeseries.series(AggregateFilter(), since: period.since, until: period.until, bucket: period.bucket, timeZone: utc, connection: db),
+            reasons: try AggregateQueries.grouped(.reason, window, connection: db).filter { !$0.0.isEmpty }.sorted { ($1.1.votes, $0.0) < ($0.1.votes, $1.0) },
+            findings: try Insights.findings(AggregateFilter(), options: InsightOptions(), now: now, connection: db),
+            comments: try FeedbackQueries.list(negative, limit: 10, after: nil, connection: db).items)
+        for point in series {
+            if point.start >= period.since {
+                trends.current.up += point.up; trends.current.down += point.down; trends.current.comments += point.comments
+            } else {
+                trends.previous.up += point.up; trends.previous.down += point.down; trends.previous.comments += point.comments
+            }
+        }
+        return trends
+    }
 
+    static func ranking(_ period: Period, _ db: Connection) throws -> Ranking {
+        var window = AggregateFilter()
+        window.since = period.since
+        window.until = period.until - 1
+        let perPage = try AggregateQueries.pages(window, sectionDepth: nil, connection: db)
+        var sections: [String: VoteCounts] = [:]
+        for (page, counts) in perPage { sections[AggregateQueries.section(of: page, depth: 1), default: VoteCounts()].merge(counts) }
+        let worst = try PageRanking.rank(perPage, minVotes: 1, sort: .worst).prefix(10).map { group in
+            (group: group, trend: try sparkline(group.key, period, db))
+        }
+        return Ranking(worst: worst, sections: sections)
+    }
+
+    func render(_ period: Period, _ trends: Trends, _ ranking: Ranking) -> String {
+        let (current, previous, chartSeries, reasons, findings, comments) =
+            (trends.current, trends.previous, trends.chartSeries, trends.reasons, trends.findings, trends.comments)
+        let sections = ranking.sections
         var html = "<h1>Overview</h1>\n" + period.picker(action: "/dashboard")
         html += "<h2>Totals for \(h(period.description))</h2>\n<div class=\"cards\">"
         html += "<div><p class=\"k\">Votes</p><p class=\"v\">\(current.votes)\(Widgets.delta(Double(current.votes), previous.votes > 0 ? Double(previous.votes) : nil, higherIsBetter: nil))</p></div>"
@@ -58,7 +87,7 @@ struct OverviewPage {
                                collapsed: true)
 
         html += "<h2>Pages failing readers</h2>\n<p class=\"hint\">Worst first by the Wilson interval of their helpful share. <a href=\"/dashboard/pages\(h(QueryString.make(period.query)))\">All pages</a></p>\n"
-        html += try worstTable(worst, period, db)
+        html += worstTable(ranking.worst)
 
         html += "<h2>Insights</h2>\n"
         if findings.isEmpty {
@@ -88,23 +117,25 @@ struct OverviewPage {
         return html
     }
 
-    /// The worst pages with a sparkline of helpfulness over the period (up to 12 slices, from the daily page rollup).
-    private func worstTable(_ worst: [RankedGroup], _ period: Period, _ db: Connection) throws -> String {
-        guard !worst.isEmpty else { return "<p class=\"muted\">No votes in this period.</p>" }
+    /// Helpfulness of one page in up to 12 slices of the period, from the daily page rollup.
+    static func sparkline(_ page: String, _ period: Period, _ db: Connection) throws -> [Double?] {
         // Whole UTC days per slice: the rollups are daily, so slices must not share a day.
         let days = max(1, period.span / Period.day)
         let perSlice = (days + 11) / 12
         let slices = (days + perSlice - 1) / perSlice
+        return try (0..<slices).map { slice in
+            var filter = AggregateFilter()
+            filter.page = page
+            filter.since = period.since + slice * perSlice * Period.day
+            filter.until = min(period.until, period.since + (slice + 1) * perSlice * Period.day) - 1
+            return try AggregateQueries.pages(filter, sectionDepth: nil, connection: db).first?.1.helpfulRatio
+        }
+    }
+
+    private func worstTable(_ worst: [(group: RankedGroup, trend: [Double?])]) -> String {
+        guard !worst.isEmpty else { return "<p class=\"muted\">No votes in this period.</p>" }
         var html = "<table><thead><tr><th scope=\"col\">Page</th><th scope=\"col\" class=\"num\">Votes</th><th scope=\"col\" class=\"num\">Helpful</th><th scope=\"col\" class=\"num\">Comments</th><th scope=\"col\">Trend</th></tr></thead><tbody>"
-        for group in worst {
-            var values: [Double?] = []
-            for slice in 0..<slices {
-                var filter = AggregateFilter()
-                filter.page = group.key
-                filter.since = period.since + slice * perSlice * Period.day
-                filter.until = min(period.until, period.since + (slice + 1) * perSlice * Period.day) - 1
-                values.append(try AggregateQueries.pages(filter, sectionDepth: nil, connection: db).first?.1.helpfulRatio)
-            }
+        for (group, values) in worst {
             let trend = values.compactMap { $0 }.map { SVGChart.percent($0) }.joined(separator: ", ")
             html += "<tr><td class=\"url\">\(Widgets.pageLink(group.key))</td>\(Widgets.countCells(group.counts))"
             html += "<td>\(SVGChart.sparkline(values, label: "Helpfulness over the period: \(trend.isEmpty ? "no votes" : trend)"))</td></tr>"
