@@ -19,13 +19,14 @@ enum ChartDocuments {
         let items: [(label: String, value: Double)]
         let format: (Double) -> String
         let measure: String
+        let scale: Double? = sort == .votes || sort == .comments ? nil : 1
         switch sort {
         case .votes: (items, format, measure) = (groups.map { ($0.key, Double($0.counts.votes)) }, SVGChart.count, "votes")
         case .comments: (items, format, measure) = (groups.map { ($0.key, Double($0.counts.comments)) }, SVGChart.count, "comments")
         default: (items, format, measure) = (groups.map { ($0.key, $0.counts.helpfulRatio ?? 0) }, SVGChart.percent, "helpful share")
         }
         return chart.bars(id: "pages", title: "\(what), \(sort.rawValue) first", desc: "\(what) by \(measure), \(groups.count) listed.",
-                          items: items, format: format)
+                          items: items, scale: scale, format: format)
     }
 
     static func reasons(_ chart: SVGChart, _ groups: [(String, VoteCounts)]) -> String {

@@ -82,19 +82,22 @@ struct SVGChart {
     }
 
     /// Horizontal bars, one per item, largest scale at the widest bar.
-    func bars(id: String, title: String, desc: String, items: [(label: String, value: Double)], format: (Double) -> String) -> String {
+    /// `scale` fixes the value of a full-width bar (1 for shares); by default the largest item fills it.
+    func bars(id: String, title: String, desc: String, items: [(label: String, value: Double)], scale: Double? = nil,
+              format: (Double) -> String) -> String {
         var out = open(id: id, title: title, desc: desc)
         guard !items.isEmpty else { return out + empty("Nothing to show in this period") }
         let labelWidth = min(Double(width) * 0.45, 260), valueWidth = 56.0
         let left = labelWidth + 8, right = Double(width) - valueWidth
         let rowHeight = max(4, (Double(height) - 8) / Double(items.count))
-        let maxValue = max(items.map(\.value).max() ?? 0, 1e-9)
+        let maxValue = max(scale ?? items.map(\.value).max() ?? 0, 1e-9)
         let maxChars = max(4, Int(labelWidth / 6.5))
         for (index, item) in items.enumerated() {
             let top = 4 + Double(index) * rowHeight
             let middle = Self.number(top + rowHeight / 2)
-            let barWidth = max(0, item.value / maxValue * (right - left))
-            let label = item.label.count > maxChars ? String(item.label.prefix(maxChars - 1)) + "…" : item.label
+            let barWidth = max(0, min(1, item.value / maxValue) * (right - left))
+            // Long labels (page URLs) keep their end, where pages differ.
+            let label = item.label.count > maxChars ? "…" + String(item.label.suffix(maxChars - 1)) : item.label
             out += "<text class=\"label\" x=\"\(Self.number(labelWidth))\" y=\"\(middle)\" text-anchor=\"end\" dominant-baseline=\"middle\">\(Self.escape(label))</text>"
             out += "<rect class=\"bar\" x=\"\(Self.number(left))\" y=\"\(Self.number(top + rowHeight * 0.15))\" width=\"\(Self.number(barWidth))\" height=\"\(Self.number(rowHeight * 0.7))\"/>"
             out += "<text class=\"label\" x=\"\(Self.number(left + barWidth + 4))\" y=\"\(middle)\" dominant-baseline=\"middle\">\(Self.escape(format(item.value)))</text>"
