@@ -17,9 +17,11 @@ build: deps
 release: deps
 	$(SWIFT) build -c release --product hearken --static-swift-stdlib
 
-## Runs the service on the embedded SQLite default (./data/hearken.db).
+## Runs the service on the embedded SQLite default (./data/hearken.db); prints the address and the first-token command.
 run: release
 	@mkdir -p $(dir $(DB))
+	@echo "Open http://$(HOST):$(PORT)/ and sign in with an API token. Create the first one (shown once) with:"
+	@echo "  .build/release/hearken token create --name me --scope admin --db $(DB)"
 	.build/release/hearken serve --host $(HOST) --port $(PORT) --db $(DB)
 
 ## Runs the whole test suite (the integration tests start the real binary, so build it first).
@@ -56,7 +58,7 @@ test-tsan: deps
 test-api: deps
 	./scripts/test-api.sh
 
-## The widget and vote-link pages in headless Chromium (installs chromium, chromium-driver and selenium if missing).
+## The widget, the vote-link pages and the dashboard (with axe-core) in headless Chromium (installs chromium, chromium-driver, selenium and axe-selenium-python if missing).
 test-browser: deps
 	./scripts/browser/run.sh
 

@@ -1,7 +1,7 @@
 import Foundation
 import PackagePlugin
 
-/// Embeds `openapi/openapi.json` and `widget/widget.js` into the target, so the binary serves its
+/// Embeds `openapi/openapi.json`, `widget/widget.js` and `dashboard/dashboard.css` into the target, so the binary serves its
 /// API description and the feedback widget without files beside it.
 @main
 struct EmbedAssets: BuildToolPlugin {
@@ -10,6 +10,7 @@ struct EmbedAssets: BuildToolPlugin {
         let assets: [(enumName: String, file: String)] = [
             ("EmbeddedOpenAPI", "openapi/openapi.json"),
             ("EmbeddedWidget", "widget/widget.js"),
+            ("EmbeddedDashboardAssets", "dashboard/dashboard.css"),
         ]
         return assets.map { asset in
             let input = context.package.directoryURL.appendingPathComponent(asset.file)

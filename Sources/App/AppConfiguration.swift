@@ -12,6 +12,8 @@ public struct AppConfiguration: Sendable {
     public var publicSide = PublicOptions()
     /// When set, `GET /metrics` needs `Authorization: Bearer` with this token.
     public var metricsToken: String?
+    /// How long dashboard sessions last (idle and absolute); tests shorten them.
+    public var sessions = SessionLifetime()
     /// Seconds in-flight requests get to finish on SIGTERM/SIGINT.
     public var shutdownTimeout: Double = 10
     /// Scheduled evaluation, webhook delivery and the weekly digest.

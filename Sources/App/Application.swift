@@ -57,6 +57,9 @@ public final class Application: Sendable {
         WebhookRoutes(access: access, dispatcher: dispatcher).register(in: &router)
         ExportRoutes(access: access).register(in: &router)
         OpenAPIRoutes.register(in: &router)
+        let dashboard = DashboardAccess(store: store, lifetime: configuration.sessions, logger: logger)
+        SignInRoutes(access: dashboard, limiter: RateLimiter(perMinute: publicSide.rateLimitPerMinute), resolver: resolver).register(in: &router)
+        DashboardRoutes(access: dashboard, rules: configuration.rules).register(in: &router)
         MetricsRoutes(metrics: metrics, store: store, server: serverHandle, token: configuration.metricsToken).register(in: &router)
         routes = router.routes.map { route in
             (route.method, "/" + route.pattern.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/"))

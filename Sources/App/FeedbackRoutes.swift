@@ -116,6 +116,11 @@ enum TriageParsing {
         } catch {
             throw APIError(.badRequest, "invalid_json", "request body is not valid JSON")
         }
+        return try change(object)
+    }
+
+    /// The change a decoded object asks for, each field checked (shared with the dashboard's triage forms).
+    static func change(_ object: [String: Any]) throws -> TriageUpdate {
         var change = TriageUpdate()
         for (key, value) in object {
             switch key {

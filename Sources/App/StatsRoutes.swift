@@ -59,12 +59,12 @@ struct StatsRoutes {
         return JSONBody.response(.ok, json)
     }
 
-    enum PageSort: String, CaseIterable { case worst, best, votes, comments, recent }
     enum Grouping: String, CaseIterable { case page, section }
 
     private func pages(_ request: Request, _ db: Connection) throws -> Response {
-        let params = try QueryParameters(request, allowed: QueryParameters.aggregateNames.union(["group", "depth", "sort", "min_votes", "limit", "cursor"]))
-        let format = try OutputFormat.choose(request)
+        let params = try QueryParameters(request, allowed: QueryParameters.aggregateNames.union(["group", "depth", "sort", "min_votes", "limit", "cursor"]).union(SVGFormat.names))
+        let chart = try SVGFormat.chart(request, params)
+        let format = chart == nil ? try OutputFormat.choose(request) : .json
         let filter = try params.aggregateFilter(rules: rules)
         let grouping = try params.choice("group", Grouping.self) ?? .page
         let depth = try params.integer("depth", default: 1, range: 1...20)
@@ -77,17 +77,10 @@ struct StatsRoutes {
             guard let value = Cursor.decodeOffset(cursor) else { throw APIError.parameter("cursor", "is not a cursor from a previous answer") }
             offset = value
         }
-        var groups = try AggregateQueries.pages(filter, sectionDepth: grouping == .section ? depth : nil, connection: db)
-            .filter { $0.1.votes >= minVotes }
-            .map { (key: $0.0, counts: $0.1, wilson: $0.1.wilson) }
-        switch sort {
-        case .worst: groups.sort { ($0.wilson.upper, -$0.counts.votes, $0.key) < ($1.wilson.upper, -$1.counts.votes, $1.key) }
-        case .best: groups.sort { (-$0.wilson.lower, -$0.counts.votes, $0.key) < (-$1.wilson.lower, -$1.counts.votes, $1.key) }
-        case .votes: groups.sort { (-$0.counts.votes, $0.key) < (-$1.counts.votes, $1.key) }
-        case .comments: groups.sort { (-$0.counts.comments, $0.key) < (-$1.counts.comments, $1.key) }
-        case .recent: groups.sort { (-($0.counts.lastAt ?? 0), $0.key) < (-($1.counts.lastAt ?? 0), $1.key) }
-        }
+        let groups = PageRanking.rank(try AggregateQueries.pages(filter, sectionDepth: grouping == .section ? depth : nil, connection: db),
+                                      minVotes: minVotes, sort: sort)
         let window = groups.dropFirst(offset).prefix(limit)
+        if let chart { return SVGFormat.response(ChartDocuments.pages(chart, Array(window), sort: sort, section: grouping == .section)) }
         let next = offset + limit < groups.count ? Cursor.encode(offset: offset + limit) : nil
         let table = ResultTable(
             columns: [grouping == .page ? "page" : "section"] + Self.countColumns + ["wilson_lower", "wilson_upper", "last_feedback_at"],
@@ -99,8 +92,9 @@ struct StatsRoutes {
     }
 
     private func timeseries(_ request: Request, _ db: Connection) throws -> Response {
-        let params = try QueryParameters(request, allowed: QueryParameters.aggregateNames.union(["bucket", "tz", "page"]))
-        let format = try OutputFormat.choose(request)
+        let params = try QueryParameters(request, allowed: QueryParameters.aggregateNames.union(["bucket", "tz", "page"]).union(SVGFormat.names))
+        let chart = try SVGFormat.chart(request, params)
+        let format = chart == nil ? try OutputFormat.choose(request) : .json
         var filter = try params.aggregateFilter(rules: rules)
         let bucket = try params.choice("bucket", Bucket.self) ?? .day
         var zone = TimeZone(identifier: "UTC") ?? TimeZone.current
@@ -125,6 +119,7 @@ struct StatsRoutes {
         } catch Timeseries.Failure.tooManyBuckets {
             throw APIError.parameter("since", "gives more than \(Timeseries.maxBuckets) buckets; narrow since/until or use a larger bucket")
         }
+        if let chart { return SVGFormat.response(ChartDocuments.timeseries(chart, points, bucket: bucket, page: filter.page)) }
         let table = ResultTable(columns: ["bucket_start", "up", "down", "votes", "helpful_ratio", "comments"], rows: points.map { point in
             let votes = point.up + point.down
             return [.time(point.start), .int(point.up), .int(point.down), .int(votes),
@@ -143,10 +138,12 @@ struct StatsRoutes {
     }
 
     private func grouped(_ column: AggregateQueries.GroupColumn, _ name: String, _ request: Request, _ db: Connection) throws -> Response {
-        let params = try QueryParameters(request, allowed: QueryParameters.aggregateNames)
-        let format = try OutputFormat.choose(request)
+        let params = try QueryParameters(request, allowed: QueryParameters.aggregateNames.union(column == .reason ? SVGFormat.names : []))
+        let chart = column == .reason ? try SVGFormat.chart(request, params) : nil
+        let format = chart == nil ? try OutputFormat.choose(request) : .json
         let filter = try params.aggregateFilter(rules: rules)
         let groups = try AggregateQueries.grouped(column, filter, connection: db).sorted { ($1.1.votes, $0.0) < ($0.1.votes, $1.0) }
+        if let chart { return SVGFormat.response(ChartDocuments.reasons(chart, groups)) }
         let table = ResultTable(columns: [name] + Self.countColumns + ["share"], rows: groups.map { key, counts in
             let total = groups.reduce(0) { $0 + $1.1.votes }
             return [.text(key.isEmpty ? nil : key)] + Self.countCells(counts) + [.number(total > 0 ? Double(counts.votes) / Double(total) : nil)]

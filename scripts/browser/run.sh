@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make test-browser: installs Chromium, its driver (Debian packages) and Selenium (PyPI) when missing,
-# then runs the widget and vote-link checks in headless Chromium against the debug build.
+# then runs the widget and vote-link checks and the dashboard checks in headless Chromium against the debug build.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
@@ -14,5 +14,8 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
   fi
 fi
 python3 -c "import selenium" 2>/dev/null || python3 -m pip install -q "selenium>=4.10"
+# axe-core for the dashboard's accessibility checks (the PyPI package bundles axe.min.js).
+python3 -c "import axe_selenium_python" 2>/dev/null || python3 -m pip install -q axe-selenium-python
 swift build --product hearken
-exec python3 scripts/browser/widget_test.py
+python3 scripts/browser/widget_test.py
+exec python3 scripts/browser/dashboard_test.py

@@ -1,0 +1,145 @@
+import Feedback
+import Foundation
+import SQLite
+
+/// `/dashboard`: the period's totals against the previous period, helpfulness over time, the worst
+/// pages with sparklines, insights, sections, reasons and the latest negative comments.
+struct OverviewPage {
+    let rules: FeedbackRules
+
+    /// Totals, the chart, reasons, insights and comments: one of the page's two reads.
+    struct Trends: Sendable {
+        var current = VoteCounts(), previous = VoteCounts()
+        let chartSeries: [SeriesPoint]
+        let reasons: [(String, VoteCounts)]
+        let findings: [Finding]
+        let comments: [FeedbackRecord]
+    }
+
+    /// The pages of the period ranked worst first with their sparklines, and sections: the other read.
+    struct Ranking: Sendable {
+        let worst: [(group: RankedGroup, trend: [Double?])]
+        let sections: [String: VoteCounts]
+    }
+
+    static func trends(_ period: Period, now: Int64, _ db: Connection) throws -> Trends {
+        let utc = TimeZone(identifier: "UTC") ?? .current
+        // One series over both periods gives both periods' totals (from the hourly rollup).
+        let series = try Timeseries.series(AggregateFilter(), since: period.previousSince, until: period.until, bucket: .day, timeZone: utc, connection: db)
+        var window = AggregateFilter()
+        window.since = period.since
+        window.until = period.until - 1
+        var negative = FeedbackFilter()
+        negative.rating = .down
+        negative.hasComment = true
+        negative.since = period.since
+        // An upper bound in the future excludes nothing, and with both bounds SQLite reads the whole
+        // window through the time index and sorts it (0.7 s at 1M rows) instead of walking ids newest first.
+        negative.until = period.until > now ? nil : period.until
+        negative.masksPersonalData = true
+        var trends = Trends(
+            chartSeries: try Timeseries.series(AggregateFilter(), since: period.since, until: period.until, bucket: period.bucket, timeZone: utc, connection: db),
+            reasons: try AggregateQueries.grouped(.reason, window, connection: db).filter { !$0.0.isEmpty }.sorted { ($1.1.votes, $0.0) < ($0.1.votes, $1.0) },
+            findings: try Insights.findings(AggregateFilter(), options: InsightOptions(), now: now, connection: db),
+            comments: try FeedbackQueries.list(negative, limit: 10, after: nil, connection: db).items)
+        for point in series {
+            if point.start >= period.since {
+                trends.current.up += point.up; trends.current.down += point.down; trends.current.comments += point.comments
+            } else {
+                trends.previous.up += point.up; trends.previous.down += point.down; trends.previous.comments += point.comments
+            }
+        }
+        return trends
+    }
+
+    static func ranking(_ period: Period, _ db: Connection) throws -> Ranking {
+        var window = AggregateFilter()
+        window.since = period.since
+        window.until = period.until - 1
+        let perPage = try AggregateQueries.pages(window, sectionDepth: nil, connection: db)
+        var sections: [String: VoteCounts] = [:]
+        for (page, counts) in perPage { sections[AggregateQueries.section(of: page, depth: 1), default: VoteCounts()].merge(counts) }
+        let worst = try PageRanking.rank(perPage, minVotes: 1, sort: .worst).prefix(10).map { group in
+            (group: group, trend: try sparkline(group.key, period, db))
+        }
+        return Ranking(worst: worst, sections: sections)
+    }
+
+    func render(_ period: Period, _ trends: Trends, _ ranking: Ranking) -> String {
+        let (current, previous, chartSeries, reasons, findings, comments) =
+            (trends.current, trends.previous, trends.chartSeries, trends.reasons, trends.findings, trends.comments)
+        let sections = ranking.sections
+        var html = "<h1>Overview</h1>\n" + period.picker(action: "/dashboard")
+        html += "<h2>Totals for \(h(period.description))</h2>\n<div class=\"cards\">"
+        html += "<div><p class=\"k\">Votes</p><p class=\"v\">\(current.votes)\(Widgets.delta(Double(current.votes), previous.votes > 0 ? Double(previous.votes) : nil, higherIsBetter: nil))</p></div>"
+        html += "<div><p class=\"k\">Helpful</p><p class=\"v\">\(Widgets.percent(current.helpfulRatio))\(Widgets.delta(current.helpfulRatio, previous.helpfulRatio, higherIsBetter: true, asPoints: true))</p></div>"
+        html += "<div><p class=\"k\">Comments</p><p class=\"v\">\(current.comments)\(Widgets.delta(Double(current.comments), previous.votes > 0 ? Double(previous.comments) : nil, higherIsBetter: nil))</p></div>"
+        html += "</div>\n"
+
+        html += "<h2>Helpfulness by \(period.bucket.rawValue)</h2>\n"
+        let points = chartSeries.map { (label: Widgets.seriesLabel($0.start, period.bucket), value: $0.up + $0.down > 0 ? Double($0.up) / Double($0.up + $0.down) : nil) }
+        let chart = SVGChart().line(id: "helpfulness", title: "Helpfulness by \(period.bucket.rawValue)",
+                                    desc: "Share of votes that were helpful per \(period.bucket.rawValue), \(period.description).",
+                                    points: points, yMax: 1, format: SVGChart.percent)
+        html += Widgets.figure(chart, caption: "Helpfulness by \(period.bucket.rawValue)", columns: [period.bucket.rawValue, "Votes", "Helpful", "Comments"],
+                               rows: chartSeries.map { [Widgets.seriesLabel($0.start, period.bucket), String($0.up + $0.down),
+                                                        Widgets.percent($0.up + $0.down > 0 ? Double($0.up) / Double($0.up + $0.down) : nil), String($0.comments)] },
+                               collapsed: true)
+
+        html += "<h2>Pages failing readers</h2>\n<p class=\"hint\">Worst first by the Wilson interval of their helpful share. <a href=\"/dashboard/pages\(h(QueryString.make(period.query)))\">All pages</a></p>\n"
+        html += worstTable(ranking.worst)
+
+        html += "<h2>Insights</h2>\n"
+        if findings.isEmpty {
+            html += "<p class=\"muted\">No page changed significantly in the last \(InsightOptions().recentDays) days.</p>"
+        } else {
+            html += "<ul class=\"findings\">" + findings.prefix(20).map { finding in
+                "<li>\(Widgets.pageLink(finding.page)): \(h(finding.summary)) <span class=\"muted\">(\(h(finding.kind.rawValue.replacingOccurrences(of: "_", with: " "))), q = \(h(String(format: "%.2g", finding.q))))</span></li>"
+            }.joined() + "</ul>"
+        }
+
+        html += "<h2>Sections</h2>\n<table><thead><tr><th scope=\"col\">Section</th><th scope=\"col\" class=\"num\">Votes</th><th scope=\"col\" class=\"num\">Helpful</th><th scope=\"col\" class=\"num\">Comments</th></tr></thead><tbody>"
+        for (section, counts) in sections.sorted(by: { ($1.value.votes, $0.key) < ($0.value.votes, $1.key) }).prefix(20) {
+            html += "<tr><td class=\"url\"><a href=\"/dashboard/pages\(h(QueryString.make([("prefix", section)] + period.query)))\">\(h(section))</a></td>\(Widgets.countCells(counts))</tr>"
+        }
+        if sections.isEmpty { html += "<tr><td colspan=\"4\" class=\"muted\">No votes in this period.</td></tr>" }
+        html += "</tbody></table>\n"
+
+        html += "<h2>Reasons</h2>\n"
+        let reasonChart = SVGChart(width: 640, height: max(60, 26 * reasons.count + 8)).bars(
+            id: "reasons", title: "Reasons given", desc: "Votes per reason, \(period.description).",
+            items: reasons.map { (label: $0.0, value: Double($0.1.votes)) }, format: SVGChart.count)
+        html += Widgets.figure(reasonChart, caption: "Reasons given", columns: ["Reason", "Votes", "Helpful", "Comments"],
+                               rows: reasons.map { [$0.0, String($0.1.votes), Widgets.percent($0.1.helpfulRatio), String($0.1.comments)] }, collapsed: false)
+
+        html += "<h2>Latest negative comments</h2>\n" + Widgets.comments(comments, showPersonalData: false)
+        html += "<p><a href=\"/dashboard/inbox?rating=down\">All comments in the inbox</a></p>"
+        return html
+    }
+
+    /// Helpfulness of one page in up to 12 slices of the period, from the daily page rollup.
+    static func sparkline(_ page: String, _ period: Period, _ db: Connection) throws -> [Double?] {
+        // Whole UTC days per slice: the rollups are daily, so slices must not share a day.
+        let days = max(1, period.span / Period.day)
+        let perSlice = (days + 11) / 12
+        let slices = (days + perSlice - 1) / perSlice
+        return try (0..<slices).map { slice in
+            var filter = AggregateFilter()
+            filter.page = page
+            filter.since = period.since + slice * perSlice * Period.day
+            filter.until = min(period.until, period.since + (slice + 1) * perSlice * Period.day) - 1
+            return try AggregateQueries.pages(filter, sectionDepth: nil, connection: db).first?.1.helpfulRatio
+        }
+    }
+
+    private func worstTable(_ worst: [(group: RankedGroup, trend: [Double?])]) -> String {
+        guard !worst.isEmpty else { return "<p class=\"muted\">No votes in this period.</p>" }
+        var html = "<table><thead><tr><th scope=\"col\">Page</th><th scope=\"col\" class=\"num\">Votes</th><th scope=\"col\" class=\"num\">Helpful</th><th scope=\"col\" class=\"num\">Comments</th><th scope=\"col\">Trend</th></tr></thead><tbody>"
+        for (group, values) in worst {
+            let trend = values.compactMap { $0 }.map { SVGChart.percent($0) }.joined(separator: ", ")
+            html += "<tr><td class=\"url\">\(Widgets.pageLink(group.key))</td>\(Widgets.countCells(group.counts))"
+            html += "<td>\(SVGChart.sparkline(values, label: "Helpfulness over the period: \(trend.isEmpty ? "no votes" : trend)"))</td></tr>"
+        }
+        return html + "</tbody></table>"
+    }
+}
