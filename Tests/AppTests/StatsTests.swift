@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import Analytics
 @testable import Feedback
 
 @Suite struct StatsTests {
