@@ -11,7 +11,7 @@ public enum ChangeKind: String, Sendable, CaseIterable {
 /// One tested change on one page, with the numbers its summary quotes.
 public struct Detection: Sendable, Equatable {
     public let kind: ChangeKind
-    public let page: String
+    public private(set) var page: String
     /// The day the change began (days since 1970-01-01), when the method estimates one.
     public let onsetDay: Int?
     public var p: Double
@@ -27,12 +27,21 @@ public struct Detection: Sendable, Equatable {
     public var reasonBefore = 0, reasonBeforeTotal = 0, reasonAfter = 0, reasonAfterTotal = 0
     /// Estimated change of the helpful ratio per week (slow declines).
     public var weeklyChange: Double?
+    /// The likelihood-ratio statistic of the best onset: which of step and slope fits a page better.
+    var fit = 0.0
 
     public init(kind: ChangeKind, page: String, onsetDay: Int?, p: Double) {
         self.kind = kind
         self.page = page
         self.onsetDay = onsetDay
         self.p = p
+    }
+
+    /// The same detection under another page name (series may be loaded under ids).
+    public func named(_ page: String) -> Detection {
+        var copy = self
+        copy.page = page
+        return copy
     }
 
     public var beforeRatio: Double? { beforeVotes > 0 ? Double(beforeUp) / Double(beforeVotes) : nil }

@@ -40,11 +40,17 @@ public enum Detector {
         let q = Statistics.benjaminiHochberg(tests.map(\.p))
         for i in tests.indices { tests[i].q = q[i] }
         var significant = tests.filter { $0.q <= options.alpha }
-        // A page reports one helpfulness finding: the step or the slope, whichever fits better.
+        // A page reports one helpfulness finding. A slope that starts within the scanned days is a drop
+        // by another name (with few days after it, step and slope fit about equally), so the step wins
+        // there; otherwise the better fit wins (same null and parameter count: the larger likelihood ratio).
         let helpfulness: Set<ChangeKind> = [.helpfulnessDrop, .slowDecline]
+        let recentStart = asOfDay - options.scanDays + 1
+        func rank(_ d: Detection) -> Double {
+            d.kind == .slowDecline && (d.onsetDay ?? 0) >= recentStart ? -1 : d.fit
+        }
         var best: [String: Double] = [:]
-        for d in significant where helpfulness.contains(d.kind) { best[d.page] = min(best[d.page] ?? 1, d.p) }
-        significant.removeAll { helpfulness.contains($0.kind) && $0.p > (best[$0.page] ?? 1) }
+        for d in significant where helpfulness.contains(d.kind) { best[d.page] = max(best[d.page] ?? -2, rank(d)) }
+        significant.removeAll { helpfulness.contains($0.kind) && rank($0) < (best[$0.page] ?? -2) }
         var seen = Set<String>()
         significant = significant.filter { !helpfulness.contains($0.kind) || seen.insert($0.page).inserted }
         significant.sort { ($0.q, $0.page, $0.kind.rawValue) < ($1.q, $1.page, $1.kind.rawValue) }
@@ -57,12 +63,12 @@ public enum Detector {
         let base = 0..<options.baselineDays
         guard window.sum(window.votes, base) >= 2 * options.minVotes else { return nil }
         let dispersion = ScoreTest.dispersion(window, base)
-        var bestP = 1.0, bestOnset = -1, candidates = 0
+        var bestP = 1.0, bestOnset = -1, candidates = 0, fit = 0.0
         for onset in options.baselineDays..<window.count where window.sum(window.votes, onset..<window.count) >= options.minVotes {
             candidates += 1
             guard let test = LikelihoodRatio.run(window, x: { $0 >= onset ? 1 : 0 }, dispersion: dispersion), test.r < 0 else { continue }
             let p = Statistics.normalUpperTail(-test.r)
-            if p < bestP || bestOnset < 0 { bestP = p; bestOnset = onset }
+            if p < bestP || bestOnset < 0 { bestP = p; bestOnset = onset; fit = test.r * test.r }
         }
         guard candidates > 0 else { return nil }
         guard bestOnset >= 0 else { return Detection(kind: .helpfulnessDrop, page: page.page, onsetDay: nil, p: 1) }
@@ -71,6 +77,7 @@ public enum Detector {
         d.beforeVotes = window.sum(window.votes, 0..<bestOnset)
         d.afterUp = window.sum(window.up, bestOnset..<window.count)
         d.afterVotes = window.sum(window.votes, bestOnset..<window.count)
+        d.fit = fit
         return d
     }
 
@@ -82,12 +89,12 @@ public enum Detector {
         guard window.count > 3 * recent, window.sum(window.votes, 0..<window.count) >= 4 * options.minVotes,
               window.sum(window.votes, (window.count - recent)..<window.count) >= options.minVotes else { return nil }
         let dispersion = ScoreTest.dispersion(window, 0..<(window.count - 3 * 7))
-        var bestP = 1.0, bestOnset = -1, candidates = 0
+        var bestP = 1.0, bestOnset = -1, candidates = 0, fit = 0.0
         for onset in stride(from: 0, through: window.count - recent, by: 7) {
             candidates += 1
             guard let test = LikelihoodRatio.run(window, x: { Double(max(0, $0 - onset)) }, dispersion: dispersion), test.r < 0 else { continue }
             let p = Statistics.normalUpperTail(-test.r)
-            if p < bestP || bestOnset < 0 { bestP = p; bestOnset = onset }
+            if p < bestP || bestOnset < 0 { bestP = p; bestOnset = onset; fit = test.r * test.r }
         }
         guard bestOnset >= 0 else { return Detection(kind: .slowDecline, page: page.page, onsetDay: nil, p: 1) }
         var d = Detection(kind: .slowDecline, page: page.page, onsetDay: window.firstDay + bestOnset, p: min(1, bestP * Double(candidates)))
@@ -101,6 +108,7 @@ public enum Detector {
             let days = Double(window.count - recent / 2) - Double(span.lowerBound + span.upperBound) / 2
             d.weeklyChange = (after - before) / max(1, days / 7)
         }
+        d.fit = fit
         return d
     }
 

@@ -62,25 +62,10 @@ public enum Insights {
         try InsightSeries.addReasons(&loaded, windowed, firstDay: firstDay, recentStart: today - options.recentDays + 1,
                                      minReasonVotes: options.minReasonVotes, connection: connection)
         let evaluation = Detector.evaluate(loaded.series, asOfDay: today, options: detector)
-        let detections = try evaluation.detections.map { d in try d.onPage(loaded.key(d.page, connection)) }
+        let detections = try evaluation.detections.map { d in try d.named(loaded.key(d.page, connection)) }
         let recentStart = Int64(today - options.recentDays + 1)
         return InsightReport(asOfDay: today, recentStart: recentStart * Rollups.dayMilliseconds,
                              baselineStart: Int64(firstDay) * Rollups.dayMilliseconds, end: Int64(today + 1) * Rollups.dayMilliseconds,
                              pagesTested: evaluation.pagesTested, tests: evaluation.tests, detections: detections)
-    }
-}
-
-extension Detection {
-    /// The same detection on `page` (series are loaded under page ids; reports name pages).
-    func onPage(_ page: String) -> Detection {
-        var copy = Detection(kind: kind, page: page, onsetDay: onsetDay, p: p)
-        copy.q = q
-        copy.beforeUp = beforeUp; copy.beforeVotes = beforeVotes; copy.afterUp = afterUp; copy.afterVotes = afterVotes
-        copy.comments = comments; copy.expected = expected
-        copy.reason = reason
-        copy.reasonBefore = reasonBefore; copy.reasonBeforeTotal = reasonBeforeTotal
-        copy.reasonAfter = reasonAfter; copy.reasonAfterTotal = reasonAfterTotal
-        copy.weeklyChange = weeklyChange
-        return copy
     }
 }
