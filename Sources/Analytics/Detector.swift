@@ -10,6 +10,8 @@ public struct DetectorOptions: Sendable {
     public var baselineDays = 42
     /// Days the slow-decline trend looks at.
     public var trendDays = 84
+    /// Days between the trend's candidate onsets.
+    public var trendStep = 14
     /// Votes after an onset before it is a candidate.
     public var minVotes = 10
     /// Negative comments after an onset before it is a candidate.
@@ -57,6 +59,14 @@ public enum Detector {
         return Evaluation(asOfDay: asOfDay, pagesTested: tested, tests: tests.count, detections: significant)
     }
 
+    /// Whether an onset deserves the likelihood ratio (Newton iterations): the score test, one pass
+    /// over the days, is within 1.5 of it where counts are large, and where they are small it errs
+    /// toward more extreme values, so a score above -1.5 cannot hide a significant drop.
+    static func screen(_ window: DayWindow, x: (Int) -> Double, dispersion: Double) -> Bool {
+        guard let score = ScoreTest.run(window, x: x, dispersion: dispersion) else { return false }
+        return score.z < -1.5
+    }
+
     /// An abrupt drop: a step in the helpful ratio at one of the last `scanDays` days.
     static func drop(_ page: PageSeries, _ asOfDay: Int, _ options: DetectorOptions) -> Detection? {
         let window = page.window(endingAt: asOfDay, length: options.baselineDays + options.scanDays)
@@ -66,7 +76,8 @@ public enum Detector {
         var bestP = 1.0, bestOnset = -1, candidates = 0, fit = 0.0
         for onset in options.baselineDays..<window.count where window.sum(window.votes, onset..<window.count) >= options.minVotes {
             candidates += 1
-            guard let test = LikelihoodRatio.run(window, x: { $0 >= onset ? 1 : 0 }, dispersion: dispersion), test.r < 0 else { continue }
+            guard screen(window, x: { $0 >= onset ? 1 : 0 }, dispersion: dispersion),
+                  let test = LikelihoodRatio.run(window, x: { $0 >= onset ? 1 : 0 }, dispersion: dispersion), test.r < 0 else { continue }
             let p = Statistics.normalUpperTail(-test.r)
             if p < bestP || bestOnset < 0 { bestP = p; bestOnset = onset; fit = test.r * test.r }
         }
@@ -81,7 +92,7 @@ public enum Detector {
         return d
     }
 
-    /// A slow decline: the helpful ratio falling linearly from an onset on (a hinge), onsets a week apart
+    /// A slow decline: the helpful ratio falling linearly from an onset on (a hinge), onsets `trendStep` days apart
     /// over the trend window, each with at least two weeks after it.
     static func decline(_ page: PageSeries, _ asOfDay: Int, _ options: DetectorOptions) -> Detection? {
         let window = page.window(endingAt: asOfDay, length: options.trendDays)
@@ -90,9 +101,10 @@ public enum Detector {
               window.sum(window.votes, (window.count - recent)..<window.count) >= options.minVotes else { return nil }
         let dispersion = ScoreTest.dispersion(window, 0..<(window.count - 3 * 7))
         var bestP = 1.0, bestOnset = -1, candidates = 0, fit = 0.0
-        for onset in stride(from: 0, through: window.count - recent, by: 7) {
+        for onset in stride(from: window.count - recent, through: 0, by: -options.trendStep) {
             candidates += 1
-            guard let test = LikelihoodRatio.run(window, x: { Double(max(0, $0 - onset)) }, dispersion: dispersion), test.r < 0 else { continue }
+            guard screen(window, x: { Double(max(0, $0 - onset)) }, dispersion: dispersion),
+                  let test = LikelihoodRatio.run(window, x: { Double(max(0, $0 - onset)) }, dispersion: dispersion), test.r < 0 else { continue }
             let p = Statistics.normalUpperTail(-test.r)
             if p < bestP || bestOnset < 0 { bestP = p; bestOnset = onset; fit = test.r * test.r }
         }

@@ -1,12 +1,13 @@
 import Foundation
 
-/// A shift in why readers vote a page down: one reason's share of the negative votes that gave a
-/// reason grew after a candidate onset. Per reason, given how often it was given in the whole window,
-/// its count after the onset is binomial with the after-share of all reasons if nothing changed
-/// (conditional on the margins, as Fisher's exact test; the binomial is slightly conservative). An exact
-/// tail rather than chi-square: sparse cells (6 of 10 where 0.3 were expected) gave chi-square
-/// p-values near 1e-6 on unchanged pages in the simulator. Bonferroni over reasons and onsets.
+/// A shift in why readers vote a page down: the mix of reasons given with negative votes after a
+/// candidate onset against before it, Pearson's chi-square on the 2 × k table, Bonferroni over onsets.
+/// Small counts: per onset, the rarest reasons are pooled until every category expects at least 5 votes
+/// after the onset (Cochran's rule); with fewer than two categories left the onset is not tested. (Without
+/// pooling, sparse cells such as 6 of 10 where 0.3 were expected gave p near 1e-6 on unchanged pages.)
 enum ReasonShift {
+    static let minimumExpected = 5.0
+
     static func test(_ page: PageSeries, _ asOfDay: Int, _ options: DetectorOptions) -> Detection? {
         guard page.reasons.count >= 2 else { return nil }
         let length = options.baselineDays + options.scanDays
@@ -15,27 +16,52 @@ enum ReasonShift {
         var total = [Int](repeating: 0, count: length)
         for c in categories { for i in 0..<length { total[i] += c.counts[i] } }
         let grand = total.reduce(0, +)
+        // Rarest first, so pooling takes the smallest categories.
+        let byTotal = categories.map { (reason: $0.reason, counts: $0.counts, sum: $0.counts.reduce(0, +)) }.sorted { $0.sum < $1.sum }
 
         var bestP = 1.0, best: Detection?, candidates = 0
         for onset in options.baselineDays..<length {
             let after = total[onset...].reduce(0, +), before = grand - after
             guard after >= options.minReasonVotes, before >= 2 * options.minReasonVotes else { continue }
-            for c in categories {
-                candidates += 1
-                let a = c.counts[onset...].reduce(0, +), b = c.counts[..<onset].reduce(0, +)
-                // Only a larger share after is a shift worth reporting.
-                guard Double(a) * Double(before) > Double(b) * Double(after) else { continue }
-                let p = Statistics.binomialUpperTail(a, n: a + b, p: Double(after) / Double(grand))
-                if p < bestP || best == nil {
-                    bestP = p
-                    var d = Detection(kind: .reasonShift, page: page.page, onsetDay: asOfDay - length + 1 + onset, p: p)
-                    d.reason = c.reason
-                    d.reasonBefore = b
-                    d.reasonBeforeTotal = before
-                    d.reasonAfter = a
-                    d.reasonAfterTotal = after
-                    best = d
+            let share = Double(after) / Double(grand)
+            var cells: [(reason: String, a: Int, b: Int)] = []
+            var pool = (a: 0, b: 0, pooled: 0)
+            for c in byTotal {
+                let a = c.counts[onset...].reduce(0, +), b = c.sum - a
+                if Double(c.sum) * share < minimumExpected || Double(pool.a + pool.b) * share < minimumExpected && pool.pooled > 0 {
+                    pool = (pool.a + a, pool.b + b, pool.pooled + 1)
+                } else {
+                    cells.append((c.reason, a, b))
                 }
+            }
+            if pool.pooled > 0 {
+                if Double(pool.a + pool.b) * share >= minimumExpected || cells.isEmpty {
+                    cells.append(("other reasons", pool.a, pool.b))
+                } else if let smallest = cells.indices.first {
+                    // Still too small: merge the pool into the smallest named category.
+                    cells[smallest] = ("other reasons", cells[smallest].a + pool.a, cells[smallest].b + pool.b)
+                }
+            }
+            guard cells.count >= 2, cells.allSatisfy({ Double($0.a + $0.b) * share >= minimumExpected }) else { continue }
+            candidates += 1
+            var x2 = 0.0
+            for cell in cells {
+                let n = Double(cell.a + cell.b), ea = n * share, eb = n * (1 - share)
+                x2 += (Double(cell.a) - ea) * (Double(cell.a) - ea) / ea + (Double(cell.b) - eb) * (Double(cell.b) - eb) / eb
+            }
+            // Only a reason whose share grew is reported (the mix can also shift by one shrinking).
+            guard let rising = cells.max(by: { Double($0.a) / Double(after) - Double($0.b) / Double(before) < Double($1.a) / Double(after) - Double($1.b) / Double(before) }),
+                  Double(rising.a) * Double(before) > Double(rising.b) * Double(after) else { continue }
+            let p = Statistics.chiSquareUpperTail(x2, df: cells.count - 1)
+            if p < bestP || best == nil {
+                bestP = p
+                var d = Detection(kind: .reasonShift, page: page.page, onsetDay: asOfDay - length + 1 + onset, p: p)
+                d.reason = rising.reason
+                d.reasonBefore = rising.b
+                d.reasonBeforeTotal = before
+                d.reasonAfter = rising.a
+                d.reasonAfterTotal = after
+                best = d
             }
         }
         guard candidates > 0 else { return nil }

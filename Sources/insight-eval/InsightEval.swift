@@ -56,8 +56,11 @@ struct InsightEval {
         row("all drops: within 7 days", Method.allCases.map { share($0, .drop, { _ in true }, within: 7) })
         row("slow declines (20 points over 6 weeks): within 3 weeks", Method.allCases.map { share($0, .decline, { _ in true }, within: 21) })
         row("slow declines ≥ 20 votes/day: within 3 weeks", Method.allCases.map { share($0, .decline, { $0.volume >= 20 }, within: 21) })
+        row("slow declines ≥ 50 votes/day: within 3 weeks", Method.allCases.map { share($0, .decline, { $0.volume >= 50 }, within: 21) })
+        row("slow declines: within 6 weeks", Method.allCases.map { share($0, .decline, { _ in true }, within: 42) })
         row("slow declines reported as slow_decline within 3 weeks", Method.allCases.map { share($0, .decline, { _ in true }, within: 21, declineKind: true) })
         row("reason shifts (\u{201C}outdated\u{201D} ×3): within 7 days", Method.allCases.map { share($0, .reasonShift, { _ in true }, within: 7) })
+        row("reason shifts on pages ≥ 50 votes/day: within 7 days", Method.allCases.map { share($0, .reasonShift, { $0.volume >= 50 }, within: 7) })
         row("reason shifts: within 14 days", Method.allCases.map { share($0, .reasonShift, { _ in true }, within: 14) })
         row("false discovery proportion, mean over evaluations and seeds", Method.allCases.map { m in
             let fdp = (results[m] ?? []).flatMap(\.fdp)
