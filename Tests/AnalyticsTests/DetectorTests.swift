@@ -39,13 +39,24 @@ import Testing
     }
 
     @Test func weekendsWithTheirOwnAudienceAreNotADrop() {
-        // Weekdays: 40 votes at 70%; weekends: 8 votes at 95%. A Monday-to-Wednesday window after a
-        // weekend has a lower pooled ratio than the weeks before, but no weekday changed.
-        let weekly = page("/weekly", votes: { DayCalendar.weekday(Self.start + $0) >= 5 ? 8 : 40 },
-                          ratio: { DayCalendar.weekday(Self.start + $0) >= 5 ? 0.95 : 0.7 })
+        // Weekdays: 200 votes at 60%; weekends: 200 votes at 90%. The days since a Monday have a lower
+        // pooled ratio than the weeks before them, but no weekday changed.
+        let weekly = page("/weekly", votes: { _ in 200 }, ratio: { DayCalendar.weekday(Self.start + $0) >= 5 ? 0.9 : 0.6 })
         for asOf in 84..<Self.days {
             #expect(Detector.evaluate([weekly], asOfDay: Self.start + asOf).detections.isEmpty, "as of day \(asOf)")
         }
+    }
+
+    @Test func aDropOnAPageWithAWeekendAudienceIsSeenWithinTwoDays() {
+        // Modeled per weekday, the weekend swing is neither a change nor noise: unmodeled, it would
+        // count as overdispersion (Pearson X² per day near 17) and hide a 12-point drop for days.
+        let onset = 93 // a Thursday
+        let weekly = page("/weekly", votes: { _ in 200 },
+                          ratio: { (DayCalendar.weekday(Self.start + $0) >= 5 ? 0.9 : 0.6) - ($0 >= onset ? 0.12 : 0) })
+        // (More negative votes bring more negative comments per vote: a burst may come with it.)
+        let found = Detector.evaluate([weekly], asOfDay: Self.start + onset + 1).detections.filter { $0.kind != .commentBurst }
+        #expect(found.map(\.kind) == [.helpfulnessDrop])
+        #expect(found.first?.onsetDay == Self.start + onset)
     }
 
     @Test func aQuietWeekIsNotAChange() {

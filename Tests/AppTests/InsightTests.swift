@@ -25,7 +25,7 @@ import TestSupport
         for d in (today - 80)..<today {
             let weekend = (d + 3) % 7 >= 5
             votes("/drop", d, 30, d >= dropOnset ? 15 : 24 - Int(d % 2))
-            votes("/weekly", d, weekend ? 8 : 30, weekend ? 8 : 21 - Int(d % 2))
+            votes("/weekly", d, 60, weekend ? 56 : 36 - Int(d % 2))
             let mix = ["inaccurate", "missing-information", "outdated"]
             votes("/reasons", d, 20, 14, reasons: { k in d >= reasonOnset ? (k == 0 ? mix[Int(d % 2)] : "outdated") : mix[(k + Int(d)) % 3] })
         }
