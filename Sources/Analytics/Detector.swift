@@ -59,12 +59,13 @@ public enum Detector {
         return Evaluation(asOfDay: asOfDay, pagesTested: tested, tests: tests.count, detections: significant)
     }
 
-    /// Whether an onset deserves the likelihood ratio (Newton iterations): the score test, one pass
-    /// over the days, is within 1.5 of it where counts are large, and where they are small it errs
-    /// toward more extreme values, so a score above -1.5 cannot hide a significant drop.
-    static func screen(_ window: DayWindow, x: (Int) -> Double, dispersion: Double) -> Bool {
-        guard let score = ScoreTest.run(window, x: x, dispersion: dispersion) else { return false }
-        return score.z < -1.5
+    /// Whether an onset deserves the likelihood ratio (Newton iterations). Nothing with a one-sided p
+    /// above 0.0036 (z above -2.7) can survive the scan's Bonferroni factor at alpha = 0.05; the score
+    /// z, one pass over the days, is close to the signed root where counts are large and more extreme
+    /// where they are small, so a score above -2 leaves a margin and hides no significant drop.
+    static func screen(_ window: DayWindow, rates: ScoreTest.WeekdayRates, x: (Int) -> Double, dispersion: Double) -> Bool {
+        guard let score = ScoreTest.run(window, rates: rates, x: x, dispersion: dispersion) else { return false }
+        return score.z < -2
     }
 
     /// An abrupt drop: a step in the helpful ratio at one of the last `scanDays` days.
@@ -73,10 +74,11 @@ public enum Detector {
         let base = 0..<options.baselineDays
         guard window.sum(window.votes, base) >= 2 * options.minVotes else { return nil }
         let dispersion = ScoreTest.dispersion(window, base)
+        let rates = ScoreTest.WeekdayRates(window, 0..<window.count)
         var bestP = 1.0, bestOnset = -1, candidates = 0, fit = 0.0
         for onset in options.baselineDays..<window.count where window.sum(window.votes, onset..<window.count) >= options.minVotes {
             candidates += 1
-            guard screen(window, x: { $0 >= onset ? 1 : 0 }, dispersion: dispersion),
+            guard screen(window, rates: rates, x: { $0 >= onset ? 1 : 0 }, dispersion: dispersion),
                   let test = LikelihoodRatio.run(window, x: { $0 >= onset ? 1 : 0 }, dispersion: dispersion), test.r < 0 else { continue }
             let p = Statistics.normalUpperTail(-test.r)
             if p < bestP || bestOnset < 0 { bestP = p; bestOnset = onset; fit = test.r * test.r }
@@ -93,17 +95,19 @@ public enum Detector {
     }
 
     /// A slow decline: the helpful ratio falling linearly from an onset on (a hinge), onsets `trendStep` days apart
-    /// over the trend window, each with at least two weeks after it.
+    /// over the trend window, each at least three weeks back (a change of the last two weeks is a drop's
+    /// to report; a slope fitted to a few days after a step would call it "slow").
     static func decline(_ page: PageSeries, _ asOfDay: Int, _ options: DetectorOptions) -> Detection? {
         let window = page.window(endingAt: asOfDay, length: options.trendDays)
         let recent = 14
         guard window.count > 3 * recent, window.sum(window.votes, 0..<window.count) >= 4 * options.minVotes,
               window.sum(window.votes, (window.count - recent)..<window.count) >= options.minVotes else { return nil }
         let dispersion = ScoreTest.dispersion(window, 0..<(window.count - 3 * 7))
+        let rates = ScoreTest.WeekdayRates(window, 0..<window.count)
         var bestP = 1.0, bestOnset = -1, candidates = 0, fit = 0.0
-        for onset in stride(from: window.count - recent, through: 0, by: -options.trendStep) {
+        for onset in stride(from: window.count - 3 * 7, through: 0, by: -options.trendStep) {
             candidates += 1
-            guard screen(window, x: { Double(max(0, $0 - onset)) }, dispersion: dispersion),
+            guard screen(window, rates: rates, x: { Double(max(0, $0 - onset)) }, dispersion: dispersion),
                   let test = LikelihoodRatio.run(window, x: { Double(max(0, $0 - onset)) }, dispersion: dispersion), test.r < 0 else { continue }
             let p = Statistics.normalUpperTail(-test.r)
             if p < bestP || bestOnset < 0 { bestP = p; bestOnset = onset; fit = test.r * test.r }

@@ -47,8 +47,8 @@ struct ScoreTest {
     }
 
     /// The test of covariate `x` (one value per day of `window`); nil when nothing varies.
-    static func run(_ window: DayWindow, x: (Int) -> Double, dispersion: Double) -> ScoreTest? {
-        let rates = WeekdayRates(window, 0..<window.count)
+    /// `rates` are the window's weekday rates (the same for every onset, so callers compute them once).
+    static func run(_ window: DayWindow, rates: WeekdayRates, x: (Int) -> Double, dispersion: Double) -> ScoreTest? {
         var score = 0.0
         var sxxn = [Double](repeating: 0, count: 7), sxn = sxxn
         for i in 0..<window.count where window.votes[i] > 0 {

@@ -18,24 +18,33 @@ struct InsightSeries {
 
     static func daily(_ filter: AggregateFilter, firstDay: Int, days: Int, connection: Connection) throws -> InsightSeries {
         var loaded = InsightSeries()
-        var current = ""
-        func add(_ name: String, day: Int, up: Int, down: Int, downComments: Int) {
-            if name != current || loaded.series.isEmpty {
-                loaded.series.append(PageSeries(page: name, firstDay: firstDay, days: days))
-                current = name
-            }
-            loaded.series[loaded.series.count - 1].add(day: day, up: up, down: down, downComments: downComments)
-        }
         if filter.usesPageDaily {
-            // Rows come in page order (the table is page-major), one per page and day.
+            // Rows come in page order (the table is page-major), one per page and day; a page's name
+            // is made once per page, not per row.
             loaded.byId = true
+            var current: Int64 = -1
             let (clause, values) = filter.pageDailyWhere()
             _ = try connection.prepare("SELECT page_id, day, up, down, down_comments FROM rollup_page_daily WHERE \(clause) ORDER BY page_id")
-                .query(values) { row in add("#\(row.int64(0))", day: Int(row.int64(1)), up: row.int(2), down: row.int(3), downComments: row.int(4)) }
+                .query(values) { row in
+                    let id = row.int64(0)
+                    if id != current {
+                        loaded.series.append(PageSeries(page: "#\(id)", firstDay: firstDay, days: days))
+                        current = id
+                    }
+                    loaded.series[loaded.series.count - 1].add(day: Int(row.int64(1)), up: row.int(2), down: row.int(3), downComments: row.int(4))
+                }
         } else {
+            var current = ""
             let (from, values) = filter.from()
             _ = try connection.prepare("SELECT page_key, day, sum(up), sum(down), sum(down_comments) \(from) GROUP BY page_key, day ORDER BY page_key")
-                .query(values) { row in add(row.string(0), day: Int(row.int64(1)), up: row.int(2), down: row.int(3), downComments: row.int(4)) }
+                .query(values) { row in
+                    let key = row.string(0)
+                    if key != current || loaded.series.isEmpty {
+                        loaded.series.append(PageSeries(page: key, firstDay: firstDay, days: days))
+                        current = key
+                    }
+                    loaded.series[loaded.series.count - 1].add(day: Int(row.int64(1)), up: row.int(2), down: row.int(3), downComments: row.int(4))
+                }
         }
         return loaded
     }
@@ -50,9 +59,11 @@ struct InsightSeries {
             conditions.append("EXISTS (SELECT 1 FROM feedback_labels l WHERE l.feedback_id = feedback.id AND l.key = ?\(4 + extra.count) AND l.value = ?\(5 + extra.count))")
             extra += [.text(label.key), .text(label.value)]
         }
+        // Counted here rather than by GROUP BY: SQLite sorts the groups in a temporary B-tree, which cost
+        // about four times the index scan itself (80 against 20 ms for all pages of the 1M-row bench).
         let statement = try connection.prepare("""
-            SELECT received_at / 86400000, reason, count(*) FROM feedback INDEXED BY feedback_page_down_reason
-            WHERE \(conditions.joined(separator: " AND ")) GROUP BY 1, 2
+            SELECT received_at, reason FROM feedback INDEXED BY feedback_page_down_reason
+            WHERE \(conditions.joined(separator: " AND "))
             """)
         let since = Int64(firstDay) * Rollups.dayMilliseconds, until = (filter.until ?? Int64.max)
         for i in loaded.series.indices {
@@ -61,7 +72,7 @@ struct InsightSeries {
             guard recentDowns >= minReasonVotes else { continue }
             let key = try loaded.key(s.page, connection)
             _ = try statement.query([SQLValue.text(key), .integer(since), .integer(until)] + extra) { row in
-                loaded.series[i].addReason(row.string(1), day: Int(row.int64(0)), count: row.int(2))
+                loaded.series[i].addReason(row.string(1), day: Int(AggregateFilter.floorDiv(row.int64(0), Rollups.dayMilliseconds)))
             }
         }
     }
