@@ -60,7 +60,7 @@ public enum Detector {
     }
 
     /// Whether an onset deserves the likelihood ratio (Newton iterations). Nothing with a one-sided p
-    /// above 0.0036 (z above -2.7) can survive the scan's Bonferroni factor at alpha = 0.05; the score
+    /// above 0.00625 (z above -2.5) can survive the scan's Bonferroni factor (8 at the least) at alpha = 0.05; the score
     /// z, one pass over the days, is close to the signed root where counts are large and more extreme
     /// where they are small, so a score above -2 leaves a margin and hides no significant drop.
     static func screen(_ window: DayWindow, rates: ScoreTest.WeekdayRates, x: (Int) -> Double, dispersion: Double) -> Bool {
@@ -75,17 +75,22 @@ public enum Detector {
         guard window.sum(window.votes, base) >= 2 * options.minVotes else { return nil }
         let dispersion = ScoreTest.dispersion(window, base)
         let rates = ScoreTest.WeekdayRates(window, 0..<window.count)
-        var bestP = 1.0, bestOnset = -1, candidates = 0, fit = 0.0
-        for onset in options.baselineDays..<window.count where window.sum(window.votes, onset..<window.count) >= options.minVotes {
-            candidates += 1
+        // Weighted Bonferroni over onsets, fixed before looking at the votes: the last four days weigh
+        // 2.5 times the others. A drop is to be seen two or three days in, when its onset is among them;
+        // older onsets have had more days to gather evidence and can afford the smaller weight.
+        let tested = (options.baselineDays..<window.count).filter { window.sum(window.votes, $0..<window.count) >= options.minVotes }
+        guard !tested.isEmpty else { return nil }
+        func weight(_ onset: Int) -> Double { onset >= window.count - 4 ? 2.5 : 1 }
+        let totalWeight = tested.reduce(0) { $0 + weight($1) }
+        var bestP = 1.0, bestOnset = -1, fit = 0.0
+        for onset in tested {
             guard screen(window, rates: rates, x: { $0 >= onset ? 1 : 0 }, dispersion: dispersion),
                   let test = LikelihoodRatio.run(window, x: { $0 >= onset ? 1 : 0 }, dispersion: dispersion), test.r < 0 else { continue }
-            let p = Statistics.normalUpperTail(-test.r)
+            let p = Statistics.normalUpperTail(-test.r) * totalWeight / weight(onset)
             if p < bestP || bestOnset < 0 { bestP = p; bestOnset = onset; fit = test.r * test.r }
         }
-        guard candidates > 0 else { return nil }
         guard bestOnset >= 0 else { return Detection(kind: .helpfulnessDrop, page: page.page, onsetDay: nil, p: 1) }
-        var d = Detection(kind: .helpfulnessDrop, page: page.page, onsetDay: window.firstDay + bestOnset, p: min(1, bestP * Double(candidates)))
+        var d = Detection(kind: .helpfulnessDrop, page: page.page, onsetDay: window.firstDay + bestOnset, p: min(1, bestP))
         d.beforeUp = window.sum(window.up, 0..<bestOnset)
         d.beforeVotes = window.sum(window.votes, 0..<bestOnset)
         d.afterUp = window.sum(window.up, bestOnset..<window.count)
