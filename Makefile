@@ -3,7 +3,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 DB ?= ./data/hearken.db
 
-.PHONY: all deps build release run test clean bench fuzz test-reliability test-tsan test-api test-browser test-container
+.PHONY: all deps build release run test clean bench insight-eval fuzz test-reliability test-tsan test-api test-browser test-container
 
 all: build
 
@@ -35,6 +35,13 @@ clean:
 ## Benchmarks: release build, wrk pinned to a different core than the server; prints a Markdown report.
 bench: deps
 	./scripts/bench.sh
+
+## Measures the insight detectors (today's and the new one) on simulated traffic over SEEDS seeds
+## (default 20); prints the Markdown tables of docs/insights.md. Needs no database or dependencies.
+SEEDS ?= 20
+insight-eval:
+	$(SWIFT) build -c release --product insight-eval
+	.build/release/insight-eval $(SEEDS)
 
 ## Fuzzes the request parser with libFuzzer for FUZZ_SECONDS (default 300); crashes land in fuzz/crashes/.
 FUZZ_SECONDS ?= 300

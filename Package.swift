@@ -33,9 +33,13 @@ let package = Package(
             capability: .buildTool(),
             dependencies: ["embed-migrations"]
         ),
+        // Change detection and its statistics: daily series in, findings out (no SQL, no HTTP).
+        .target(name: "Analytics", swiftSettings: strict),
+        // Measures the detectors on simulated traffic (`make insight-eval`).
+        .executableTarget(name: "insight-eval", dependencies: ["Analytics"], swiftSettings: strict),
         .target(
             name: "Feedback",
-            dependencies: ["SQLite", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["Analytics", "SQLite", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict,
             plugins: ["EmbedMigrations"]
         ),
@@ -47,7 +51,7 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
-                "HTTP", "Feedback", "SQLite", .product(name: "Logging", package: "swift-log"),
+                "Analytics", "HTTP", "Feedback", "SQLite", .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -68,8 +72,9 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "FeedbackTests", dependencies: ["Feedback", "SQLite", "TestSupport", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
-        .testTarget(name: "AppTests", dependencies: ["App", "HTTP", "Feedback", "SQLite", "TestSupport", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
+        .testTarget(name: "AnalyticsTests", dependencies: ["Analytics"], swiftSettings: strict),
+        .testTarget(name: "FeedbackTests", dependencies: ["Analytics", "Feedback", "SQLite", "TestSupport", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
+        .testTarget(name: "AppTests", dependencies: ["Analytics", "App", "HTTP", "Feedback", "SQLite", "TestSupport", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,4 +1,5 @@
 import SQLite
+import Analytics
 
 /// The filters every aggregate accepts. Windows are whole UTC days (rollups are daily):
 /// `since` is rounded down to its day's start and `until` up to the next day's start.

@@ -1,3 +1,4 @@
+import Analytics
 import SQLite
 
 /// What an insight evaluation found on one page: the contract between detection (which produces
@@ -30,21 +31,23 @@ public struct Finding: Sendable, Equatable {
     }
 }
 
+extension FindingKind {
+    init(_ kind: ChangeKind) {
+        switch kind {
+        case .helpfulnessDrop: self = .helpfulnessDrop
+        case .slowDecline: self = .slowDecline
+        case .reasonShift: self = .reasonShift
+        case .commentBurst: self = .commentBurst
+        }
+    }
+}
+
 extension Insights {
     /// Every finding of one evaluation as of `now`, most significant first. Detection may replace how
     /// these are found; callers depend only on this signature and on `Finding`.
     public static func findings(_ filter: AggregateFilter, options: InsightOptions, now: Int64, connection: Connection) throws -> [Finding] {
-        let report = try analyze(filter, options: options, now: now, connection: connection)
-        let drops = report.drops.map { d in
-            Finding(kind: .helpfulnessDrop, page: d.page, onset: nil,
-                    summary: "helpfulness fell from \(Int((d.baselineRatio * 100).rounded()))% (\(d.baselineVotes) votes) to \(Int((d.recentRatio * 100).rounded()))% (\(d.recentVotes) votes)",
-                    p: d.p, q: d.q)
+        try evaluate(filter, options: options, now: now, connection: connection).detections.map { d in
+            Finding(kind: FindingKind(d.kind), page: d.page, onset: d.onset, summary: d.summary, p: d.p, q: d.q)
         }
-        let bursts = report.bursts.map { b in
-            Finding(kind: .commentBurst, page: b.page, onset: nil,
-                    summary: "\(b.recentNegativeComments) negative comments where \(Int(b.expected.rounded())) were expected",
-                    p: b.p, q: b.q)
-        }
-        return (drops + bursts).sorted { ($0.q, $0.page) < ($1.q, $1.page) }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import Analytics
 @testable import Feedback
 
 @Suite struct StatsTests {
@@ -162,20 +163,23 @@ import TestSupport
         #expect(response.json?["pages_tested"] as? Int == 2)
         let drops = response.items.filter { $0["kind"] as? String == "helpfulness_drop" }
         #expect(drops.map { $0["page"] as? String ?? "" } == ["/regressed"])
-        #expect(drops.first?["recent_votes"] as? Int == 30)
-        #expect(drops.first?["baseline_votes"] as? Int == 60)
-        // One-sided two-proportion z-test by hand: baseline 54/60 = 0.9, recent 9/30 = 0.3,
-        //   pooled = 63/90 = 0.7, se = √(0.7 · 0.3 · (1/60 + 1/30)) = √0.0105 = 0.1024695,
-        //   z = (0.9 - 0.3) / 0.1024695 = 5.855400, p = 1 - Φ(z) = 2.37931e-9
-        // (python3 -c "import math; z=.6/math.sqrt(.7*.3*(1/60+1/30)); print(z, .5*math.erfc(z/math.sqrt(2)))")
-        // /stable: 54/60 then 27/30, z = 0, p = 0.5. Benjamini–Hochberg over the two pages (m = 2):
-        //   q(/regressed) = min(2.37931e-9 · 2/1, 0.5 · 2/2) = 4.75862e-9.
-        let expectedP = 2.3793101579898676e-09, expectedQ = 2 * expectedP
-        #expect(abs((double(drops.first?["p"]) ?? 1) - expectedP) < expectedP * 1e-3)
-        #expect(abs((double(drops.first?["q"]) ?? 1) - expectedQ) < expectedQ * 1e-3)
+        // The drop began in the gap between the baseline (10+ days ago) and the recent votes (last 5 days):
+        // "recent" now counts the votes since that onset, "baseline" those before it in the window.
+        let onsets = (5...10).map { Timestamp.day(milliseconds: now - Int64($0) * day) }
+        #expect(onsets.contains(drops.first?["onset"] as? String ?? ""))
+        #expect((30...33).contains(drops.first?["recent_votes"] as? Int ?? 0))
+        #expect((drops.first?["summary"] as? String)?.hasPrefix("helpfulness fell from 9") == true)
+        #expect((double(drops.first?["q"]) ?? 1) < 1e-6)
         let bursts = response.items.filter { $0["kind"] as? String == "comment_burst" }
         #expect(bursts.map { $0["page"] as? String ?? "" } == ["/regressed"])
         #expect(bursts.first?["recent_negative_comments"] as? Int == 5) // comments on i < 8, negative for i >= 3
+        // As of a week ago nothing had changed yet.
+        let before = try live.get("/v1/insights?as_of=\(Timestamp.day(milliseconds: now - 7 * day))", token: token)
+        #expect(before.status == 200)
+        #expect(before.items.isEmpty)
+        #expect(before.json?["as_of"] as? String == Timestamp.day(milliseconds: now - 7 * day))
+        #expect(try live.get("/v1/insights?as_of=yesterday", token: token).status == 400)
+        #expect(try live.get("/v1/insights?as_of=\(Timestamp.day(milliseconds: now + 2 * day))", token: token).status == 400)
         // The per-page daily rollup (summed in Swift) and the filtered relation (summed in SQL) agree.
         func summary(_ query: String) throws -> [String] {
             try live.get("/v1/insights\(query)", token: token).items.map {

@@ -1,4 +1,5 @@
 import Testing
+import Analytics
 @testable import Feedback
 
 @Suite struct StatisticsTests {

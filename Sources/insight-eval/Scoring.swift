@@ -1,0 +1,66 @@
+import Analytics
+
+/// What one method achieved on one seed.
+struct SeedScore {
+    /// Per planted change: days from onset to the first evaluation that flagged its page (nil: never).
+    var delays: [(change: PlantedChange, delay: Int?, asDecline: Int?)] = []
+    /// False discovery proportion of each evaluation with at least one finding (0 when it had none).
+    var fdp: [Double] = []
+    var findings = 0
+    var falseFindings = 0
+}
+
+enum Method: String, CaseIterable {
+    case legacy = "today (7-day vs 28-day z-test, Poisson burst)"
+    case detector = "new (scan + trend + reasons, one BH)"
+
+    func evaluate(_ series: [PageSeries], asOfDay: Int) -> Evaluation {
+        switch self {
+        case .legacy: LegacyDetector.evaluate(series, asOfDay: asOfDay)
+        case .detector: Detector.evaluate(series, asOfDay: asOfDay)
+        }
+    }
+}
+
+enum Scoring {
+    /// Whether a finding of `kind` on a page with `change` (by `day`) is a true discovery.
+    static func isTrue(_ kind: ChangeKind, _ change: PlantedChange?, day: Int) -> Bool {
+        guard let change, change.onset <= day else { return false }
+        switch change.kind {
+        case .drop, .decline: return kind != .reasonShift
+        case .reasonShift: return kind == .reasonShift
+        }
+    }
+
+    static func score(_ simulation: Simulation, _ method: Method) -> SeedScore {
+        var score = SeedScore()
+        var firstFlag: [Int: Int] = [:], firstDecline: [Int: Int] = [:]
+        let byPage = Dictionary(simulation.changes.map { ($0.page, $0) }, uniquingKeysWith: { a, _ in a })
+        for day in simulation.firstEvaluationDay...simulation.lastDay {
+            let evaluation = method.evaluate(simulation.series, asOfDay: day)
+            var falses = 0
+            for d in evaluation.detections {
+                let page = Int(d.page.split(separator: "-").last ?? "") ?? -1
+                let change = byPage[page]
+                if isTrue(d.kind, change, day: day) {
+                    let wanted: Bool
+                    switch change?.kind {
+                    case .reasonShift: wanted = d.kind == .reasonShift
+                    default: wanted = d.kind == .helpfulnessDrop || d.kind == .slowDecline
+                    }
+                    if wanted && firstFlag[page] == nil { firstFlag[page] = day }
+                    if d.kind == .slowDecline && firstDecline[page] == nil { firstDecline[page] = day }
+                } else {
+                    falses += 1
+                }
+            }
+            score.findings += evaluation.detections.count
+            score.falseFindings += falses
+            score.fdp.append(evaluation.detections.isEmpty ? 0 : Double(falses) / Double(evaluation.detections.count))
+        }
+        for change in simulation.changes {
+            score.delays.append((change, firstFlag[change.page].map { $0 - change.onset }, firstDecline[change.page].map { $0 - change.onset }))
+        }
+        return score
+    }
+}
