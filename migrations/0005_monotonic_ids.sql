@@ -45,21 +45,30 @@ ALTER TABLE feedback_new RENAME TO feedback;
 INSERT INTO feedback_labels(feedback_id, key, value) SELECT feedback_id, key, value FROM labels_kept;
 DROP TABLE temp.labels_kept;
 
--- What DROP TABLE took with it: the indexes and the search-index triggers (as in 0002 and 0004).
+-- What DROP TABLE took with it: the indexes (as in 0001 and 0002), and the search-index triggers (below).
 CREATE INDEX feedback_page_key ON feedback(page_key, id);
 CREATE INDEX feedback_received_at ON feedback(received_at);
 CREATE INDEX feedback_status ON feedback(status, id);
 
-CREATE TRIGGER feedback_fts_insert AFTER INSERT ON feedback WHEN new.comment IS NOT NULL BEGIN
-    INSERT INTO feedback_fts_pending(id) VALUES (new.id);
-END;
-CREATE TRIGGER feedback_fts_delete AFTER DELETE ON feedback WHEN old.comment IS NOT NULL BEGIN
-    INSERT INTO feedback_fts(feedback_fts, rowid, comment) SELECT 'delete', old.id, old.comment
-        WHERE NOT EXISTS (SELECT 1 FROM feedback_fts_pending WHERE id = old.id);
-    DELETE FROM feedback_fts_pending WHERE id = old.id;
+-- Rollups and the search index are folded in behind the rows (Feedback/DerivedData.swift): the
+-- transaction a vote's 201 waits for holds only its row, and one fold adds thousands of rows to each
+-- rollup group and index segment at once. `derived_through` in server_state is the last folded id,
+-- moved in the same transaction as each fold. Every row up to here is in the rollups already (the
+-- old writer kept them in the same transaction); what 0004 left queued for search is indexed now.
+INSERT INTO feedback_fts(rowid, comment)
+SELECT f.id, f.comment FROM feedback_fts_pending p CROSS JOIN feedback f ON f.id = p.id WHERE f.comment IS NOT NULL;
+DROP TABLE feedback_fts_pending;
+INSERT OR REPLACE INTO server_state(name, value) VALUES ('derived_through', (SELECT coalesce(max(id), 0) FROM feedback));
+
+-- A row above the watermark is not in the search index yet: the fold indexes its comment as it is
+-- then, so changing or erasing it needs nothing here (a 'delete' of terms never indexed would
+-- corrupt FTS5). A folded row's change goes through the index.
+CREATE TRIGGER feedback_fts_delete AFTER DELETE ON feedback
+WHEN old.comment IS NOT NULL AND old.id <= (SELECT value FROM server_state WHERE name = 'derived_through') BEGIN
+    INSERT INTO feedback_fts(feedback_fts, rowid, comment) VALUES ('delete', old.id, old.comment);
 END;
 CREATE TRIGGER feedback_fts_update AFTER UPDATE OF comment ON feedback
-WHEN NOT EXISTS (SELECT 1 FROM feedback_fts_pending WHERE id = new.id) BEGIN
+WHEN old.id <= (SELECT value FROM server_state WHERE name = 'derived_through') BEGIN
     INSERT INTO feedback_fts(feedback_fts, rowid, comment) SELECT 'delete', old.id, old.comment WHERE old.comment IS NOT NULL;
     INSERT INTO feedback_fts(rowid, comment) SELECT new.id, new.comment WHERE new.comment IS NOT NULL;
 END;
