@@ -195,6 +195,9 @@ public final class FeedbackStore: Sendable {
         try writeQueue.sync(work)
     }
 
+    /// WAL frames the writer's commits (batches and folds) appended since opening.
+    public var walFramesWritten: Int { checkpointer.framesWritten }
+
     /// Bytes of the database file and its WAL.
     public var sizeBytes: Int {
         [options.path, options.path + "-wal"].reduce(0) { total, path in
