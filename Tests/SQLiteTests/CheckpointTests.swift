@@ -87,6 +87,7 @@ import TestSupport
         #expect((frames.max() ?? 0) < 4 * threshold, "the WAL stayed near the threshold")
         let written = zip([0] + frames, frames).reduce(0) { sum, pair in sum + (pair.1 > pair.0 ? pair.1 - pair.0 : pair.1) }
         #expect(checkpointer.checkpoints <= written / threshold + 2, "\(checkpointer.checkpoints) checkpoints for about \(written) frames")
+        #expect(checkpointer.framesWritten == written, "the frames appended across the WAL's restarts (hearken_db_wal_frames_written)")
     }
 
     @Test func checkpointOnAClosedConnectionThrows() throws {
