@@ -22,10 +22,13 @@ struct IngestionRoutes {
                 responder.respond(response)
                 return
             }
-            create(request, client: client) { response in
-                var response = response
-                cors.decorate(&response, origin: origin, requestHost: request.headers["host"])
-                responder.respond(response)
+            let host = request.headers["host"]
+            create(request, client: client) { build in
+                responder.respond(building: {
+                    var response = build()
+                    cors.decorate(&response, origin: origin, requestHost: host)
+                    return response
+                })
             }
         }
         router.add("OPTIONS", "/v1/feedback") { request, responder in
@@ -33,32 +36,35 @@ struct IngestionRoutes {
         }
     }
 
-    func create(_ request: Request, client: PublicIntake.Client, _ respond: @escaping @Sendable (Response) -> Void) {
+    /// `respond` takes the answer's builder, run on the connection's loop: the writer's queue, which
+    /// completes a whole group commit, only hands over the stored row (see `Responder.respond(building:)`).
+    func create(_ request: Request, client: PublicIntake.Client, _ respond: @escaping @Sendable (@escaping @Sendable () -> Response) -> Void) {
         let fields: [String: FieldValue]
         do {
             fields = try BodyDecoding.fields(of: request)
         } catch {
-            respond(error.response)
+            let response = error.response
+            respond { response }
             return
         }
         let key = request.headers["idempotency-key"]
         if let key, !Self.isValidIdempotencyKey(key) {
-            respond(.error(.badRequest, code: "invalid_header", message: "Idempotency-Key must be 1-255 visible ASCII characters", field: "Idempotency-Key"))
-            return
-        }
-        if intake.isHoneypot(fields) {
-            respond(intake.decoy())
+            respond { .error(.badRequest, code: "invalid_header", message: "Idempotency-Key must be 1-255 visible ASCII characters", field: "Idempotency-Key") }
             return
         }
         let intake = self.intake
+        if intake.isHoneypot(fields) {
+            respond { intake.decoy() }
+            return
+        }
         intake.submit(fields, request, client: client, idempotencyKey: key) { result in
             switch result {
             case .success(let stored):
-                respond(intake.created(stored))
+                respond { intake.created(stored) }
             case .failure(.invalid(let error)):
-                respond(.error(.badRequest, code: "invalid_field", message: "\(error.field) \(error.message)", field: error.field))
+                respond { .error(.badRequest, code: "invalid_field", message: "\(error.field) \(error.message)", field: error.field) }
             case .failure(.write(let failure)):
-                respond(PublicIntake.response(for: failure, logger: intake.logger))
+                respond { PublicIntake.response(for: failure, logger: intake.logger) }
             }
         }
     }

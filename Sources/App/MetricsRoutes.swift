@@ -34,7 +34,7 @@ struct MetricsRoutes {
                     return
                 }
             }
-            let body = metrics.render(openConnections: server.openConnections, databaseBytes: store.sizeBytes)
+            let body = metrics.render(openConnections: server.openConnections, databaseBytes: store.sizeBytes, walFramesWritten: store.walFramesWritten)
             var response = Response(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: body)
             response.headers.add("Cache-Control", "no-store")
             responder.respond(response)

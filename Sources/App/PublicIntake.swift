@@ -102,7 +102,7 @@ struct PublicIntake: Sendable {
 
     /// The JSON answer for a stored submission: its id and the one-time follow-up token.
     func created(_ stored: StoredFeedback) -> Response {
-        // Built in one string: this runs for every stored vote, on the writer's queue.
+        // Built in one string: this runs for every stored vote (on the connection's loop, see IngestionRoutes).
         let token = store.followups.issue(id: stored.id, receivedAt: stored.receivedAt)
         let id = String(stored.id)
         var json = "{\"id\":"

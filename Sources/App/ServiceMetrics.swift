@@ -24,6 +24,7 @@ final class ServiceMetrics: Sendable {
     private let commitTime: CoreMetrics.Timer
     private let connections: CoreMetrics.Gauge
     private let databaseSize: CoreMetrics.Gauge
+    private let walFrames: CoreMetrics.Gauge
     /// Sources are readers' input: past this many distinct ones, the rest count as `other`.
     static let maxSources = 50
 
@@ -39,6 +40,7 @@ final class ServiceMetrics: Sendable {
         commitTime = CoreMetrics.Timer(label: "hearken_db_commit_duration_seconds", dimensions: [], factory: factory)
         connections = CoreMetrics.Gauge(label: "hearken_http_open_connections", dimensions: [], factory: factory)
         databaseSize = CoreMetrics.Gauge(label: "hearken_db_size_bytes", dimensions: [], factory: factory)
+        walFrames = CoreMetrics.Gauge(label: "hearken_db_wal_frames_written", dimensions: [], factory: factory)
     }
 
     func exchange(_ e: CompletedExchange) {
@@ -105,9 +107,10 @@ final class ServiceMetrics: Sendable {
     }
 
     /// The Prometheus text exposition, with the gauges read now.
-    func render(openConnections: Int, databaseBytes: Int) -> [UInt8] {
+    func render(openConnections: Int, databaseBytes: Int, walFramesWritten: Int) -> [UInt8] {
         connections.record(openConnections)
         databaseSize.record(databaseBytes)
+        walFrames.record(walFramesWritten)
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
         return buffer

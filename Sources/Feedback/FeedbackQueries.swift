@@ -82,7 +82,7 @@ public enum FeedbackQueries {
             values.append(.integer(id))
             try connection.prepare("UPDATE feedback SET \(sets.joined(separator: ", ")) WHERE id = ?").run(values)
             if let status = change.status, (status == .spam) != (before.status == TriageStatus.spam.rawValue) {
-                try Rollups.recompute(receivedAt: before.receivedAt, pageKey: before.pageKey, source: before.source, reason: before.reason,
+                try Rollups.recompute(id: id, receivedAt: before.receivedAt, pageKey: before.pageKey, source: before.source, reason: before.reason,
                                       rating: before.rating, hasComment: before.comment != nil, labels: before.labels,
                                       included: status != .spam, connection: connection)
             }
@@ -97,7 +97,7 @@ public enum FeedbackQueries {
             try connection.run("DELETE FROM feedback WHERE id = ?", [id])
             // A spam row was not counted, so erasing it changes no rollup.
             if before.status != TriageStatus.spam.rawValue {
-                try Rollups.recompute(receivedAt: before.receivedAt, pageKey: before.pageKey, source: before.source, reason: before.reason,
+                try Rollups.recompute(id: id, receivedAt: before.receivedAt, pageKey: before.pageKey, source: before.source, reason: before.reason,
                                       rating: before.rating, hasComment: before.comment != nil, labels: before.labels,
                                       included: false, connection: connection)
             }

@@ -58,10 +58,11 @@ public struct FeedbackRecord: Sendable, Equatable {
     }
 }
 
-/// Writes feedback rows with their labels and rollups; shared by the writer and the seeder.
+/// Writes feedback rows with their labels; shared by the writer, imports and the seeder. Rollups and
+/// the search index follow when the rows are folded (`DerivedData`).
 enum FeedbackRows {
-    /// Inserts the row and its labels and adds it to `batch` (rollups, search index), which the caller flushes before commit.
-    static func insert(_ f: NewFeedback, receivedAt: Int64, clientHash: String?, batch: inout WriteBatch, connection: Connection) throws -> Int64 {
+    /// Inserts the row and its labels.
+    static func insert(_ f: NewFeedback, receivedAt: Int64, clientHash: String?, connection: Connection) throws -> Int64 {
         let labels = f.labels.isEmpty ? nil : LabelsJSON.encode(f.labels)
         try connection.run(
             """
@@ -76,9 +77,6 @@ enum FeedbackRows {
         for label in f.labels {
             try connection.run("INSERT INTO feedback_labels(feedback_id, key, value) VALUES (?, ?, ?)", [id, label.key, label.value])
         }
-        batch.rollups.add(receivedAt: receivedAt, pageKey: f.pageKey, source: f.source, reason: f.reason,
-                          rating: f.rating, hasComment: f.comment != nil, labels: f.labels)
-        if f.comment != nil { batch.search.noteComment() }
         return id
     }
 }

@@ -77,7 +77,8 @@ public final class FeedbackStore: Sendable {
                 guard try migrator.isCurrent(connection) else {
                     throw StoreError.migration("the database is not migrated; run `hearken migrate --db \(options.path)`")
                 }
-                try SearchIndexBatch.indexStragglers(connection)
+                // Rows a crash left unfolded: the fold resumes from the watermark.
+                try DerivedData.foldAll(connection: connection)
             }
         } catch let error as MigrationError {
             writeQueue.close()
@@ -141,7 +142,8 @@ public final class FeedbackStore: Sendable {
         let drops = self.drops
         writeQueue.sync { connection in
             try? drops.flush(connection)
-            try? SearchIndexBatch.indexStragglers(connection)
+            // Rows written outside the writer (plain SQL) are folded here at the latest.
+            _ = try? DerivedData.foldAll(connection: connection)
         }
         guard now - lastRetention.load(ordering: .relaxed) >= 3_600_000 else { return }
         lastRetention.store(now, ordering: .relaxed)
@@ -155,14 +157,25 @@ public final class FeedbackStore: Sendable {
     private func eraseExpired(before cutoff: Int64) {
         writeQueue.async { [weak self] connection in
             guard let self, !self.closed.load(ordering: .relaxed) else { return }
+            // Rollups keep an erased comment's count: fold first, so the fold never sees a row without it.
+            self.writer.foldPending(connection)
             if (try? Retention.eraseChunk(before: cutoff, connection: connection)) ?? 0 > 0 { self.eraseExpired(before: cutoff) }
         }
     }
 
-    /// Runs a query on the next reader's queue and hands back its result there.
+    /// Runs a query on the next reader's queue and hands back its result there. Rows acknowledged
+    /// but not yet folded into rollups and the search index are folded first, on the writer's queue,
+    /// so every read sees every acknowledged write.
     public func read<T: Sendable>(_ work: @escaping @Sendable (Connection) throws -> T, completion: @escaping @Sendable (Result<T, any Error>) -> Void) {
         let reader = readers[nextReader.wrappingAdd(1, ordering: .relaxed).oldValue % readers.count]
-        reader.async { connection in completion(Result { try work(connection) }) }
+        guard writer.mayHaveUnfoldedRows else {
+            reader.async { connection in completion(Result { try work(connection) }) }
+            return
+        }
+        writeQueue.async { [writer] connection in
+            writer.foldPending(connection)
+            reader.async { connection in completion(Result { try work(connection) }) }
+        }
     }
 
     /// Runs work on the writer connection, after any queued feedback, and hands back its result there.
@@ -170,15 +183,20 @@ public final class FeedbackStore: Sendable {
         writeQueue.async { connection in completion(Result { try work(connection) }) }
     }
 
-    /// Runs a query on a reader and waits for it (command-line tools and tests).
+    /// Runs a query on a reader and waits for it (command-line tools and tests), after folding every
+    /// row above the watermark, however it was written.
     public func readNow<T>(_ work: (Connection) throws -> T) throws -> T {
-        try readers[0].sync(work)
+        writeQueue.sync { connection in writer.foldPending(connection) }
+        return try readers[0].sync(work)
     }
 
     /// Runs work on the writer connection and waits (maintenance, tests).
     public func writeNow<T>(_ work: (Connection) throws -> T) throws -> T {
         try writeQueue.sync(work)
     }
+
+    /// WAL frames the writer's commits (batches and folds) appended since opening.
+    public var walFramesWritten: Int { checkpointer.framesWritten }
 
     /// Bytes of the database file and its WAL.
     public var sizeBytes: Int {
@@ -206,7 +224,10 @@ public final class FeedbackStore: Sendable {
         guard !closed.exchange(true, ordering: .relaxed) else { return }
         maintenance.withLock { $0?.cancel() }
         writer.close()
-        writeQueue.sync { connection in try? drops.flush(connection) }
+        writeQueue.sync { connection in
+            try? drops.flush(connection)
+            writer.foldPending(connection)
+        }
         for reader in readers { reader.close() }
         checkpointer.close()
         writeQueue.sync { connection in _ = try? connection.checkpoint(.truncate) }

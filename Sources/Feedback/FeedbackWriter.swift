@@ -36,6 +36,11 @@ public enum WriteFailure: Error, Equatable, Sendable {
 /// (group commit): a batch is whatever is waiting when the previous commit ends, up to `maxBatch`
 /// rows, so a lone write waits for nobody and a burst shares one fsync. Each completion runs
 /// after its batch has committed, so an acknowledgement means the row is on disk.
+///
+/// A batch's transaction holds only the rows (and their labels and keys). The same queue folds them
+/// into the rollups and the search index later, in large batches (`DerivedData`): once
+/// `DerivedData.foldRows` rows wait, or `foldInterval` after the first of them, or when a reader
+/// asks (`foldPending`), so every read sees every acknowledged write.
 public final class FeedbackWriter: Sendable {
     public typealias Completion = @Sendable (Result<StoredFeedback, WriteFailure>) -> Void
 
@@ -54,6 +59,12 @@ public final class FeedbackWriter: Sendable {
     private let database: DatabaseQueue
     private let state = Mutex(State())
     private let ingestor: IngestorBox
+    private let folding = FoldSchedule()
+    /// Set after a commit that added rows, cleared by a fold that caught up: readers fold first
+    /// while it is set. Stored on the writer's queue, read anywhere.
+    private let unfoldedRows = Atomic<Bool>(true)
+    /// How long the first unfolded row waits for a fold at most.
+    public let foldInterval: DispatchTimeInterval = .milliseconds(100)
     private let drops: DropCounter
     private let onCommit: BatchObserver?
     private let completionScope: CompletionScope?
@@ -110,6 +121,12 @@ public final class FeedbackWriter: Sendable {
             }
             if batch.isEmpty { return }
             let results = write(batch, connection)
+            var inserted = 0
+            for case .success(let stored) in results where !stored.duplicate && !stored.replayed { inserted += 1 }
+            if inserted > 0 {
+                folding.unfolded += inserted
+                unfoldedRows.store(true, ordering: .releasing)
+            }
             let complete = {
                 for (item, result) in zip(batch, results) {
                     if case .success(let stored) = result, stored.duplicate, !stored.replayed { self.drops.count(.duplicate) }
@@ -117,6 +134,32 @@ public final class FeedbackWriter: Sendable {
                 }
             }
             if let completionScope { completionScope(complete) } else { complete() }
+            if folding.unfolded >= DerivedData.foldRows {
+                foldPending(connection)
+            } else if folding.unfolded > 0 && !folding.timerArmed {
+                folding.timerArmed = true
+                DispatchQueue.global().asyncAfter(deadline: .now() + foldInterval) { [self] in
+                    database.async { [self] connection in
+                        folding.timerArmed = false
+                        foldPending(connection)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether rows may wait to be folded: a read folds them first (`foldPending`) when true.
+    public var mayHaveUnfoldedRows: Bool { unfoldedRows.load(ordering: .acquiring) }
+
+    /// Runs on the writer's queue: folds every row above the watermark. A fold that fails (a full
+    /// disk) leaves them for the next one; readers then see what is folded.
+    public func foldPending(_ connection: Connection) {
+        do {
+            try DerivedData.foldAll(connection: connection)
+            folding.unfolded = 0
+            unfoldedRows.store(false, ordering: .releasing)
+        } catch {
+            unfoldedRows.store(true, ordering: .releasing)
         }
     }
 
@@ -125,12 +168,9 @@ public final class FeedbackWriter: Sendable {
         let started = DispatchTime.now().uptimeNanoseconds
         do {
             let results = try connection.transaction(.immediate) {
-                var derived = WriteBatch()
-                let results: [Result<StoredFeedback, WriteFailure>] = try batch.map { item in
-                    .success(try ingestor.ingest(item.feedback, receivedAt: item.receivedAt, batch: &derived, connection: connection))
+                try batch.map { item -> Result<StoredFeedback, WriteFailure> in
+                    .success(try ingestor.ingest(item.feedback, receivedAt: item.receivedAt, connection: connection))
                 }
-                try derived.flush(connection)
-                return results
             }
             ingestor.committed(now: Timestamp.nowMilliseconds())
             onCommit?(batch.count, DispatchTime.now().uptimeNanoseconds - started)
@@ -146,10 +186,7 @@ public final class FeedbackWriter: Sendable {
             return batch.map { item in
                 do {
                     let stored = try connection.transaction(.immediate) {
-                        var derived = WriteBatch()
-                        let stored = try ingestor.ingest(item.feedback, receivedAt: item.receivedAt, batch: &derived, connection: connection)
-                        try derived.flush(connection)
-                        return stored
+                        try ingestor.ingest(item.feedback, receivedAt: item.receivedAt, connection: connection)
                     }
                     ingestor.committed(now: Timestamp.nowMilliseconds())
                     return .success(stored)
@@ -171,6 +208,13 @@ public final class FeedbackWriter: Sendable {
         state.withLock { $0.closed = true }
         database.sync { _ in }
     }
+}
+
+/// When the writer folds next; used only on the writer's serial queue.
+private final class FoldSchedule: @unchecked Sendable { // touched only on the writer queue
+    /// Rows committed since the last fold.
+    var unfolded = 0
+    var timerArmed = false
 }
 
 /// Holds the ingestor, which is used only on the writer's serial queue.

@@ -42,7 +42,7 @@ public enum Followups {
         let counted = before.status != TriageStatus.spam.rawValue
         let rollupsChange = counted && (reason != before.reason || (comment != nil) != (before.comment != nil))
         if rollupsChange {
-            try Rollups.recompute(receivedAt: before.receivedAt, pageKey: before.pageKey, source: before.source, reason: before.reason,
+            try Rollups.recompute(id: id, receivedAt: before.receivedAt, pageKey: before.pageKey, source: before.source, reason: before.reason,
                                   rating: before.rating, hasComment: before.comment != nil, labels: before.labels,
                                   included: false, connection: connection)
         }
@@ -54,7 +54,7 @@ public enum Followups {
             [reason, comment, email, comment.map(PersonalData.contains) ?? false, markUsed, Timestamp.nowMilliseconds(), id]
         )
         if rollupsChange {
-            try Rollups.recompute(receivedAt: before.receivedAt, pageKey: before.pageKey, source: before.source, reason: reason,
+            try Rollups.recompute(id: id, receivedAt: before.receivedAt, pageKey: before.pageKey, source: before.source, reason: reason,
                                   rating: before.rating, hasComment: comment != nil, labels: before.labels,
                                   included: true, connection: connection)
         }

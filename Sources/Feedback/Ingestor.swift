@@ -20,7 +20,7 @@ final class Ingestor {
         self.maxCommentLength = maxCommentLength
     }
 
-    func ingest(_ f: NewFeedback, receivedAt: Int64, batch derived: inout WriteBatch, connection: Connection) throws -> StoredFeedback {
+    func ingest(_ f: NewFeedback, receivedAt: Int64, connection: Connection) throws -> StoredFeedback {
         let keyHash = f.idempotencyKey.map { SQLValue.blob(Array(SHA256.hash(data: Data($0.utf8)))) }
         if let keyHash, let replay = try connection.first(
             """
@@ -44,7 +44,7 @@ final class Ingestor {
         if let stored {
             result = stored
         } else {
-            let id = try FeedbackRows.insert(f, receivedAt: receivedAt, clientHash: clientHash, batch: &derived, connection: connection)
+            let id = try FeedbackRows.insert(f, receivedAt: receivedAt, clientHash: clientHash, connection: connection)
             if let key { duplicates.stage(key, DuplicateIndex.Entry(id: id, receivedAt: receivedAt)) }
             result = StoredFeedback(id: id, receivedAt: receivedAt)
         }

@@ -1,8 +1,9 @@
 import SQLite
 
-/// Keeps the rollup tables equal to the non-spam feedback they summarize.
-/// New rows are counted through `RollupBatch`; changed or erased rows rebuild their groups here.
-/// Both run inside the writer's transactions, so rollups and rows commit together.
+/// Keeps the rollup tables equal to the non-spam folded feedback they summarize.
+/// New rows are counted by the fold (`DerivedData`, through `RollupBatch`); changed or erased rows
+/// rebuild their groups here, from folded rows only (id at or below the watermark), in the same
+/// transaction as the change.
 enum Rollups {
     static let dayMilliseconds: Int64 = 86_400_000
     static let hourMilliseconds: Int64 = 3_600_000
@@ -44,12 +45,15 @@ enum Rollups {
         return pageVotes < dayVotes ? "page_key = ? AND +received_at >= ? AND +received_at < ?" : "+page_key = ? AND received_at >= ? AND received_at < ?"
     }
 
-    /// Rebuilds the groups a changed or deleted row belongs to from the rows themselves.
+    /// Rebuilds the groups a changed or deleted row belongs to from the folded rows themselves. A row
+    /// above the watermark is in no rollup yet, and the fold will count it as it is then: nothing to do.
     /// `included`: whether the row now counts (it left spam) or not (it became spam, or is erased).
     /// Day-level groups are rebuilt from the page's rows on that day (see `pageDayRows`); all-time
     /// totals from the daily rollups; count-only groups are adjusted by the row itself.
-    static func recompute(receivedAt: Int64, pageKey: String, source: String, reason: String?, rating: String, hasComment: Bool,
+    static func recompute(id: Int64, receivedAt: Int64, pageKey: String, source: String, reason: String?, rating: String, hasComment: Bool,
                           labels: [String: String], included: Bool, connection: Connection) throws {
+        let folded = try DerivedData.watermark(connection)
+        guard id <= folded else { return }
         let day = receivedAt / dayMilliseconds, hour = receivedAt / hourMilliseconds
         let dayStart = day * dayMilliseconds, dayEnd = dayStart + dayMilliseconds
         let pageID = try pageID(pageKey, connection: connection)
@@ -59,18 +63,18 @@ enum Rollups {
             """
             INSERT INTO rollup_page_daily(page_id, day, up, down, comments, down_comments, first_at, last_at)
             SELECT ?, ?, \(counts) FROM feedback
-            WHERE \(rows) AND status <> 'spam' GROUP BY page_key
+            WHERE \(rows) AND +id <= ? AND status <> 'spam' GROUP BY page_key
             """,
-            [pageID, day, pageKey, dayStart, dayEnd]
+            [pageID, day, pageKey, dayStart, dayEnd, folded]
         )
         try connection.run("DELETE FROM rollup_daily WHERE day = ? AND page_key = ? AND source = ?", [day, pageKey, source])
         try connection.run(
             """
             INSERT INTO rollup_daily(day, page_key, source, up, down, comments, down_comments, first_at, last_at)
             SELECT ?, page_key, source, \(counts) FROM feedback
-            WHERE \(rows) AND source = ? AND status <> 'spam' GROUP BY page_key, source
+            WHERE \(rows) AND +id <= ? AND source = ? AND status <> 'spam' GROUP BY page_key, source
             """,
-            [day, pageKey, dayStart, dayEnd, source]
+            [day, pageKey, dayStart, dayEnd, folded, source]
         )
         for (key, value) in labels {
             let labelled = "AND EXISTS (SELECT 1 FROM feedback_labels l WHERE l.feedback_id = feedback.id AND l.key = ? AND l.value = ?)"
@@ -80,10 +84,10 @@ enum Rollups {
                 """
                 INSERT INTO rollup_label_daily(key, value, day, page_key, source, up, down, comments, down_comments, first_at, last_at)
                 SELECT ?, ?, ?, ?, ?, \(counts) FROM feedback
-                WHERE \(rows) AND source = ? AND status <> 'spam' \(labelled)
+                WHERE \(rows) AND +id <= ? AND source = ? AND status <> 'spam' \(labelled)
                 GROUP BY page_key
                 """,
-                [key, value, day, pageKey, source, pageKey, dayStart, dayEnd, source, key, value]
+                [key, value, day, pageKey, source, pageKey, dayStart, dayEnd, folded, source, key, value]
             )
             try connection.run("DELETE FROM rollup_label_total WHERE key = ? AND value = ? AND page_key = ? AND source = ?",
                                [key, value, pageKey, source])

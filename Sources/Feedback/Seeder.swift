@@ -42,7 +42,6 @@ public struct Seeder {
         while written < rows {
             let batch = min(5000, rows - written)
             try connection.transaction(.immediate) {
-                var derived = WriteBatch()
                 for i in 0..<batch {
                     let index = zipf.sample(&random)
                     // Spread times evenly so ids stay in time order, as live ingestion makes them.
@@ -57,9 +56,10 @@ public struct Seeder {
                         page: page, pageKey: page, rating: up ? .up : .down, reason: reason, comment: comment,
                         source: sources[Int(random.next() % UInt64(sources.count))],
                         labels: [("version", "v\(1 + Int(random.next() % 3))")], email: nil, userAgent: "seed", origin: nil, referer: nil, clientAddress: nil)
-                    _ = try FeedbackRows.insert(feedback, receivedAt: at, clientHash: nil, batch: &derived, connection: connection)
+                    _ = try FeedbackRows.insert(feedback, receivedAt: at, clientHash: nil, connection: connection)
                 }
-                try derived.flush(connection)
+                // Folded in the same transaction: a seeded database is complete as each batch commits.
+                try DerivedData.fold(limit: .max, connection: connection)
             }
             written += batch
             progress(written)

@@ -49,11 +49,9 @@ public enum Transfer {
         case alreadyPresent
     }
 
-    /// Stores a batch in one transaction, rollups included.
+    /// Stores a batch in one transaction, folded into rollups and the search index in the same one.
     public static func importBatch(_ records: [ImportedRecord], connection: Connection) throws -> [ImportOutcome] {
         try connection.transaction(.immediate) {
-            var derived = WriteBatch()
-            var spam: [Int64] = []
             var outcomes: [ImportOutcome] = []
             for record in records {
                 let hash = SQLValue.blob(Array(SHA256.hash(data: record.line)))
@@ -67,24 +65,17 @@ public enum Transfer {
                     outcomes.append(.alreadyPresent)
                     continue
                 }
-                let id = try FeedbackRows.insert(record.feedback, receivedAt: record.receivedAt, clientHash: nil, batch: &derived, connection: connection)
+                let id = try FeedbackRows.insert(record.feedback, receivedAt: record.receivedAt, clientHash: nil, connection: connection)
                 try connection.run(
                     "UPDATE feedback SET status = ?, note = ?, tags = ?, issue_url = ?, updated_at = ? WHERE id = ?",
                     [record.status.rawValue, record.note, record.tags.isEmpty ? nil : "[" + record.tags.map(LabelsJSON.quote).joined(separator: ",") + "]",
                      record.issueURL, record.updatedAt, id]
                 )
                 try connection.run("INSERT INTO imported_lines(line_hash, feedback_id) VALUES (?, ?)", [hash, id])
-                if record.status == .spam { spam.append(id) }
                 outcomes.append(.imported(id))
             }
-            try derived.flush(connection)
-            // Spam is not counted: take those rows back out of the rollups they were just added to.
-            for id in spam {
-                if let r = try FeedbackQueries.get(id, connection: connection) {
-                    try Rollups.recompute(receivedAt: r.receivedAt, pageKey: r.pageKey, source: r.source, reason: r.reason, rating: r.rating,
-                                          hasComment: r.comment != nil, labels: r.labels, included: false, connection: connection)
-                }
-            }
+            // Spam rows are left out by the fold, as they are from every rollup.
+            try DerivedData.fold(limit: .max, connection: connection)
             return outcomes
         }
     }

@@ -120,6 +120,14 @@ final class EventLoop: @unchecked Sendable { // all `var` state is touched only 
         }
     }
 
+    func deliver(building: @escaping @Sendable () -> Response, connectionID: UInt64, generation: UInt64) {
+        if isOnLoopThread {
+            connections[connectionID]?.deliver(building(), generation: generation)
+        } else {
+            execute { loop in loop.connections[connectionID]?.deliver(building(), generation: generation) }
+        }
+    }
+
     /// Delivers the next piece of a streamed body to its connection.
     func deliverChunk(_ piece: Result<[UInt8]?, any Error>, connectionID: UInt64, generation: UInt64) {
         if isOnLoopThread {

@@ -7,4 +7,10 @@ public struct Responder: Sendable {
     public func respond(_ response: Response) {
         loop.deliver(response, connectionID: connectionID, generation: generation)
     }
+
+    /// Builds the response on the connection's loop thread: a caller on a thread that others wait
+    /// for (the database writer answering a group commit) hands over only what the answer needs.
+    public func respond(building: @escaping @Sendable () -> Response) {
+        loop.deliver(building: building, connectionID: connectionID, generation: generation)
+    }
 }

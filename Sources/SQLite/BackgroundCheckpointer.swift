@@ -20,6 +20,8 @@ public final class BackgroundCheckpointer: Sendable {
         var copied = 0
         /// The WAL size at the last commit; a smaller one means the WAL started over.
         var lastSeen = 0
+        /// Frames appended to the WAL since opening, across restarts of the WAL.
+        var written = 0
         var running = false
         /// The writer was asked to finish a copy since the WAL last started over.
         var askedWriter = false
@@ -47,6 +49,9 @@ public final class BackgroundCheckpointer: Sendable {
             if walFrames < state.lastSeen {
                 state.copied = 0
                 state.askedWriter = false
+                state.written += walFrames
+            } else {
+                state.written += walFrames - state.lastSeen
             }
             state.lastSeen = walFrames
             let pending = walFrames - min(state.copied, walFrames)
@@ -80,6 +85,10 @@ public final class BackgroundCheckpointer: Sendable {
 
     /// Background checkpoints finished so far.
     public var checkpoints: Int { completed.load(ordering: .relaxed) }
+
+    /// WAL frames (one page each, plus a 24-byte header) the writer's commits appended since opening:
+    /// what durability costs in writes, whatever checkpoints did meanwhile.
+    public var framesWritten: Int { state.withLock { $0.written } }
 
     public func close() {
         state.withLock { $0.closed = true }

@@ -39,6 +39,7 @@ import TestSupport
         #expect(s["hearken_db_write_batch_rows_sum"] == 3)
         #expect((s["hearken_db_commit_duration_seconds_count"] ?? 0) >= 1)
         #expect((s["hearken_db_size_bytes"] ?? 0) > 0)
+        #expect((s["hearken_db_wal_frames_written"] ?? 0) >= 3, "each of the 3 stored votes' commits appended at least a page")
         #expect((s["hearken_http_open_connections"] ?? 0) >= 1)
         #expect(response.text.contains("hearken_http_request_duration_seconds_bucket{route=\"/v1/feedback\",le=\"0.001\"}"))
     }

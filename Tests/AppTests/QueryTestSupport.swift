@@ -20,20 +20,19 @@ extension LiveApp {
         try app.store.writeNow { try Tokens.create(name: name ?? "t-\(scope.rawValue)-\(UUID().uuidString.prefix(8))", scope: scope, connection: $0) }
     }
 
-    /// Inserts rows straight through the storage layer (rollups included) at chosen times.
+    /// Inserts rows straight through the storage layer at chosen times, folded (rollups, search) in the same transaction.
     func insert(_ rows: [(page: String, rating: Rating, reason: String?, comment: String?, source: String, version: String, at: Int64)]) throws -> [Seeded] {
         try app.store.writeNow { db in
             try db.transaction {
-                var derived = WriteBatch()
                 let seeded = try rows.map { row in
                     let feedback = NewFeedback(page: row.page, pageKey: row.page, rating: row.rating, reason: row.reason, comment: row.comment,
                                                source: row.source, labels: [("version", row.version)], email: nil, userAgent: nil, origin: nil,
                                                referer: nil, clientAddress: nil)
-                    let id = try FeedbackRows.insert(feedback, receivedAt: row.at, clientHash: nil, batch: &derived, connection: db)
+                    let id = try FeedbackRows.insert(feedback, receivedAt: row.at, clientHash: nil, connection: db)
                     return Seeded(id: id, page: row.page, rating: row.rating, reason: row.reason, comment: row.comment,
                                   source: row.source, version: row.version, at: row.at)
                 }
-                try derived.flush(db)
+                try DerivedData.fold(limit: .max, connection: db)
                 return seeded
             }
         }

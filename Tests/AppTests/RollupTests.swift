@@ -55,6 +55,38 @@ import TestSupport
         try assertConsistent(live, "after unspam and erasure")
     }
 
+    /// Rows are folded into rollups and search behind the writer (`DerivedData`): spam marking, erasure
+    /// and follow-ups must change the rollups exactly once whether their row was folded yet or not.
+    @Test func triageAndErasureStayExactOnRowsBeforeAndAfterTheirFold() throws {
+        let live = try LiveApp()
+        func row(_ n: Int, comment: String?) -> NewFeedback {
+            NewFeedback(page: "/fold/\(n % 3)", pageKey: "/fold/\(n % 3)", rating: n % 2 == 0 ? .up : .down, reason: n % 4 == 0 ? "outdated" : nil,
+                        comment: comment, source: "docs", labels: [("v", "\(n % 2)")], email: nil, userAgent: nil, origin: nil, referer: nil, clientAddress: nil)
+        }
+        let details = FeedbackDetails(reason: "inaccurate", comment: "added later", email: nil)
+        try live.app.store.writeNow { db in
+            // Everything in one turn of the writer's queue, so no timer fold runs in between.
+            let ids = try db.transaction { try (0..<24).map { try FeedbackRows.insert(row($0, comment: $0 % 3 == 0 ? "first words \($0)" : nil), receivedAt: 1_700_000_000_000 + Int64($0) * 60_000, clientHash: nil, connection: db) } }
+            #expect(try DerivedData.pendingRows(db) == 24)
+            // Not folded yet.
+            _ = try FeedbackQueries.update(ids[0], { var u = TriageUpdate(); u.status = .spam; return u }(), connection: db)
+            _ = try FeedbackQueries.delete(ids[3], connection: db)
+            _ = try db.transaction { try Followups.attach(details, to: ids[1], markUsed: true, maxCommentLength: 4000, connection: db) }
+            try DerivedData.foldAll(connection: db)
+            #expect(try DerivedData.pendingRows(db) == 0)
+            // Folded.
+            _ = try FeedbackQueries.update(ids[6], { var u = TriageUpdate(); u.status = .spam; return u }(), connection: db)
+            _ = try FeedbackQueries.delete(ids[9], connection: db)
+            _ = try db.transaction { try Followups.attach(details, to: ids[7], markUsed: true, maxCommentLength: 4000, connection: db) }
+            _ = try FeedbackQueries.update(ids[0], { var u = TriageUpdate(); u.status = .new; return u }(), connection: db)
+            try db.execute("INSERT INTO feedback_fts(feedback_fts) VALUES ('integrity-check')")
+        }
+        try assertConsistent(live, "after triage, erasure and follow-ups before and after the fold")
+        let indexed = try live.app.store.readNow { try $0.query("SELECT rowid FROM feedback_fts WHERE feedback_fts MATCH 'first OR added' ORDER BY rowid") { $0.int64(0) } }
+        let commented = try live.app.store.readNow { try $0.query("SELECT id FROM feedback WHERE comment IS NOT NULL ORDER BY id") { $0.int64(0) } }
+        #expect(indexed == commented)
+    }
+
     /// A window covering everything answers like the all-time rollups (different tables, same numbers).
     @Test func windowedAndAllTimeAnswersAgree() throws {
         let live = try LiveApp()

@@ -156,7 +156,8 @@ import TestSupport
 
     @Test func fullDatabaseFailsTheWriteAndRecovers() throws {
         let dir = TemporaryDirectory()
-        let store = try FeedbackStore(options: StorageOptions(path: dir.file("h.db")))
+        // Each vote a new row (a repeat would only fold its comment into the first).
+        let store = try FeedbackStore(options: withoutDuplicateWindow(dir.file("h.db")))
         defer { store.close() }
         _ = try submitAndWait(store, sample()).get()
         let pages = try store.writeNow { try $0.first("PRAGMA page_count") { $0.int(0) } } ?? 0
@@ -164,7 +165,8 @@ import TestSupport
         var big = sample()
         big.comment = String(repeating: "x", count: 3900)
         var sawFull = false
-        for _ in 0..<20 {
+        // Migration 0005 leaves the pages of the tables it dropped free, so a few rows fit still.
+        for _ in 0..<100 {
             if case .failure(.storageFull) = submitAndWait(store, big) { sawFull = true; break }
         }
         #expect(sawFull)

@@ -110,6 +110,8 @@ import TestSupport
         #expect(restarts == rounds, "the WAL started over \(restarts) times; largest \(all.max() ?? 0) frames")
         #expect((all.max() ?? 0) < threshold + 16, "the WAL stayed near the threshold")
         #expect(checkpointer.checkpoints == rounds, "one background checkpoint a round")
+        let written = zip([0] + all, all).reduce(0) { sum, pair in sum + (pair.1 > pair.0 ? pair.1 - pair.0 : pair.1) }
+        #expect(checkpointer.framesWritten == written, "the frames appended across the WAL's restarts (hearken_db_wal_frames_written)")
     }
 
     @Test func checkpointOnAClosedConnectionThrows() throws {
