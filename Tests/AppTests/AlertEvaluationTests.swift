@@ -39,7 +39,7 @@ import TestSupport
         for minute in 0..<3 { live.app.alerts.evaluate(now: now + Int64(minute) * 60_000) }
         try drain(live, webhook, receiver)
         let findings = messages(receiver, "finding.opened")
-        #expect(findings.count == 1, "\(findings)")
+        #expect(findings.count == 1, "\(findings.map { ($0["data"] as? [String: Any])?["summary"] ?? "" })")
         let data = try #require(findings.first?["data"] as? [String: Any])
         #expect(data["page"] as? String == "/guides/broken")
         #expect(data["kind"] as? String == "helpfulness_drop")

@@ -67,13 +67,12 @@ final class AlertApp {
     func insert(_ rows: [(page: String, up: Bool, comment: String?, at: Int64)]) throws {
         try app.store.writeNow { db in
             try db.transaction {
-                var derived = WriteBatch()
                 for row in rows {
                     let feedback = NewFeedback(page: row.page, pageKey: row.page, rating: row.up ? .up : .down, reason: nil, comment: row.comment,
                                                source: "docs", labels: [], email: nil, userAgent: nil, origin: nil, referer: nil, clientAddress: nil)
-                    _ = try FeedbackRows.insert(feedback, receivedAt: row.at, clientHash: nil, batch: &derived, connection: db)
+                    _ = try FeedbackRows.insert(feedback, receivedAt: row.at, clientHash: nil, connection: db)
                 }
-                try derived.flush(db)
+                try DerivedData.fold(limit: .max, connection: db)
             }
         }
     }
@@ -81,7 +80,9 @@ final class AlertApp {
     /// `ups` positive and `downs` negative votes on `page`, spread evenly over `[from, to)`.
     func votes(_ page: String, ups: Int, downs: Int, from: Int64, to: Int64, comment: String? = nil) throws {
         let total = ups + downs
-        try insert((0..<total).map { i in (page, i < ups, i >= ups ? comment : nil, from + (to - from) * Int64(i) / Int64(total)) })
+        // Ups and downs interleaved evenly, so that the window itself holds no change in time.
+        let isUp = { (i: Int) in (i + 1) * ups / max(total, 1) > i * ups / max(total, 1) }
+        try insert((0..<total).map { i in (page, isUp(i), isUp(i) ? nil : comment, from + (to - from) * Int64(i) / Int64(total)) })
     }
 }
 

@@ -113,10 +113,7 @@ import TestSupport
     func ingest(_ store: FeedbackStore, _ ingestor: Ingestor, _ feedback: NewFeedback, at time: Int64) throws -> StoredFeedback {
         try store.writeNow { db in
             let stored = try db.transaction(.immediate) {
-                var derived = WriteBatch()
-                let stored = try ingestor.ingest(feedback, receivedAt: time, batch: &derived, connection: db)
-                try derived.flush(db)
-                return stored
+                try ingestor.ingest(feedback, receivedAt: time, connection: db)
             }
             ingestor.committed(now: time)
             return stored
