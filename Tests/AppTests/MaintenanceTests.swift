@@ -9,7 +9,8 @@ import TestSupport
         let dir = TemporaryDirectory()
         let db = dir.file("live.db"), copy = dir.file("backup/copy.db")
         try FileManager.default.createDirectory(atPath: dir.file("backup"), withIntermediateDirectories: true)
-        let server = try ServerProcess(["serve", "--port", "0", "--db", db])
+        // No rate limit: the writer must keep getting 201s so that some land while a backup runs.
+        let server = try ServerProcess(["serve", "--port", "0", "--db", db, "--rate-limit", "0"])
         let port = server.port
         let before = LockedCounter()
         for i in 0..<50 where (try? RawClient.request(port: port, "POST", "/v1/feedback", body: #"{"page":"/b\#(i % 5)","rating":"up"}"#).status) == 201 {
@@ -22,7 +23,7 @@ import TestSupport
             var i = 0
             while !stop.isSet {
                 i += 1
-                if (try? RawClient.request(port: port, "POST", "/v1/feedback", body: #"{"page":"/during\#(i % 7)","rating":"down","comment":"c"}"#).status) == 201 {
+                if (try? RawClient.request(port: port, "POST", "/v1/feedback", body: #"{"page":"/during\#(i)","rating":"down","comment":"c"}"#).status) == 201 {
                     acknowledged.increment()
                 }
             }
