@@ -302,6 +302,9 @@ if [ "${CONTAINER_BUILD_STAGE:-0}" = "1" ]; then
   libs=$("${BUILDAH[@]}" run "$src" -- sh -c 'ldd /usr/local/bin/hearken' | awk '{print $1}' | tr '\n' ' ')
   [[ "$libs" != *libswiftCore* && "$libs" != *libFoundation* ]] || fail "the Swift runtime is linked dynamically: $libs"
   "${BUILDAH[@]}" rm "$src" >/dev/null
+  # vfs copies every layer in full: the build images hold several copies of the toolchain (about 25 GB).
+  "${BUILDAH[@]}" rmi localhost/hearken-from-source:ci localhost/hearken-build:ci >/dev/null
+  "${BUILDAH[@]}" rmi --prune >/dev/null 2>&1 || true
   echo "the build stage's binary runs in the runtime image; shared libraries: $libs"
 fi
 echo
