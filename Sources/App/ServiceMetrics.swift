@@ -17,7 +17,12 @@ final class ServiceMetrics: Sendable {
         let status: Int
     }
     private let requests = Mutex<[RequestKey: (CoreMetrics.Counter, CoreMetrics.Timer)]>([:])
-    private let accepted = Mutex<[String: CoreMetrics.Counter]>([:])
+    /// Counters by "source rating", and the sources that have a label of their own.
+    private struct AcceptedCounters {
+        var counters: [String: CoreMetrics.Counter] = [:]
+        var namedSources: Set<String> = []
+    }
+    private let accepted = Mutex(AcceptedCounters())
     private let rejected = Mutex<[String: CoreMetrics.Counter]>([:])
     private let webhookOutcomes = Mutex<[String: CoreMetrics.Counter]>([:])
     private let batchSize: CoreMetrics.Recorder
@@ -59,12 +64,13 @@ final class ServiceMetrics: Sendable {
 
     func accepted(source: String, rating: String) {
         let counter = accepted.withLock { cache in
-            let known = cache.count < Self.maxSources * 2 || cache["\(source) \(rating)"] != nil
-            let label = known ? source : "other"
+            // Counted in distinct sources, not source-rating pairs, so the cap is what the README says.
+            if cache.namedSources.count < Self.maxSources { cache.namedSources.insert(source) }
+            let label = cache.namedSources.contains(source) ? source : "other"
             let key = "\(label) \(rating)"
-            if let found = cache[key] { return found }
+            if let found = cache.counters[key] { return found }
             let made = CoreMetrics.Counter(label: "hearken_feedback_accepted_total", dimensions: [("source", label), ("rating", rating)], factory: factory)
-            cache[key] = made
+            cache.counters[key] = made
             return made
         }
         counter.increment()
