@@ -39,6 +39,20 @@ import HTTP
         #expect(try browser.get("/dashboard?unknown=1").status == 400)
     }
 
+    /// The overview shows what the last scheduled evaluation found (its open episodes), escaped.
+    @Test func overviewShowsTheLastEvaluationsFindings() throws {
+        // No scheduled evaluation during the test: the episode written below stays open.
+        let live = try LiveApp { $0.alerts.firstEvaluationDelay = 3600; $0.alerts.insightInterval = 3600 }
+        let browser = try Browser.signedIn(live, token: try live.token(.read))
+        #expect(try browser.get("/dashboard").text.contains("No page changed significantly at the last evaluation"))
+        let finding = Finding(kind: .helpfulnessDrop, page: "/guides/<b>broken", onset: "2026-11-20",
+                              summary: "helpfulness fell from 90% (60 votes) to 20% (40 votes) since 2026-11-20; q = 1e-09", p: 1e-10, q: 1e-9)
+        _ = try live.app.store.writeNow { try Episodes.apply([finding], now: Timestamp.nowMilliseconds(), connection: $0) { _ in } }
+        let overview = try browser.get("/dashboard").text
+        #expect(overview.contains("helpfulness fell from 90% (60 votes) to 20% (40 votes) since 2026-11-20"))
+        #expect(overview.contains("/guides/&lt;b&gt;broken") && !overview.contains("<b>broken"))
+    }
+
     @Test func triageFromTheInboxNeedsCSRFSameOriginAndScope() throws {
         let live = try LiveApp()
         let rows = try live.insertMix(count: 40)

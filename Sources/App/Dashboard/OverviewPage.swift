@@ -12,7 +12,9 @@ struct OverviewPage {
         var current = VoteCounts(), previous = VoteCounts()
         let chartSeries: [SeriesPoint]
         let reasons: [(String, VoteCounts)]
-        let findings: [Finding]
+        /// The findings of the last scheduled evaluation (open alert episodes): a full evaluation at 1M
+        /// rows costs more than a page view may, and the scheduler runs one every --insight-interval.
+        let findings: [Episode]
         let comments: [FeedbackRecord]
     }
 
@@ -40,7 +42,7 @@ struct OverviewPage {
         var trends = Trends(
             chartSeries: try Timeseries.series(AggregateFilter(), since: period.since, until: period.until, bucket: period.bucket, timeZone: utc, connection: db),
             reasons: try AggregateQueries.grouped(.reason, window, connection: db).filter { !$0.0.isEmpty }.sorted { ($1.1.votes, $0.0) < ($0.1.votes, $1.0) },
-            findings: try Insights.findings(AggregateFilter(), options: InsightOptions(), now: now, connection: db),
+            findings: try Episodes.openEpisodes(connection: db),
             comments: try FeedbackQueries.list(negative, limit: 10, after: nil, connection: db).items)
         for point in series {
             if point.start >= period.since {
@@ -91,7 +93,7 @@ struct OverviewPage {
 
         html += "<h2>Insights</h2>\n"
         if findings.isEmpty {
-            html += "<p class=\"muted\">No page changed significantly in the last \(InsightOptions().recentDays) days.</p>"
+            html += "<p class=\"muted\">No page changed significantly at the last evaluation.</p>"
         } else {
             html += "<ul class=\"findings\">" + findings.prefix(20).map { finding in
                 "<li>\(Widgets.pageLink(finding.page)): \(h(finding.summary)) <span class=\"muted\">(\(h(finding.kind.rawValue.replacingOccurrences(of: "_", with: " "))), q = \(h(String(format: "%.2g", finding.q))))</span></li>"
