@@ -118,7 +118,7 @@ run "GET /v1/tokens" 1 "$QD" "$Q/v1/tokens" -s "$BENCH_DIR/get.lua"
 run "PATCH /v1/feedback/{id} (durable write, rollups kept)" 1 "$QD" "$Q/v1/feedback/$((ROWS / 2))" -s "$BENCH_DIR/patch.lua"
 ONESHOT=$(python3 "$BENCH_DIR/oneshot.py" "$PORT" "$TOKEN" 200 $((ROWS / 3)))
 while IFS= read -r line; do ROWS_OUT+=("$line"); done <<<"$ONESHOT"
-# Dashboard pages, signed in with the admin token (the overview also runs insights and sparklines).
+# Dashboard pages, signed in with the admin token (the overview reads the last evaluation's findings and draws sparklines).
 export COOKIE
 COOKIE=$(curl -s -o /dev/null -D - "$Q/login" --data-urlencode "token=$TOKEN" | tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p')
 top_page=$(curl -s -H "Authorization: Bearer $TOKEN" "$Q/v1/stats/pages?sort=votes&limit=1&format=csv" | sed -n '2p' | cut -d, -f1)

@@ -68,7 +68,9 @@ public struct Detection: Sendable, Equatable {
     }
 
     /// Two significant digits: 0.0003, 0.012, 1.2e-10.
-    public static func formatP(_ p: Double) -> String { String(format: "%.2g", p) }
+    /// p and q as people read them; a value that underflowed to 0 (a change far beyond doubt) is
+    /// shown as a bound, not as an impossible "q = 0".
+    public static func formatP(_ p: Double) -> String { p > 0 ? String(format: "%.2g", p) : "< 1e-300" }
 }
 
 /// The outcome of one evaluation: every significant change, and how many tests the false-discovery

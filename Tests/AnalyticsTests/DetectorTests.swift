@@ -23,6 +23,11 @@ import Testing
         (0..<count).map { k in page("/quiet-\(k)", votes: { _ in 30 }, ratio: { _ in 0.6 + 0.01 * Double(k % 20) }) }
     }
 
+    @Test func summariesNeverSayQIsZero() {
+        #expect(Detection.formatP(0.00031) == "0.00031")
+        #expect(Detection.formatP(0) == "< 1e-300")
+    }
+
     @Test func anAbruptDropIsFoundWithItsOnsetWithinThreeDays() {
         let onset = 90
         let dropped = page("/dropped", votes: { _ in 30 }, ratio: { $0 >= onset ? 0.5 : 0.8 })
