@@ -13,7 +13,7 @@ deps:
 build: deps
 	$(SWIFT) build
 
-## The Swift runtime is linked statically, as in the container image: the binary needs only libsqlite3.
+## The Swift runtime is linked statically, as in the container image: the binary needs only libsqlite3 and libcurl.
 release: deps
 	$(SWIFT) build -c release --product hearken --static-swift-stdlib
 

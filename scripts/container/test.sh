@@ -93,7 +93,7 @@ BASE_TAR=$WORK/bookworm.tar
 # directory, whose old package files then made `find -mtime +7` rebuild it on every later run).
 [ -d "$BASE_TAR" ] && rm -rf "$BASE_TAR" "$BASE_TAR.tmp"
 if [ ! -s "$BASE_TAR" ] || [ -n "$(find "$BASE_TAR" -maxdepth 0 -mtime +7)" ]; then
-  mmdebstrap --variant=minbase --include=ca-certificates,tzdata,libsqlite3-0 bookworm "$WORK/bookworm.partial.tar" >/dev/null 2>&1
+  mmdebstrap --variant=minbase --include=ca-certificates,tzdata,libsqlite3-0,libcurl4 bookworm "$WORK/bookworm.partial.tar" >/dev/null 2>&1
   mv "$WORK/bookworm.partial.tar" "$BASE_TAR"
 fi
 if ! "${BUILDAH[@]}" images -q localhost/bookworm-base:ci >/dev/null 2>&1 || [ "$BASE_TAR" -nt "$WORK/base.stamp" ]; then
