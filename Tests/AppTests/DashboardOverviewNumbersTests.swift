@@ -10,7 +10,7 @@ import TestSupport
 @Suite struct DashboardOverviewNumbersTests {
     static let day: Int64 = 86_400_000
 
-    /// A window of whole UTC days ending tomorrow, with votes whose share varies from slice to slice;
+    /// A window of whole UTC days ending tomorrow, and as many days before it, with votes whose share varies from slice to slice;
     /// `/quiet` gets votes only in the first weeks, so its later slices are empty.
     func seeded(days: Int64) throws -> (live: LiveApp, since: String, until: String) {
         let live = try LiveApp()
@@ -18,7 +18,7 @@ import TestSupport
         let pages = ["/guides/a", "/guides/b", "/api/c", "/api/d", "/quiet"]
         var rows: [(page: String, rating: Rating, reason: String?, comment: String?, source: String, version: String, at: Int64)] = []
         for i in 0..<900 {
-            let at = now - (days - 1) * Self.day + Int64(i) * ((days - 1) * Self.day / 900)
+            let at = now - (2 * days - 1) * Self.day + Int64(i) * ((2 * days - 1) * Self.day / 900)
             let page = pages[i % pages.count]
             if page == "/quiet" && at > now - (days / 2) * Self.day { continue }
             rows.append((page, (i / 5 + i / 37 + i % 4) % 3 == 0 ? .down : .up, nil, i % 6 == 0 ? "comment \(i)" : nil, "docs", "v1", at))
