@@ -108,8 +108,9 @@ public struct VoteCounts: Sendable, Equatable {
         down += other.down
         comments += other.comments
         downComments += other.downComments
-        firstAt = [firstAt, other.firstAt].compactMap { $0 }.min()
-        lastAt = [lastAt, other.lastAt].compactMap { $0 }.max()
+        // Without arrays: sections add up every page of a window.
+        if let first = other.firstAt { firstAt = Swift.min(firstAt ?? first, first) }
+        if let last = other.lastAt { lastAt = Swift.max(lastAt ?? last, last) }
     }
 
     static let sums = "sum(up), sum(down), sum(comments), sum(down_comments), min(first_at), max(last_at)"
@@ -185,6 +186,11 @@ public enum AggregateQueries {
 
     /// `https://host/a/b/c` at depth 2 is `https://host/a/b`; `/a/b/c` is `/a/b`.
     public static func section(of page: String, depth: Int) -> String {
+        page.utf8.allSatisfy({ $0 < 0x80 }) ? asciiSection(of: page, depth: depth) : characterSection(of: page, depth: depth)
+    }
+
+    /// Segments are split on the Character `/`, which a combining mark after it would change.
+    static func characterSection(of page: String, depth: Int) -> String {
         var prefix = ""
         var path = Substring(page)
         if let scheme = page.firstRange(of: "://") {
@@ -195,5 +201,33 @@ public enum AggregateQueries {
         }
         let segments = path.split(separator: "/").prefix(depth)
         return prefix + "/" + segments.joined(separator: "/")
+    }
+
+    /// `section(of:depth:)` for ASCII keys (nearly all), on bytes: ranking sections groups every page
+    /// of a window (2,000 at 1M rows), and splitting each into an array cost more than its query.
+    static func asciiSection(of page: String, depth: Int) -> String {
+        let bytes = Array(page.utf8)
+        let slash = UInt8(ascii: "/")
+        var index = 0
+        var section: [UInt8] = []
+        section.reserveCapacity(bytes.count + 1)
+        // Scheme and host stay whole: `https://host` up to the path's first slash.
+        if let scheme = (0..<max(0, bytes.count - 2)).first(where: { bytes[$0] == UInt8(ascii: ":") && bytes[$0 + 1] == slash && bytes[$0 + 2] == slash }) {
+            index = scheme + 3
+            while index < bytes.count && bytes[index] != slash { index += 1 }
+            section += bytes[0..<index]
+        }
+        section.append(slash)
+        var taken = 0
+        while taken < depth {
+            while index < bytes.count && bytes[index] == slash { index += 1 }
+            guard index < bytes.count else { break }
+            let start = index
+            while index < bytes.count && bytes[index] != slash { index += 1 }
+            if taken > 0 { section.append(slash) }
+            section += bytes[start..<index]
+            taken += 1
+        }
+        return String(decoding: section, as: UTF8.self)
     }
 }

@@ -39,6 +39,24 @@ public enum Timeseries {
         return points
     }
 
+    /// `points` (from `series`) regrouped into `bucket`s from `since` to `until`, leaving out points
+    /// outside that window: the same as a new `series` when each point lies within one new bucket,
+    /// such as UTC days into UTC weeks, without reading the rollup again.
+    public static func regroup(_ points: [SeriesPoint], since: Int64, until: Int64, bucket: Bucket, timeZone: TimeZone) throws -> [SeriesPoint] {
+        let starts = try bucketStarts(since: since, until: until, bucket: bucket, timeZone: timeZone)
+        var regrouped = starts.map { SeriesPoint(start: $0) }
+        guard !regrouped.isEmpty else { return [] }
+        var index = 0
+        for point in points where point.start >= since && point.start < until {
+            while index + 1 < starts.count && starts[index + 1] <= point.start { index += 1 }
+            guard point.start >= starts[index] else { continue }
+            regrouped[index].up += point.up
+            regrouped[index].down += point.down
+            regrouped[index].comments += point.comments
+        }
+        return regrouped
+    }
+
     static func bucketStarts(since: Int64, until: Int64, bucket: Bucket, timeZone: TimeZone) throws(Failure) -> [Int64] {
         if bucket == .hour {
             // Hours are the same instants in every zone with whole-hour offsets.

@@ -64,6 +64,15 @@ import Analytics
         #expect(AggregateQueries.section(of: "https://docs.example.com/a/b/c", depth: 2) == "https://docs.example.com/a/b")
         #expect(AggregateQueries.section(of: "https://docs.example.com/a", depth: 3) == "https://docs.example.com/a")
         #expect(AggregateQueries.section(of: "/guides/auth/tokens", depth: 1) == "/guides")
+        // The byte-wise path for ASCII keys gives what splitting Characters gives.
+        let keys = ["", "/", "//", "a", "/a", "a/b", "//a//b///c/", "https://h", "https://h/", "https://h//x/y", "http://h:8080/a/b?q=1",
+                    "x://", "://a/b", "mailto:a/b", "/a:/b://c/d", "/p?next=https://x/y", "ftp://h/a///b/c/d"]
+        for key in keys {
+            for depth in 0...4 {
+                #expect(AggregateQueries.asciiSection(of: key, depth: depth) == AggregateQueries.characterSection(of: key, depth: depth), "\(key) \(depth)")
+            }
+        }
+        #expect(AggregateQueries.section(of: "/caf\u{E9}/men\u{FC}/x", depth: 2) == "/caf\u{E9}/men\u{FC}")
     }
 
     @Test func ftsQueriesAreQuotedWords() {

@@ -86,7 +86,8 @@ extension VoteCounts {
         down += other.down
         comments += other.comments
         downComments += other.downComments
-        lastAt = [lastAt, other.lastAt].compactMap { $0 }.max()
-        firstAt = [firstAt, other.firstAt].compactMap { $0 }.min()
+        // Without arrays: the overview merges every page of the period into its section.
+        if let last = other.lastAt { lastAt = max(lastAt ?? last, last) }
+        if let first = other.firstAt { firstAt = min(firstAt ?? first, first) }
     }
 }

@@ -40,7 +40,8 @@ struct OverviewPage {
         negative.until = period.until > now ? nil : period.until
         negative.masksPersonalData = true
         var trends = Trends(
-            chartSeries: try Timeseries.series(AggregateFilter(), since: period.since, until: period.until, bucket: period.bucket, timeZone: utc, connection: db),
+            // UTC days fall within one UTC day or week: the chart regroups the series read above.
+            chartSeries: try Timeseries.regroup(series, since: period.since, until: period.until, bucket: period.bucket, timeZone: utc),
             reasons: try AggregateQueries.grouped(.reason, window, connection: db).filter { !$0.0.isEmpty }.sorted { ($1.1.votes, $0.0) < ($0.1.votes, $1.0) },
             findings: try Episodes.openEpisodes(connection: db),
             comments: try FeedbackQueries.list(negative, limit: 10, after: nil, connection: db).items)
@@ -58,12 +59,13 @@ struct OverviewPage {
         var window = AggregateFilter()
         window.since = period.since
         window.until = period.until - 1
-        let perPage = try AggregateQueries.pages(window, sectionDepth: nil, connection: db)
+        // The overview shows votes, helpful share and comments only: the cheaper three sums.
+        let perPage = try AggregateQueries.pageVotes(window, connection: db)
         var sections: [String: VoteCounts] = [:]
         for (page, counts) in perPage { sections[AggregateQueries.section(of: page, depth: 1), default: VoteCounts()].merge(counts) }
-        let worst = try PageRanking.rank(perPage, minVotes: 1, sort: .worst).prefix(10).map { group in
-            (group: group, trend: try sparkline(group.key, period, db))
-        }
+        let ranked = PageRanking.rank(perPage, minVotes: 1, sort: .worst).prefix(10)
+        let lines = try sparklines(ranked.map(\.key), period, db)
+        let worst = ranked.map { (group: $0, trend: lines[$0.key] ?? []) }
         return Ranking(worst: worst, sections: sections)
     }
 
@@ -119,19 +121,19 @@ struct OverviewPage {
         return html
     }
 
-    /// Helpfulness of one page in up to 12 slices of the period, from the daily page rollup.
-    static func sparkline(_ page: String, _ period: Period, _ db: Connection) throws -> [Double?] {
+    /// Helpfulness of each page in up to 12 slices of the period, from the daily page rollup in one read.
+    static func sparklines(_ pages: [String], _ period: Period, _ db: Connection) throws -> [String: [Double?]] {
         // Whole UTC days per slice: the rollups are daily, so slices must not share a day.
         let days = max(1, period.span / Period.day)
         let perSlice = (days + 11) / 12
-        let slices = (days + perSlice - 1) / perSlice
-        return try (0..<slices).map { slice in
-            var filter = AggregateFilter()
-            filter.page = page
-            filter.since = period.since + slice * perSlice * Period.day
-            filter.until = min(period.until, period.since + (slice + 1) * perSlice * Period.day) - 1
-            return try AggregateQueries.pages(filter, sectionDepth: nil, connection: db).first?.1.helpfulRatio
-        }
+        let slices = Int((days + perSlice - 1) / perSlice)
+        var window = AggregateFilter()
+        window.since = period.since
+        window.until = period.until - 1
+        let counts = try AggregateQueries.pageSlices(pages, window, daysPerSlice: perSlice, connection: db)
+        var lines: [String: [Double?]] = [:]
+        for page in pages { lines[page] = (0..<slices).map { counts[page]?[$0]?.helpfulRatio } }
+        return lines
     }
 
     private func worstTable(_ worst: [(group: RankedGroup, trend: [Double?])]) -> String {
