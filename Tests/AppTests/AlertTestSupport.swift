@@ -86,16 +86,6 @@ final class AlertApp {
     }
 }
 
-/// Waits for a condition with a generous deadline (CI is slow), polling.
-func eventually(timeout: Double = 60, _ condition: () throws -> Bool) rethrows -> Bool {
-    let deadline = Date().addingTimeInterval(timeout)
-    while Date() < deadline {
-        if try condition() { return true }
-        usleep(20_000)
-    }
-    return try condition()
-}
-
 /// Checks a Standard Webhooks signature independently of the server's signer.
 func verifiesStandardWebhooks(_ received: WebhookReceiver.Received, secret: String) -> Bool {
     guard let id = received.header("webhook-id"), let timestamp = received.header("webhook-timestamp"),

@@ -33,7 +33,7 @@ import TestSupport
         #expect(abs(timestamp - Timestamp.nowMilliseconds() / 1000) < 300)
         #expect(message.json?["type"] as? String == "webhook.test")
         try verifyWithTheStandardWebhooksLibrary(message, secret: secret, folder: directory)
-        #expect(try eventually { try live.request("GET", "/v1/webhooks/\(id)/deliveries", token: admin).items.first?["state"] as? String == "delivered" })
+        #expect(try waitUntil(timeout: 60) { try live.request("GET", "/v1/webhooks/\(id)/deliveries", token: admin).items.first?["state"] as? String == "delivered" })
         let bad = try live.request("POST", "/v1/webhooks", token: admin, body: #"{"url":"ftp://example.com/x","format":"json"}"#)
         #expect(bad.status == 400 && errorField(bad).field == "url")
         #expect(try live.request("DELETE", "/v1/webhooks/\(id)", token: admin).status == 204)
@@ -48,11 +48,11 @@ import TestSupport
         let port = first.port
         first.stop()
         let delivery = try live.sendTest(try live.addWebhook(port: port))
-        #expect(try eventually { try live.attempts(delivery).count >= 2 }, "retries while the receiver is down")
+        #expect(try waitUntil(timeout: 60) { try live.attempts(delivery).count >= 2 }, "retries while the receiver is down")
         #expect(try live.delivery(delivery)?.state == .pending)
         let back = try WebhookReceiver(port: port)
         #expect(back.wait(for: 1))
-        #expect(try eventually { try live.delivery(delivery)?.state == .delivered })
+        #expect(try waitUntil(timeout: 60) { try live.delivery(delivery)?.state == .delivered })
         #expect(try live.attempts(delivery).first?.status == nil, "the first attempts found no receiver")
     }
 
@@ -65,7 +65,7 @@ import TestSupport
         let delivery = try live.sendTest(try live.addWebhook(port: receiver.port))
         #expect(receiver.wait(for: 1))
         receiver.respond(200)
-        #expect(try eventually { try live.delivery(delivery)?.state == .delivered })
+        #expect(try waitUntil(timeout: 60) { try live.delivery(delivery)?.state == .delivered })
         let attempts = try live.attempts(delivery)
         #expect(attempts.count >= 2)
         #expect(attempts.first?.error == "timed out", "\(attempts)")
@@ -82,18 +82,18 @@ import TestSupport
         var live = try AlertApp(path: path)
         let webhook = try live.addWebhook(port: port)
         let delivery = try live.sendTest(webhook)
-        #expect(try eventually { try live.attempts(delivery).count >= 1 })
+        #expect(try waitUntil(timeout: 60) { try live.attempts(delivery).count >= 1 })
         live.shutdown()
         let receiver = try WebhookReceiver(port: port)
         live = try AlertApp(path: path)
         #expect(receiver.wait(for: 1))
-        #expect(try eventually { try live.delivery(delivery)?.state == .delivered })
+        #expect(try waitUntil(timeout: 60) { try live.delivery(delivery)?.state == .delivered })
         live.shutdown()
         // Another clean restart: a new message goes out, the delivered one does not go again.
         live = try AlertApp(path: path)
         defer { live.shutdown() }
         let second = try live.sendTest(webhook)
-        #expect(try eventually { try live.delivery(second)?.state == .delivered })
+        #expect(try waitUntil(timeout: 60) { try live.delivery(second)?.state == .delivered })
         #expect(receiver.received.count == 2, "\(receiver.received.map { $0.header("webhook-id") ?? "" })")
         #expect(Set(receiver.received.compactMap { $0.header("webhook-id") }).count == 2)
     }
@@ -106,7 +106,7 @@ import TestSupport
         let receiver = try WebhookReceiver()
         receiver.respond(307, headers: [("Location", "http://127.0.0.1:\(elsewhere.port)/stolen")])
         let delivery = try live.sendTest(try live.addWebhook(port: receiver.port))
-        #expect(try eventually { try live.attempts(delivery).count >= 2 })
+        #expect(try waitUntil(timeout: 60) { try live.attempts(delivery).count >= 2 })
         #expect(try live.attempts(delivery).first?.status == 307)
         #expect(try live.delivery(delivery)?.state == .pending, "a redirect is a failed attempt, retried")
         #expect(elsewhere.received.isEmpty)
@@ -119,7 +119,7 @@ import TestSupport
         let receiver = try WebhookReceiver()
         receiver.respond(503)
         let delivery = try live.sendTest(try live.addWebhook(port: receiver.port))
-        #expect(try eventually { try live.delivery(delivery)?.state == .failed })
+        #expect(try waitUntil(timeout: 60) { try live.delivery(delivery)?.state == .failed })
         #expect(try live.delivery(delivery)?.lastError == "HTTP 503")
         let metrics = try RawClient.request(port: live.port, "GET", "/metrics").text
         #expect(metrics.contains(#"hearken_webhook_deliveries_total{outcome="failed"} 1"#))
@@ -133,7 +133,7 @@ import TestSupport
         receiver.respond(410)
         let webhook = try live.addWebhook(port: receiver.port)
         let delivery = try live.sendTest(webhook)
-        #expect(try eventually { try live.delivery(delivery)?.state == .failed })
+        #expect(try waitUntil(timeout: 60) { try live.delivery(delivery)?.state == .failed })
         let stored = try #require(try live.app.store.readNow { try Webhooks.get(webhook.id, connection: $0) })
         #expect(stored.disabledAt != nil)
         #expect(try live.attempts(delivery).count == 1, "410 is not retried")
@@ -144,7 +144,7 @@ import TestSupport
         // A test message that gets through enables the webhook again.
         receiver.respond(204)
         let test = try live.sendTest(stored)
-        #expect(try eventually { try live.delivery(test)?.state == .delivered })
+        #expect(try waitUntil(timeout: 60) { try live.delivery(test)?.state == .delivered })
         #expect(try live.app.store.readNow { try Webhooks.get(webhook.id, connection: $0) }?.disabledAt == nil)
     }
 }
