@@ -146,9 +146,12 @@ import Analytics
         let now = Timestamp.nowMilliseconds()
         let day: Int64 = 86_400_000
         var spec: [(page: String, rating: Rating, reason: String?, comment: String?, source: String, version: String, at: Int64)] = []
-        // Baseline (8-30 days ago): both pages 90% helpful. Recent week: /regressed falls to 30%.
+        // Baseline (10-25 days ago): both pages 90% helpful. Recent week: /regressed falls to 30%.
+        // The baseline ends at noon UTC, not at `now - 10 days`: from a fixed time of day, at most three of its
+        // votes share a day with a possible onset, whatever the hour the test runs (it failed after 18:00 UTC).
+        let baselineEnd = (now / day) * day - 10 * day + 12 * 3_600_000
         for i in 0..<60 {
-            let at = now - 10 * day - Int64(i) * 3_600_000 * 6
+            let at = baselineEnd - Int64(i) * 3_600_000 * 6
             spec.append(("/regressed", i % 10 == 0 ? .down : .up, nil, nil, "docs", "v1", at))
             spec.append(("/stable", i % 10 == 0 ? .down : .up, nil, nil, "docs", "v1", at))
         }
