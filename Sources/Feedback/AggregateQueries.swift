@@ -140,7 +140,8 @@ public enum AggregateQueries {
         let total = try connection.fetchFirst(totalSQL, totalValues, reuse: false) { row in
             (VoteCounts(row: row, from: 0), row.int(6))
         } ?? (VoteCounts(), 0)
-        let bySource = try connection.fetch("SELECT source, \(VoteCounts.sums), count(DISTINCT page_key) \(from) GROUP BY source ORDER BY source", values, reuse: false) { row in (source: row.string(0), counts: VoteCounts(row: row, from: 1), pages: row.int(7)) }
+        let bySource = try connection.fetch("SELECT source, \(VoteCounts.sums), count(DISTINCT page_key) \(from) GROUP BY source ORDER BY source",
+                                            values, reuse: false) { row in (source: row.string(0), counts: VoteCounts(row: row, from: 1), pages: row.int(7)) }
         return (total.0, total.1, bySource)
     }
 

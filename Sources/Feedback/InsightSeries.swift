@@ -23,7 +23,8 @@ struct InsightSeries {
             loaded.byId = true
             var current: Int64 = -1
             let (clause, values) = filter.pageDailyWhere()
-            _ = try connection.fetch("SELECT page_id, day, up, down, down_comments FROM rollup_page_daily WHERE \(clause) ORDER BY page_id", values, reuse: false) { row in
+            _ = try connection.fetch("SELECT page_id, day, up, down, down_comments FROM rollup_page_daily WHERE \(clause) ORDER BY page_id",
+                                     values, reuse: false) { row in
                     let id = row.int64(0)
                     if id != current {
                         loaded.series.append(PageSeries(page: "#\(id)", firstDay: firstDay, days: days))
@@ -34,7 +35,8 @@ struct InsightSeries {
         } else {
             var current = ""
             let (from, values) = filter.from()
-            _ = try connection.fetch("SELECT page_key, day, sum(up), sum(down), sum(down_comments) \(from) GROUP BY page_key, day ORDER BY page_key", values, reuse: false) { row in
+            _ = try connection.fetch("SELECT page_key, day, sum(up), sum(down), sum(down_comments) \(from) GROUP BY page_key, day ORDER BY page_key",
+                                     values, reuse: false) { row in
                     let key = row.string(0)
                     if key != current || loaded.series.isEmpty {
                         loaded.series.append(PageSeries(page: key, firstDay: firstDay, days: days))

@@ -63,7 +63,7 @@ public enum Sessions {
     /// Deletes sessions past either expiry, so the table does not grow with abandoned sign-ins.
     public static func deleteExpired(now: Int64, lifetime: SessionLifetime, connection: any SQLSession) throws {
         try connection.perform("DELETE FROM sessions WHERE last_seen_at <= ? OR created_at <= ?",
-                           [now - lifetime.idleMilliseconds, now - lifetime.absoluteMilliseconds])
+                               [now - lifetime.idleMilliseconds, now - lifetime.absoluteMilliseconds])
     }
 
     /// The form token that proves a dashboard form came from a page of this session: an HMAC of a fixed

@@ -44,7 +44,7 @@ public enum Tokens {
             .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
         do {
             try connection.perform("INSERT INTO api_tokens(name, scope, token_hash, created_at) VALUES (?, ?, ?, ?)",
-                               [name, scope.rawValue, hash(token), Timestamp.nowMilliseconds()])
+                                   [name, scope.rawValue, hash(token), Timestamp.nowMilliseconds()])
         } catch {
             if connection.isConstraintViolation(error) { throw TokenError.nameTaken(name) }
             throw error

@@ -55,7 +55,7 @@ public enum Digests {
 
     static func total(from: Int64, to: Int64, connection: any SQLSession) throws -> VoteTally {
         try connection.fetchFirst("SELECT coalesce(sum(rating = 'up'), 0), count(*) FROM feedback WHERE received_at >= ? AND received_at < ? AND status <> 'spam'",
-                             [from, to]) { VoteTally(up: $0.int(0), total: $0.int(1)) } ?? VoteTally()
+                                  [from, to]) { VoteTally(up: $0.int(0), total: $0.int(1)) } ?? VoteTally()
     }
 
     /// The latest negative comment of each worst page, then the latest others, one per page.
@@ -90,7 +90,7 @@ public enum Digests {
     /// Records a fix verdict as announced; false when it already was.
     public static func markFixReported(_ change: Change, now: Int64, connection: any SQLSession) throws -> Bool {
         try connection.perform("INSERT OR IGNORE INTO fix_reports(change_key, verdict, reported_at) VALUES (?, ?, ?)",
-                           [change.subject.key, change.verdict.rawValue, now])
+                               [change.subject.key, change.verdict.rawValue, now])
         return connection.changes > 0
     }
 }

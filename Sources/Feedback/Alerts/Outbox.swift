@@ -61,7 +61,7 @@ public enum Outbox {
 
     public static func enqueue(event: String, to webhook: Webhook, body: String, now: Int64, connection: any SQLSession) throws -> Int64 {
         try connection.perform("INSERT INTO webhook_deliveries(webhook_id, message_id, event, body, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)",
-                           [webhook.id, messageID(), event, body, now, now])
+                               [webhook.id, messageID(), event, body, now, now])
         return connection.lastInsertID
     }
 
@@ -89,28 +89,28 @@ public enum Outbox {
     public static func record(_ delivery: Delivery, attempt: DeliveryAttempt, outcome: Outcome, connection: any SQLSession) throws {
         try connection.withTransaction {
             try connection.perform("INSERT INTO webhook_attempts(delivery_id, at, status, error, duration_ms) VALUES (?, ?, ?, ?, ?)",
-                               [delivery.id, attempt.at, attempt.status, attempt.error, attempt.durationMilliseconds])
+                                   [delivery.id, attempt.at, attempt.status, attempt.error, attempt.durationMilliseconds])
             let finishedAt = attempt.at + Int64(attempt.durationMilliseconds)
             switch outcome {
             case .delivered:
                 try connection.perform("UPDATE webhook_deliveries SET state = 'delivered', attempts = attempts + 1, last_status = ?, last_error = NULL, finished_at = ? WHERE id = ?",
-                                   [attempt.status, finishedAt, delivery.id])
+                                       [attempt.status, finishedAt, delivery.id])
                 // A test that gets through shows the receiver is back: a webhook disabled by 410 is enabled again.
                 if delivery.event == "test" {
                     try connection.perform("UPDATE webhooks SET disabled_at = NULL, disabled_reason = NULL WHERE id = ?", [delivery.webhookID])
                 }
             case .retry(let at):
                 try connection.perform("UPDATE webhook_deliveries SET attempts = attempts + 1, last_status = ?, last_error = ?, next_attempt_at = ? WHERE id = ?",
-                                   [attempt.status, attempt.error, at, delivery.id])
+                                       [attempt.status, attempt.error, at, delivery.id])
             case .givenUp, .gone:
                 try connection.perform("UPDATE webhook_deliveries SET state = 'failed', attempts = attempts + 1, last_status = ?, last_error = ?, finished_at = ? WHERE id = ?",
-                                   [attempt.status, attempt.error, finishedAt, delivery.id])
+                                       [attempt.status, attempt.error, finishedAt, delivery.id])
             }
             if outcome == .gone {
                 try connection.perform("UPDATE webhooks SET disabled_at = ?, disabled_reason = ? WHERE id = ? AND disabled_at IS NULL",
-                                   [finishedAt, "the receiver answered 410 Gone", delivery.webhookID])
+                                       [finishedAt, "the receiver answered 410 Gone", delivery.webhookID])
                 try connection.perform("UPDATE webhook_deliveries SET state = 'failed', last_error = 'webhook disabled (410 Gone)', finished_at = ? WHERE webhook_id = ? AND state = 'pending'",
-                                   [finishedAt, delivery.webhookID])
+                                       [finishedAt, delivery.webhookID])
             }
         }
     }
