@@ -51,7 +51,7 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
-                "Analytics", "HTTP", "Feedback", "SQLite", .product(name: "Logging", package: "swift-log"),
+                "Analytics", "HTTP", "Feedback", .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -62,7 +62,7 @@ let package = Package(
         .executableTarget(
             name: "hearken",
             dependencies: [
-                "App", "Feedback", "HTTP", "SQLite",
+                "App", "Feedback", "HTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,4 +1,3 @@
-import SQLite
 
 /// Which feedback rows a listing or aggregate covers. Every field is optional; set ones combine with AND.
 public struct FeedbackFilter: Sendable {
@@ -27,9 +26,9 @@ public struct FeedbackFilter: Sendable {
 
     /// A WHERE clause over `feedback` with its bound values. `scanPrefixInIDOrder` keeps SQLite off the
     /// page index for a prefix: newest-first listings of a common prefix are fastest walking ids.
-    func clause(scanPrefixInIDOrder: Bool = false) -> (sql: String, values: [SQLValue]) {
+    func clause(scanPrefixInIDOrder: Bool = false) -> (sql: String, values: [DatabaseValue]) {
         var parts: [String] = []
-        var values: [SQLValue] = []
+        var values: [DatabaseValue] = []
         if let page { parts.append("page_key = ?"); values.append(.text(page)) }
         if let pagePrefix {
             // A unary + makes the term unusable for an index, so the planner walks the primary key.

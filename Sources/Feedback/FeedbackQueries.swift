@@ -23,12 +23,12 @@ public struct TriageUpdate: Sendable {
 /// Reads and triage writes on feedback rows.
 public enum FeedbackQueries {
     /// Newest first, keyset-paginated on id: rows inserted meanwhile never shift later pages.
-    public static func list(_ filter: FeedbackFilter, limit: Int, after cursor: Int64?, connection: Connection) throws -> FeedbackPage {
+    public static func list(_ filter: FeedbackFilter, limit: Int, after cursor: Int64?, connection: any SQLSession) throws -> FeedbackPage {
         let (sql, values) = filter.clause(scanPrefixInIDOrder: try isCommonPrefix(filter, connection: connection))
         func fetch(below: Int64?, count: Int) throws -> [FeedbackRecord] {
             let bound = below == nil ? "" : " AND id < ?"
-            let statement = try connection.prepare("SELECT \(FeedbackRecord.columns) FROM feedback WHERE \(sql)\(bound) ORDER BY id DESC LIMIT ?")
-            return try statement.query(values + (below.map { [SQLValue.integer($0)] } ?? []) + [.integer(Int64(count))]) { FeedbackRecord(row: $0) }
+            return try connection.fetch("SELECT \(FeedbackRecord.columns) FROM feedback WHERE \(sql)\(bound) ORDER BY id DESC LIMIT ?",
+                                        values + (below.map { [DatabaseValue.integer($0)] } ?? []) + [.integer(Int64(count))], reuse: false) { FeedbackRecord(row: $0) }
         }
         // Rows the SQL chose can still fail `keeps` (a masked comment); fetch on past them, in growing
         // chunks, since each query evaluates the search again.
@@ -54,16 +54,16 @@ public enum FeedbackQueries {
 
     /// Whether a page prefix covers more than 2% of votes (from the all-time rollup): then walking ids
     /// newest first finds a page of matches sooner than sorting every row under the prefix.
-    static func isCommonPrefix(_ filter: FeedbackFilter, connection: Connection) throws -> Bool {
+    static func isCommonPrefix(_ filter: FeedbackFilter, connection: any SQLSession) throws -> Bool {
         guard let prefix = filter.pagePrefix, filter.page == nil else { return false }
-        let counts = try connection.first(
+        let counts = try connection.fetchFirst(
             "SELECT (SELECT coalesce(sum(up + down), 0) FROM rollup_page_total WHERE page_key >= ? AND page_key < ?), (SELECT coalesce(sum(up + down), 0) FROM rollup_page_total)",
             [prefix, prefix + "\u{10FFFF}"]) { ($0.int(0), $0.int(1)) } ?? (0, 0)
         return counts.0 * 50 > counts.1
     }
 
-    public static func get(_ id: Int64, connection: Connection) throws -> FeedbackRecord? {
-        try connection.first("SELECT \(FeedbackRecord.columns) FROM feedback WHERE id = ?", [id]) { FeedbackRecord(row: $0) }
+    public static func get(_ id: Int64, connection: any SQLSession) throws -> FeedbackRecord? {
+        try connection.fetchFirst("SELECT \(FeedbackRecord.columns) FROM feedback WHERE id = ?", [id]) { FeedbackRecord(row: $0) }
     }
 
     /// Applies triage changes and keeps rollups right when a row enters or leaves spam. Nil when absent.

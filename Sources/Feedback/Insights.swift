@@ -1,5 +1,4 @@
 import Analytics
-import SQLite
 
 /// Settings of the insight evaluation; defaults as documented in docs/insights.md.
 public struct InsightOptions: Sendable {
@@ -51,7 +50,7 @@ public struct InsightReport: Sendable {
 /// this reads each page's daily counts (rollups, or feedback rows under label and source filters) and
 /// the reasons of pages that could show a shift.
 public enum Insights {
-    public static func evaluate(_ filter: AggregateFilter, options: InsightOptions, now: Int64, connection: Connection) throws -> InsightReport {
+    public static func evaluate(_ filter: AggregateFilter, options: InsightOptions, now: Int64, connection: any SQLSession) throws -> InsightReport {
         let detector = options.detector
         let today = Int(AggregateFilter.floorDiv(now, Rollups.dayMilliseconds))
         let firstDay = today - detector.daysNeeded + 1

@@ -1,11 +1,10 @@
-import SQLite
 
 extension AggregateQueries {
     /// Per page, like `pages(_:sectionDepth:connection:)` but only `up`, `down` and `comments`
     /// (`downComments` 0, `firstAt` and `lastAt` nil), for views that show no more: the three sums
     /// cost half of the six over a 90-day window. Windows seek each page's days in the daily page
     /// rollup; anything else is answered by `pages`.
-    public static func pageVotes(_ filter: AggregateFilter, connection: Connection) throws -> [(String, VoteCounts)] {
+    public static func pageVotes(_ filter: AggregateFilter, connection: any SQLSession) throws -> [(String, VoteCounts)] {
         guard filter.usesPageDaily, filter.page == nil, filter.pagePrefix == nil else {
             return try pages(filter, sectionDepth: nil, connection: connection).map { page, counts in
                 var votes = VoteCounts()
@@ -14,14 +13,14 @@ extension AggregateQueries {
             }
         }
         var conditions: [String] = []
-        var values: [SQLValue] = []
+        var values: [DatabaseValue] = []
         if let day = filter.sinceDay { conditions.append("r.day >= ?"); values.append(.integer(day)) }
         if let day = filter.untilDay { conditions.append("r.day < ?"); values.append(.integer(day)) }
-        return try connection.prepare("""
+        return try connection.fetch("""
             SELECT p.page_key, sum(r.up), sum(r.down), sum(r.comments)
             FROM pages p JOIN rollup_page_daily r ON r.page_id = p.id
             WHERE \(conditions.joined(separator: " AND ")) GROUP BY p.id
-            """).query(values) { row in
+            """, values, reuse: false) { row in
             var votes = VoteCounts()
             (votes.up, votes.down, votes.comments) = (row.int(1), row.int(2), row.int(3))
             return (row.string(0), votes)
@@ -33,16 +32,16 @@ extension AggregateQueries {
     /// window (`first` its first day). One read of the daily page rollup for all pages and slices:
     /// a query per page and slice cost more in statements than in rows.
     /// Only the window of `filter` applies; a slice without rows is absent.
-    public static func pageSlices(_ pages: [String], _ filter: AggregateFilter, daysPerSlice: Int64, connection: Connection) throws -> [String: [Int: VoteCounts]] {
+    public static func pageSlices(_ pages: [String], _ filter: AggregateFilter, daysPerSlice: Int64, connection: any SQLSession) throws -> [String: [Int: VoteCounts]] {
         guard !pages.isEmpty, let first = filter.sinceDay, daysPerSlice > 0 else { return [:] }
         var conditions = ["p.page_key IN (\(Array(repeating: "?", count: pages.count).joined(separator: ", ")))", "r.day >= ?"]
-        var values: [SQLValue] = pages.map { .text($0) } + [.integer(first)]
+        var values: [DatabaseValue] = pages.map { .text($0) } + [.integer(first)]
         if let end = filter.untilDay { conditions.append("r.day < ?"); values.append(.integer(end)) }
-        let rows = try connection.prepare("""
+        let rows = try connection.fetch("""
             SELECT p.page_key, (r.day - ?) / ?, sum(r.up), sum(r.down), sum(r.comments), sum(r.down_comments), min(r.first_at), max(r.last_at)
             FROM pages p JOIN rollup_page_daily r ON r.page_id = p.id
             WHERE \(conditions.joined(separator: " AND ")) GROUP BY p.id, 2
-            """).query([.integer(first), .integer(daysPerSlice)] + values) { row in
+            """, [.integer(first), .integer(daysPerSlice)] + values, reuse: false) { row in
             (row.string(0), row.int(1), VoteCounts(row: row, from: 2))
         }
         var slices: [String: [Int: VoteCounts]] = [:]

@@ -21,7 +21,7 @@ struct Annotate: ParsableCommand {
         }
         let store = try database.open()
         defer { store.close() }
-        let annotation = try store.writeNow { try Annotations.create(new, connection: $0) }
+        let annotation = try store.write { try $0.createAnnotation(new) }
         print("annotation \(annotation.id) at \(Timestamp.rfc3339(milliseconds: annotation.at)) on \(annotation.page ?? (annotation.pagePrefix ?? "") + "*")")
     }
 }
@@ -53,7 +53,7 @@ struct WebhookCommand: ParsableCommand {
             let store = try database.open()
             defer { store.close() }
             do {
-                let webhook = try store.writeNow { try Webhooks.create(url: url, format: format, events: chosen, secret: secret, connection: $0) }
+                let webhook = try store.write { try $0.createWebhook(url: url, format: format, events: chosen, secret: secret) }
                 print("webhook \(webhook.id): \(webhook.format.rawValue) to \(webhook.url) for \(webhook.events.map(\.rawValue).joined(separator: ","))")
                 print("secret: \(webhook.secret)")
             } catch let error as WebhookError {
@@ -69,7 +69,7 @@ struct WebhookCommand: ParsableCommand {
         func run() throws {
             let store = try database.open()
             defer { store.close() }
-            for w in try store.readNow({ try Webhooks.list(connection: $0) }) {
+            for w in try store.read({ try $0.webhooks() }) {
                 let state = w.disabledAt.map { "disabled \(Timestamp.rfc3339(milliseconds: $0)): \(w.disabledReason ?? "")" } ?? "enabled"
                 print("\(w.id)\t\(w.format.rawValue)\t\(w.events.map(\.rawValue).joined(separator: ","))\t\(w.url)\t\(state)")
             }
@@ -84,7 +84,7 @@ struct WebhookCommand: ParsableCommand {
         func run() throws {
             let store = try database.open()
             defer { store.close() }
-            guard try store.writeNow({ try Webhooks.delete(id, connection: $0) }) else { throw ValidationError("no webhook with id \(id)") }
+            guard try store.write({ try $0.deleteWebhook(id: id) }) else { throw ValidationError("no webhook with id \(id)") }
             print("removed webhook \(id)")
         }
     }
