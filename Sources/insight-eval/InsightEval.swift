@@ -2,8 +2,9 @@ import Analytics
 import Foundation
 
 // Measures both insight methods on simulated traffic and prints Markdown tables (docs/insights.md).
-// Usage: insight-eval [seeds] (default 20). Each seed simulates 140 days on 300 pages and evaluates
-// once a day over the last 35 days, as a daily scheduled evaluation would.
+// Usage: insight-eval [seeds [alpha]] (default 20 seeds; the new method's alpha, default 0.05). Each
+// seed simulates 140 days on 300 pages and evaluates once a day over the last 35 days, as a daily
+// scheduled evaluation would.
 
 @main
 struct InsightEval {
@@ -98,7 +99,7 @@ struct InsightEval {
             return String(format: "%.1f ms (%.0f µs)", 1000 * perEvaluation, 1e6 * perEvaluation / Double(Simulation.pageCount))
         }
 
-        print("Simulated: \(seeds) seeds × \(Simulation.pageCount) pages × \(Simulation.days) days, evaluated daily over the last \(Simulation.evaluationDays) days.\n")
+        print("Simulated: \(seeds) seeds × \(Simulation.pageCount) pages × \(Simulation.days) days, evaluated daily over the last \(Simulation.evaluationDays) days; new method at alpha = \(Method.options.alpha).\n")
         let columns = Method.allCases.map(\.rawValue) + ["oracle: true onset, one test, α = 0.05", "oracle under the evaluation's FDR"]
         print("| measure | " + columns.joined(separator: " | ") + " |")
         print("|---|" + columns.map { _ in "---|" }.joined())

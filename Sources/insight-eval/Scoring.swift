@@ -37,10 +37,17 @@ enum Method: String, CaseIterable {
         return evaluate(series, asOfDay: asOfDay)
     }
 
+    /// The new method's settings: the defaults, but for alpha from the command line (the second argument).
+    static let options: DetectorOptions = {
+        var options = DetectorOptions()
+        if CommandLine.arguments.count > 2, let alpha = Double(CommandLine.arguments[2]), alpha > 0, alpha < 1 { options.alpha = alpha }
+        return options
+    }()
+
     func evaluate(_ series: [PageSeries], asOfDay: Int) -> Evaluation {
         switch self {
         case .legacy: LegacyDetector.evaluate(series, asOfDay: asOfDay)
-        case .detector: Detector.evaluate(series, asOfDay: asOfDay)
+        case .detector: Detector.evaluate(series, asOfDay: asOfDay, options: Self.options)
         }
     }
 }
@@ -94,7 +101,7 @@ enum Scoring {
         simulation.changes.filter { $0.kind == .decline && $0.onset + 21 == day }.map { change in
             let page = simulation.series[change.page]
             let others = evaluation.detections.filter { $0.page != page.page }.count
-            let bound = DetectorOptions().alpha * Double(others + 1) / Double(max(1, evaluation.tests))
+            let bound = Method.options.alpha * Double(others + 1) / Double(max(1, evaluation.tests))
             return (change, KnownOnset.declineP(page, onsetDay: change.onset, asOfDay: day), bound)
         }
     }
