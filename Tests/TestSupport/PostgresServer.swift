@@ -166,15 +166,16 @@ public final class PostgresServer: Sendable {
 
     // MARK: Running the binaries
 
-    /// The newest server binaries found: HEARKEN_PG_BINDIR, /usr/lib/postgresql/<version>/bin,
-    /// `pg_config --bindir`, then PATH.
+    /// The server binaries: those in HEARKEN_PG_BINDIR if set, else the newest of
+    /// /usr/lib/postgresql/<version>/bin, then `pg_config --bindir`, then PATH.
     static func binaries() -> String? {
         let environment = ProcessInfo.processInfo.environment
         func complete(_ folder: String) -> Bool {
             ["initdb", "pg_ctl", "pg_isready", "psql"].allSatisfy { FileManager.default.isExecutableFile(atPath: folder + "/" + $0) }
         }
+        // Set, it is the only place looked at (also to check how the tests fail without a server).
+        if let folder = environment["HEARKEN_PG_BINDIR"] { return complete(folder) ? folder : nil }
         var candidates: [String] = []
-        if let folder = environment["HEARKEN_PG_BINDIR"] { candidates.append(folder) }
         let versions = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
         candidates += versions.compactMap(Int.init).sorted(by: >).map { "/usr/lib/postgresql/\($0)/bin" }
         let pgConfig = (environment["PATH"] ?? "").split(separator: ":").map { $0 + "/pg_config" }
