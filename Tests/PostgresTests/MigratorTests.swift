@@ -33,6 +33,12 @@ struct MigratorTests {
         #expect(try db.query("SELECT version FROM schema_migrations") { $0.int(0) } == [1])
         #expect(try db.first("SELECT to_regclass('b') IS NULL") { $0.bool(0) } == true)
         #expect(!db.isInTransaction)
+        // SQL that runs but makes its own record fail: the record and the SQL go together.
+        let unrecordable = Migration(version: 2, name: "unrecordable",
+                                     sql: "CREATE TABLE c(x BIGINT); ALTER TABLE schema_migrations ADD CONSTRAINT only_one CHECK (version < 2);")
+        #expect(throws: PostgresError.self) { try Migrator(migrations: [first, unrecordable]).migrate(db) }
+        #expect(try db.first("SELECT to_regclass('c') IS NULL") { $0.bool(0) } == true)
+        #expect(try db.query("SELECT version FROM schema_migrations") { $0.int(0) } == [1])
     }
 
     @Test func refusesAChangedOrUnknownMigration() throws {
