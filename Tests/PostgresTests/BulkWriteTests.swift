@@ -46,6 +46,9 @@ struct BulkWriteTests {
         }
         #expect(try stored(db).isEmpty)
         #expect(try db.first("SELECT 1") { $0.int(0) } == 1)
+        #expect(throws: PostgresError.self) { try db.pipeline("INSERT INTO nowhere VALUES ($1)", [[1], [2]]) }
+        #expect(!db.isInTransaction)
+        #expect(try db.pipeline("INSERT INTO bulk(id, t) VALUES ($1, $2)", [[1, "a"], [2, "b"]], chunk: 1) == 2)
     }
 
     @Test func copyStoresAwkwardValuesExactly() throws {
