@@ -36,35 +36,35 @@ extension AggregateQueries {
     /// so a page is in the window's answer exactly when it has votes in the window.
     static func pageVotesOutside(_ filter: AggregateFilter, connection: Connection) throws -> [(String, VoteCounts)]? {
         guard filter.sinceDay != nil || filter.untilDay != nil else { return nil }
-        var totals: [Int64: (key: String, votes: VoteCounts)] = [:]
-        var (first, last) = (Int64.max, Int64.min)
-        _ = try connection.prepare("""
-            SELECT p.id, t.page_key, sum(t.up), sum(t.down), sum(t.comments), min(t.first_at), max(t.last_at)
-            FROM rollup_page_total t JOIN pages p ON p.page_key = t.page_key GROUP BY t.page_key
-            """).query { row in
-            var votes = VoteCounts()
-            (votes.up, votes.down, votes.comments) = (row.int(2), row.int(3), row.int(4))
-            totals[row.int64(0)] = (row.string(1), votes)
-            first = min(first, AggregateFilter.floorDiv(row.int64(5), Rollups.dayMilliseconds))
-            last = max(last, AggregateFilter.floorDiv(row.int64(6), Rollups.dayMilliseconds))
+        // Which read is smaller, from the first and last hour holding votes (two seeks; a stale bound
+        // after spam only makes the choice less good, never the answer wrong).
+        let hours = Rollups.dayMilliseconds / Rollups.hourMilliseconds
+        let span = try connection.first("SELECT min(hour), max(hour) FROM rollup_hourly", []) { row -> (Int64, Int64)? in
+            row.isNull(0) ? nil : (AggregateFilter.floorDiv(row.int64(0), hours), AggregateFilter.floorDiv(row.int64(1), hours))
         }
-        guard first <= last else { return [] }
+        guard let (first, last) = span ?? nil else { return nil }
         let since = filter.sinceDay ?? first, until = filter.untilDay ?? (last + 1)
         let inside = min(until, last + 1) - max(since, first)
         let before = max(0, min(since, last + 1) - first), after = max(0, last + 1 - max(until, first))
         guard before + after < inside else { return nil }
+        var totals: [String: VoteCounts] = [:]
+        _ = try connection.prepare("SELECT page_key, up, down, comments FROM rollup_page_total").query { row in
+            // One row per page and source, in page order.
+            totals[row.string(0), default: VoteCounts()].up += row.int(1)
+            totals[row.string(0), default: VoteCounts()].down += row.int(2)
+            totals[row.string(0), default: VoteCounts()].comments += row.int(3)
+        }
         // Each range seeks every page's days before or after the window (the rollup is page-major).
         for (condition, day, needed) in [("r.day < ?", since, before > 0), ("r.day >= ?", until, after > 0)] where needed {
             _ = try connection.prepare("""
-                SELECT p.id, sum(r.up), sum(r.down), sum(r.comments) FROM pages p JOIN rollup_page_daily r ON r.page_id = p.id
+                SELECT p.page_key, sum(r.up), sum(r.down), sum(r.comments) FROM pages p JOIN rollup_page_daily r ON r.page_id = p.id
                 WHERE \(condition) GROUP BY p.id
                 """).query([SQLValue.integer(day)]) { row in
-                guard var page = totals[row.int64(0)] else { return }
-                page.votes.up -= row.int(1); page.votes.down -= row.int(2); page.votes.comments -= row.int(3)
-                totals[row.int64(0)] = page
+                let key = row.string(0)
+                totals[key]?.up -= row.int(1); totals[key]?.down -= row.int(2); totals[key]?.comments -= row.int(3)
             }
         }
-        return totals.sorted { $0.key < $1.key }.filter { $0.value.votes.up + $0.value.votes.down > 0 }.map { ($0.value.key, $0.value.votes) }
+        return totals.filter { $0.value.up + $0.value.down > 0 }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 
     /// Counts of each of `pages` in consecutive slices of `daysPerSlice` whole UTC days, slice `i`
