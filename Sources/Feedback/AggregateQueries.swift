@@ -130,19 +130,31 @@ public enum AggregateQueries {
     public static func summary(_ filter: AggregateFilter, connection: any SQLSession) throws
         -> (total: VoteCounts, pages: Int, bySource: [(source: String, counts: VoteCounts, pages: Int)]) {
         let (from, values) = filter.from()
-        let totalSQL: String, totalValues: [DatabaseValue]
-        if filter.usesPageDaily {
-            let (clause, daily) = filter.pageDailyWhere()
-            (totalSQL, totalValues) = ("SELECT \(VoteCounts.sums), count(DISTINCT page_id) FROM rollup_page_daily WHERE \(clause)", daily)
-        } else {
-            (totalSQL, totalValues) = ("SELECT \(VoteCounts.sums), count(DISTINCT page_key) \(from)", values)
-        }
-        let total = try connection.fetchFirst(totalSQL, totalValues, reuse: false) { row in
+        guard filter.usesPageDaily else { return try summaryInOnePass(from, values, connection: connection) }
+        let (clause, daily) = filter.pageDailyWhere()
+        let total = try connection.fetchFirst("SELECT \(VoteCounts.sums), count(DISTINCT page_id) FROM rollup_page_daily WHERE \(clause)", daily, reuse: false) { row in
             (VoteCounts(row: row, from: 0), row.int(6))
         } ?? (VoteCounts(), 0)
         let bySource = try connection.fetch("SELECT source, \(VoteCounts.sums), count(DISTINCT page_key) \(from) GROUP BY source ORDER BY source",
                                             values, reuse: false) { row in (source: row.string(0), counts: VoteCounts(row: row, from: 1), pages: row.int(7)) }
         return (total.0, total.1, bySource)
+    }
+
+    /// The summary from one relation in one scan, counted here: as two statements SQLite read the rows
+    /// twice and sorted them into temporary B-trees for `GROUP BY source` and `count(DISTINCT page_key)`
+    /// (8 + 15 ms for a label over 7 days at 1M rows, 7,600 rollup rows).
+    static func summaryInOnePass(_ from: String, _ values: [DatabaseValue], connection: any SQLSession) throws
+        -> (total: VoteCounts, pages: Int, bySource: [(source: String, counts: VoteCounts, pages: Int)]) {
+        var total = VoteCounts(), pages = Set<String>()
+        var sources: [String: (counts: VoteCounts, pages: Set<String>)] = [:]
+        _ = try connection.fetch("SELECT source, page_key, up, down, comments, down_comments, first_at, last_at \(from)", values, reuse: false) { row in
+            let counts = VoteCounts(row: row, from: 2), source = row.string(0), page = row.string(1)
+            total.add(counts)
+            pages.insert(page)
+            sources[source, default: (VoteCounts(), [])].counts.add(counts)
+            sources[source, default: (VoteCounts(), [])].pages.insert(page)
+        }
+        return (total, pages.count, sources.sorted { $0.key < $1.key }.map { (source: $0.key, counts: $0.value.counts, pages: $0.value.pages.count) })
     }
 
     /// Rollup columns results can be grouped by.

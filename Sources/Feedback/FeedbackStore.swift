@@ -174,7 +174,7 @@ public final class FeedbackStore: Sendable {
     /// but not yet folded into rollups and the search index are folded first, on the writer's queue,
     /// so every read sees every acknowledged write.
     public func read<T: Sendable>(_ work: @escaping @Sendable (FeedbackReader) throws -> T, completion: @escaping @Sendable (Result<T, any Error>) -> Void) {
-        let reader = readers[nextReader.wrappingAdd(1, ordering: .relaxed).oldValue % readers.count]
+        let reader = takeReader()
         let drops = self.drops
         guard writer.mayHaveUnfoldedRows else {
             reader.async { connection in completion(Result { try work(FeedbackReader(session: connection, drops: drops)) }) }
@@ -192,7 +192,8 @@ public final class FeedbackStore: Sendable {
         writeQueue.async { connection in completion(Result { try work(FeedbackEditor(session: connection, drops: drops)) }) }
     }
 
-    /// Reads and waits (command-line tools, background jobs), after folding every row above the watermark.
+    /// Reads and waits (command-line tools, background jobs such as the alert scheduler), after folding
+    /// every row above the watermark.
     public func read<T>(_ work: (FeedbackReader) throws -> T) throws -> T {
         try readNow { try work(FeedbackReader(session: $0, drops: drops)) }
     }
@@ -203,10 +204,17 @@ public final class FeedbackStore: Sendable {
     }
 
     /// SQLite only (tests and the SQLite write path): runs a query on a reader connection and waits,
-    /// after folding every row above the watermark, however it was written.
+    /// after folding every row above the watermark, however it was written. The reader is taken in
+    /// turn as for requests: always the first one put every scheduled evaluation in front of the
+    /// requests that reader serves.
     public func readNow<T>(_ work: (Connection) throws -> T) throws -> T {
         writeQueue.sync { connection in writer.foldPending(connection) }
-        return try readers[0].sync(work)
+        return try takeReader().sync(work)
+    }
+
+    /// The next reader, round robin.
+    private func takeReader() -> DatabaseQueue {
+        readers[nextReader.wrappingAdd(1, ordering: .relaxed).oldValue % readers.count]
     }
 
     /// SQLite only (tests and the SQLite write path): runs work on the writer connection and waits.

@@ -11,11 +11,15 @@ struct Annotate: ParsableCommand {
     @Option(help: "What changed.") var note: String
     @Option(help: "A link to the change (pull request, commit, release).") var url: String?
     @Option(help: "When it went live: RFC 3339 or YYYY-MM-DD (default now).") var at: String?
+    @Option(help: "Keep the query string of --page/--page-prefix, as `serve --keep-query` does: true or false (env HEARKEN_KEEP_QUERY, default false).")
+    var keepQuery: String?
 
     func run() throws {
         let new: NewAnnotation
+        var rules = FeedbackRules()
+        rules.normalizer.keepQuery = try Settings.keepQuery.resolve(keepQuery, default: false)
         do {
-            new = try CommandSupport.annotation(page: page, pagePrefix: pagePrefix, note: note, url: url, at: at)
+            new = try CommandSupport.annotation(page: page, pagePrefix: pagePrefix, note: note, url: url, at: at, rules: rules)
         } catch let error as CommandSupport.Invalid {
             throw ValidationError(error.description)
         }

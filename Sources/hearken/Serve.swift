@@ -87,7 +87,7 @@ struct Serve: ParsableCommand {
         config.server.port = try Settings.integer("port", "HEARKEN_PORT", 0...65535).resolve(port, default: 8080)
         config.storage.durability = try Settings.choice("durability", "HEARKEN_DURABILITY", StorageOptions.Durability.allCases).resolve(durability, default: .full)
         config.rules.reasons = try Settings.list("reasons", "HEARKEN_REASONS").resolve(reasons, default: FeedbackRules.defaultReasons).map { $0.lowercased() }
-        config.rules.normalizer.keepQuery = try Setting(flag: "keep-query", variable: "HEARKEN_KEEP_QUERY", form: "true or false") { Bool($0.lowercased()) }.resolve(keepQuery, default: false)
+        config.rules.normalizer.keepQuery = try Settings.keepQuery.resolve(keepQuery, default: false)
         config.server.eventLoops = try Settings.integer("event-loops", "HEARKEN_EVENT_LOOPS", 1...64).resolve(eventLoops, default: 1)
         config.server.maxConnections = try Settings.integer("max-connections", "HEARKEN_MAX_CONNECTIONS", 1...1_000_000).resolve(maxConnections, default: 4096)
         config.server.headerTimeout = try Settings.seconds("header-timeout", "HEARKEN_HEADER_TIMEOUT").resolve(headerTimeout, default: 10)

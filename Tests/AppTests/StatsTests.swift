@@ -26,10 +26,16 @@ import Analytics
         for source in sources {
             let name = source["source"] as? String
             #expect(source["votes"] as? Int == rows.filter { $0.source == name }.count)
+            #expect(source["pages"] as? Int == Set(rows.filter { $0.source == name }.map(\.page)).count)
+            #expect(source["last_feedback_at"] as? String == Timestamp.rfc3339(milliseconds: rows.filter { $0.source == name }.map(\.at).max() ?? 0))
         }
         // Filters: source and label (the label path reads rows, not rollups) agree with the rows.
         let portal = try live.get("/v1/stats/summary?source=portal&label.version=v1", token: token).json ?? [:]
         #expect(portal["votes"] as? Int == rows.filter { $0.source == "portal" && $0.version == "v1" }.count)
+        #expect(portal["pages"] as? Int == Set(rows.filter { $0.source == "portal" && $0.version == "v1" }.map(\.page)).count)
+        let labelled = try live.get("/v1/stats/summary?label.version=v2&since=7d", token: token).json ?? [:]
+        let week = rows.filter { $0.version == "v2" && $0.at >= (Timestamp.nowMilliseconds() / 86_400_000 - 7) * 86_400_000 }
+        #expect(labelled["votes"] as? Int == week.count && labelled["pages"] as? Int == Set(week.map(\.page)).count, "\(labelled)")
     }
 
     @Test func pagesRankWorstFirstByWilsonUpperBound() throws {
