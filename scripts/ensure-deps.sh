@@ -35,7 +35,10 @@ if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
   [ ${#packages[@]} -eq 0 ] && exit 0
   echo "Installing ${packages[*]}..." >&2
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}" >&2
+  # Keep the createcluster.conf written above: it is a file postgresql-common manages with ucf and
+  # dpkg, which would otherwise ask about a file that exists before the package does.
+  DEBIAN_FRONTEND=noninteractive UCF_FORCE_CONFFOLD=1 apt-get install -y -qq \
+    -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${packages[@]}" >&2
   exit 0
 fi
 if [ "$server_missing" = "1" ]; then
