@@ -21,7 +21,13 @@ let package = Package(
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         // Linux socket calls Glibc's Swift module does not export (epoll, eventfd, accept4).
         .target(name: "CNet"),
-        .target(name: "SQLite", dependencies: ["CSQLite"], swiftSettings: strict),
+        // Migration files' names, checksums and rules, shared by the SQLite and PostgreSQL migrators.
+        .target(name: "SchemaMigrations", swiftSettings: strict),
+        .target(name: "SQLite", dependencies: ["CSQLite", "SchemaMigrations"], swiftSettings: strict),
+        // System library: libpq, PostgreSQL's C client, from the distribution's libpq-dev.
+        .systemLibrary(name: "CPostgres", providers: [.apt(["libpq-dev"])]),
+        // A thin client over libpq: connections, statements, transactions, bulk writes, migrations.
+        .target(name: "Postgres", dependencies: ["CPostgres", "SchemaMigrations"], swiftSettings: strict),
         .target(
             name: "HTTP",
             dependencies: ["CNet", .product(name: "Logging", package: "swift-log")],
@@ -71,6 +77,7 @@ let package = Package(
         // Helpers shared by the test targets: a raw-socket HTTP client and temporary folders.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "PostgresTests", dependencies: ["Feedback", "Postgres", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "AnalyticsTests", dependencies: ["Analytics"], swiftSettings: strict),
         .testTarget(name: "FeedbackTests", dependencies: ["Analytics", "Feedback", "SQLite", "TestSupport", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
