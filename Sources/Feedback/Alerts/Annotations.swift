@@ -72,9 +72,10 @@ public enum Annotations {
     }
 
     public static func create(_ new: NewAnnotation, now: Int64 = Timestamp.nowMilliseconds(), connection: any SQLSession) throws -> Annotation {
-        try connection.perform("INSERT INTO annotations(at, page_key, page_prefix, note, url, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                               [new.at, new.page, new.pagePrefix, new.note, new.url, now, new.createdBy])
-        return Annotation(id: connection.lastInsertID, at: new.at, page: new.page, pagePrefix: new.pagePrefix, note: new.note,
+        let id = try connection.insertReturningID(
+            "INSERT INTO annotations(at, page_key, page_prefix, note, url, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [new.at, new.page, new.pagePrefix, new.note, new.url, now, new.createdBy])
+        return Annotation(id: id, at: new.at, page: new.page, pagePrefix: new.pagePrefix, note: new.note,
                           url: new.url, createdAt: now, createdBy: new.createdBy)
     }
 
