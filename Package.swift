@@ -77,7 +77,7 @@ let package = Package(
         // Helpers shared by the test targets: a raw-socket HTTP client and temporary folders.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "PostgresTests", dependencies: ["Feedback", "Postgres", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "PostgresTests", dependencies: ["Feedback", "Postgres", "SQLite", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "AnalyticsTests", dependencies: ["Analytics"], swiftSettings: strict),
         .testTarget(name: "FeedbackTests", dependencies: ["Analytics", "Feedback", "SQLite", "Postgres", "TestSupport", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),

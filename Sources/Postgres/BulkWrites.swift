@@ -13,33 +13,33 @@ extension Connection {
         let db = try db()
         guard PQenterPipelineMode(db) == 1 else { throw error(nil, sql: sql) }
         defer { PQexitPipelineMode(db) }
+        // The unnamed statement is parsed once; its answer comes back with the first chunk's.
+        guard PQsendPrepare(db, "", sql, 0, nil) == 1 else { throw error(nil, sql: sql) }
+        var pending = 1
         var total = 0
         // Waiting for each chunk's answers bounds what the server buffers for us: a blocking client
         // that only sends could otherwise stall against a server that only writes back.
-        for start in stride(from: 0, to: rows.count, by: max(1, chunk)) {
-            let slice = rows[start..<min(rows.count, start + max(1, chunk))]
-            var sent = 0
+        let size = max(1, chunk)
+        for start in stride(from: 0, to: rows.count, by: size) {
             var failure: PostgresError?
-            if start == 0, PQsendPrepare(db, "", sql, 0, nil) == 1 {
-                sent += 1
-            } else if start == 0 {
-                failure = error(nil, sql: sql)
-            }
-            for values in slice where failure == nil {
+            for values in rows[start..<min(rows.count, start + size)] {
                 do {
                     let parameters = try Parameters(values, sql: sql)
-                    let ok = parameters.withPointers { count, _, values, lengths, formats in
+                    let sent = parameters.withPointers { count, _, values, lengths, formats in
                         PQsendQueryPrepared(db, "", count, values, lengths, formats, 0)
                     }
-                    if ok == 1 { sent += 1 } else { failure = error(nil, sql: sql) }
+                    guard sent == 1 else { failure = error(nil, sql: sql); break }
+                    pending += 1
                 } catch {
                     failure = error
+                    break
                 }
             }
             guard PQpipelineSync(db) == 1 else { throw failure ?? error(nil, sql: sql) }
-            let (changed, firstError) = collectPipelineResults(db, expected: sent, sql: sql)
+            let (changed, firstError) = collectPipelineResults(db, expected: pending, sql: sql)
             if let problem = failure ?? firstError { throw problem }
             total += changed
+            pending = 0
         }
         return total
     }

@@ -11,6 +11,8 @@ public final class Connection {
     private let notices: NoticeSink
     /// Server-side prepared statements of this session, by SQL text; forgotten when the session is.
     private var prepared: [String: String] = [:]
+    /// Never reset, so a statement kept from an old session cannot run another's SQL under its name.
+    private var preparedCount = 0
 
     /// Opens a connection. `connectionString` goes to libpq unchanged (URI or key=value; `sslmode`,
     /// service files and the `PG*` variables work as usual); only the client encoding is fixed to UTF-8.
@@ -110,7 +112,8 @@ public final class Connection {
     public func cached(_ sql: String) throws(PostgresError) -> PreparedStatement {
         let db = try db()
         if let name = prepared[sql] { return PreparedStatement(connection: self, name: name, sql: sql) }
-        let name = "hearken_\(prepared.count + 1)"
+        preparedCount += 1
+        let name = "hearken_\(preparedCount)"
         _ = try check(PQprepare(db, name, sql, 0, nil), sql: sql)
         prepared[sql] = name
         return PreparedStatement(connection: self, name: name, sql: sql)

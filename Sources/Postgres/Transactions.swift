@@ -17,6 +17,7 @@ extension Connection {
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
     /// A statement that failed inside `body` aborts the transaction even if `body` caught its error:
     /// then nothing is committed and this throws (PostgreSQL would answer COMMIT with a silent ROLLBACK).
+    @discardableResult
     public func transaction<T>(_ isolation: IsolationLevel = .readCommitted, _ body: () throws -> T) throws -> T {
         guard !isInTransaction else { throw PostgresError.misuse("a transaction is already open on this connection") }
         try run("BEGIN ISOLATION LEVEL \(isolation.rawValue)")
