@@ -96,8 +96,9 @@ public enum Annotations {
             values += [page, page]
         }
         if let prefix = filter.pagePrefix {
-            clauses.append("(substr(coalesce(page_key, page_prefix), 1, ?) = ? OR substr(?, 1, length(page_prefix)) = page_prefix)")
-            values += [prefix.unicodeScalars.count, prefix, prefix]
+            // length(?) rather than a bound count: PostgreSQL's substr takes no bigint parameter.
+            clauses.append("(substr(coalesce(page_key, page_prefix), 1, length(?)) = ? OR substr(?, 1, length(page_prefix)) = page_prefix)")
+            values += [prefix, prefix, prefix]
         }
         let whereClause = clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")
         values += [limit, offset]
