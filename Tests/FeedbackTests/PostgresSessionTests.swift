@@ -118,5 +118,9 @@ import TestSupport
         #expect(a.id == 1 && b.id == 2)
         let listed = try PostgresDatabase.reader(again).annotations(AnnotationFilter(), limit: 10)
         #expect(listed.map(\.id) == [2, 1])
+        // INSERT OR IGNORE is ON CONFLICT DO NOTHING here.
+        #expect(try editor.markDigestSent(scheduledAt: 5, now: 6))
+        #expect(try !editor.markDigestSent(scheduledAt: 5, now: 7))
+        #expect(try PostgresDatabase.reader(again).digestWasSent(scheduledAt: 5))
     }
 }

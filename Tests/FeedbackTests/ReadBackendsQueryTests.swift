@@ -121,6 +121,8 @@ import TestSupport
             ("open episodes", { try $0.openEpisodes() }),
             ("digest sent", { try $0.digestWasSent(scheduledAt: now) }),
             ("reported fixes", { try $0.reportedFixes() }),
+            ("changes", { try $0.changes(since: now - 20 * day, until: now, now: now) }),
+            ("digest", { try $0.digest(weekEnding: now, now: now) }),
         ]
     }
 
@@ -144,6 +146,8 @@ import TestSupport
         let listing = try PostgresDatabase.reader(backends.postgres).feedback(FeedbackFilter(), limit: 500, after: nil)
         #expect(listing.items.count == 300 && listing.nextCursor == nil)
     }
+
+    // Not compared yet: insights and findings (InsightSeries reads with SQLite's INDEXED BY).
 
     /// Not ported yet: search says so instead of answering wrongly.
     @Test func searchOnPostgreSQLIsRefusedForNow() throws {

@@ -19,6 +19,22 @@ public enum SQLDialect: Sendable {
         case .postgres: "count(*) FILTER (WHERE \(condition))"
         }
     }
+
+    /// A group's values of an integer column joined with commas.
+    func commaList(_ column: String) -> String {
+        switch self {
+        case .sqlite: "group_concat(\(column))"
+        case .postgres: "string_agg(\(column)::text, ',')"
+        }
+    }
+
+    /// `insert` (an `INSERT INTO …`) made to skip rows whose key is taken rather than fail.
+    func ignoringConflicts(_ insert: String) -> String {
+        switch self {
+        case .sqlite: "INSERT OR IGNORE INTO" + insert.dropFirst("INSERT INTO".count)
+        case .postgres: insert + " ON CONFLICT DO NOTHING"
+        }
+    }
 }
 
 /// A value bound to a statement parameter, whatever the backend.
