@@ -124,3 +124,29 @@ import TestSupport
         #expect(try PostgresDatabase.reader(again).digestWasSent(scheduledAt: 5))
     }
 }
+
+/// Writes outside ingestion, through `FeedbackEditor`, on PostgreSQL: they take the same SQL as on
+/// SQLite, and what they wrote reads back through `FeedbackReader`.
+@Suite(.enabled(if: !PostgresServer.isSkipped)) struct PostgresEditorTests {
+    @Test func tokensSessionsAndWebhooksAreWrittenAndReadBack() throws {
+        let server = try PostgresServer.shared()
+        let session = try PostgresDatabase.open(server.url(database: try server.createDatabase()))
+        let editor = FeedbackEditor(session: session, drops: DropCounter())
+        let reader = PostgresDatabase.reader(session)
+        let secret = try editor.createToken(name: "ci", scope: .triage)
+        // A taken name is a constraint violation (SQLSTATE 23505) turned into the domain's error.
+        #expect(throws: TokenError.nameTaken("ci")) { try editor.createToken(name: "ci", scope: .read) }
+        #expect(try reader.authenticate(token: secret)?.name == "ci")
+        // INSERT … SELECT ?, id, ?, ?: the bound numbers land in BIGINT columns.
+        let now: Int64 = 1_795_435_200_000
+        let cookie = try editor.createDashboardSession(tokenName: "ci", now: now)
+        #expect(try reader.dashboardSession(cookie, now: now + 60_000, lifetime: SessionLifetime())?.token.name == "ci")
+        let hook = try editor.createWebhook(url: "https://hooks.example.com/a", format: .slack, events: [.fix], secret: nil)
+        let second = try editor.createWebhook(url: "https://hooks.example.com/b", format: .json, events: [.finding], secret: nil)
+        #expect(hook.id == 1 && second.id == 2)
+        let delivery = try editor.enqueue(event: "test", to: second, body: "{}", now: now)
+        #expect(try reader.deliveries(webhookID: second.id, limit: 5, before: nil).map(\.id) == [delivery])
+        #expect(try editor.revokeToken(name: "ci"))
+        #expect(try reader.authenticate(token: secret) == nil)
+    }
+}
