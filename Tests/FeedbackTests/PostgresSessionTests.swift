@@ -101,6 +101,18 @@ import TestSupport
         #expect(try session.fetch("SELECT s FROM t ORDER BY s") { $0.string(0) } == ["a", "c"])
     }
 
+    @Test func openingAnUnreachableDatabaseFailsWithoutThePassword() throws {
+        let missing = FileManager.default.temporaryDirectory.appendingPathComponent("no-server-\(UUID().uuidString)").path
+        do {
+            _ = try PostgresDatabase.open("postgresql://hearken:s3cret-pw@/hearken?host=\(missing)&connect_timeout=5")
+            Issue.record("opened a database on a server that does not exist")
+        } catch {
+            let text = "\(error)"
+            #expect(!text.contains("s3cret-pw") && text.contains("***"), "\(text)")
+            #expect((error as? PostgresError)?.isConnectionFailure == true)
+        }
+    }
+
     @Test func openingAppliesTheEmbeddedSchemaOnceAndAnnotationsGetTheirIDs() throws {
         let server = try PostgresServer.shared()
         let url = server.url(database: try server.createDatabase())
