@@ -119,7 +119,10 @@ import TestSupport
         #expect(!PostgresSchema.migrations.isEmpty)
         #expect(PostgresDatabase.isConnectionString(url) && PostgresDatabase.isConnectionString("postgres://h/db"))
         #expect(!PostgresDatabase.isConnectionString("/var/lib/hearken/h.db"))
+        #expect(try PostgresDatabase.migrations(url).allSatisfy { $0.appliedAt == nil })
         let first = try PostgresDatabase.open(url)
+        let status = try PostgresDatabase.migrations(url)
+        #expect(status.map(\.version) == PostgresSchema.migrations.map(\.version) && status.allSatisfy { $0.appliedAt != nil })
         let again = try PostgresDatabase.open(url)
         let applied = try again.fetch("SELECT version FROM schema_migrations ORDER BY version") { $0.int(0) }
         #expect(applied == PostgresSchema.migrations.map(\.version))

@@ -28,6 +28,19 @@ public enum PostgresDatabase {
         return PostgresSession(connection)
     }
 
+    /// Every migration this build brings and when it was applied, without applying any (`hearken
+    /// check`); throws `StoreError.migration` for an edited or unknown applied migration.
+    public static func migrations(_ connectionString: String, migrations: [Migration] = PostgresSchema.migrations) throws -> [SchemaMigration] {
+        let connection = try Postgres.Connection(connectionString)
+        defer { connection.close() }
+        do {
+            return try Postgres.Migrator(migrations: migrations).status(connection)
+                .map { SchemaMigration(version: $0.version, name: $0.name, appliedAt: $0.appliedAt) }
+        } catch let error as MigrationError {
+            throw StoreError.migration(error.description)
+        }
+    }
+
     /// The domain's reads on `session`.
     public static func reader(_ session: PostgresSession) -> FeedbackReader {
         FeedbackReader(session: session, drops: DropCounter())
