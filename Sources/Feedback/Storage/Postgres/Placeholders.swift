@@ -3,6 +3,8 @@ enum Placeholders {
     /// `sql` with every `?` and `?N` outside string literals, quoted identifiers and comments turned
     /// into `$n`. A bare `?` takes the number after the largest used so far, as SQLite numbers it,
     /// so `?1 … ? … ?1` binds the same values on both backends.
+    /// Not understood (the domain writes neither): dollar-quoted bodies and `E'…'` strings with
+    /// backslash-escaped quotes.
     static func numbered(_ sql: String) -> String {
         let bytes = Array(sql.utf8)
         var output: [UInt8] = []

@@ -38,6 +38,8 @@ public final class PostgresSession: SQLSession {
         return try row.map { try map(PostgresRow(row: $0)) }
     }
 
+    /// READ COMMITTED: unlike SQLite's immediate transaction it takes no write lock up front
+    /// (docs/postgres.md says what that leaves to do).
     public func withTransaction<T>(_ body: () throws -> T) throws -> T {
         try connection.transaction(.readCommitted, body)
     }
