@@ -45,7 +45,7 @@ let package = Package(
         .executableTarget(name: "insight-eval", dependencies: ["Analytics"], swiftSettings: strict),
         .target(
             name: "Feedback",
-            dependencies: ["Analytics", "SQLite", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["Analytics", "SQLite", "Postgres", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict,
             plugins: ["EmbedMigrations"]
         ),
@@ -80,7 +80,7 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Feedback", "Postgres", "SQLite", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "AnalyticsTests", dependencies: ["Analytics"], swiftSettings: strict),
-        .testTarget(name: "FeedbackTests", dependencies: ["Analytics", "Feedback", "SQLite", "TestSupport", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
+        .testTarget(name: "FeedbackTests", dependencies: ["Analytics", "Feedback", "SQLite", "Postgres", "TestSupport", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         .testTarget(name: "AppTests", dependencies: ["Analytics", "App", "HTTP", "Feedback", "SQLite", "TestSupport", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

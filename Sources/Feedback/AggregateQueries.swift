@@ -23,7 +23,7 @@ public struct AggregateFilter: Sendable {
     /// The rows to aggregate, the smallest that can answer: all-time page totals, daily page rollups,
     /// daily reason rollups, or, for label filters (rollups have no labels) and reasons of some pages,
     /// the same columns computed from the feedback rows themselves.
-    func relation(_ shape: Shape) -> (sql: String, values: [DatabaseValue]) {
+    func relation(_ shape: Shape, dialect: SQLDialect = .sqlite) -> (sql: String, values: [DatabaseValue]) {
         // One label filter on page counts has its own rollup; more labels, or labels with reasons, read rows.
         if labels.count == 1, shape != .reasons, let label = labels.first {
             let table = since == nil && until == nil ? "rollup_label_total" : "rollup_label_daily"
@@ -46,8 +46,10 @@ public struct AggregateFilter: Sendable {
         if let day = untilDay { conditions.append("f.received_at < ?"); values.append(.integer(day * Rollups.dayMilliseconds)) }
         let sql = """
             (SELECT f.received_at / 86400000 AS day, f.page_key AS page_key, f.source AS source, coalesce(f.reason, '') AS reason,
-                    f.rating = 'up' AS up, f.rating = 'down' AS down, f.comment IS NOT NULL AS comments,
-                    f.rating = 'down' AND f.comment IS NOT NULL AS down_comments, f.received_at AS first_at, f.received_at AS last_at
+                    \(dialect.flag("f.rating = 'up'")) AS up, \(dialect.flag("f.rating = 'down'")) AS down,
+                    \(dialect.flag("f.comment IS NOT NULL")) AS comments,
+                    \(dialect.flag("f.rating = 'down' AND f.comment IS NOT NULL")) AS down_comments,
+                    f.received_at AS first_at, f.received_at AS last_at
              FROM feedback f WHERE \(conditions.joined(separator: " AND ")))
             """
         return (sql, values)
@@ -67,12 +69,12 @@ public struct AggregateFilter: Sendable {
             parts.append("page_id IN (SELECT id FROM pages WHERE page_key >= ? AND page_key < ?)")
             values += [.text(pagePrefix), .text(pagePrefix + "\u{10FFFF}")]
         }
-        return (parts.isEmpty ? "1" : parts.joined(separator: " AND "), values)
+        return (parts.isEmpty ? "TRUE" : parts.joined(separator: " AND "), values)
     }
 
     /// `FROM … WHERE …` over the relation, with every filter applied.
-    func from(_ shape: Shape = .pages) -> (sql: String, values: [DatabaseValue]) {
-        var (relation, values) = relation(shape)
+    func from(_ shape: Shape = .pages, dialect: SQLDialect = .sqlite) -> (sql: String, values: [DatabaseValue]) {
+        var (relation, values) = relation(shape, dialect: dialect)
         var parts: [String] = []
         if let day = sinceDay { parts.append("day >= ?"); values.append(.integer(day)) }
         if let day = untilDay { parts.append("day < ?"); values.append(.integer(day)) }
@@ -82,7 +84,7 @@ public struct AggregateFilter: Sendable {
             parts.append("page_key >= ? AND page_key < ?")
             values += [.text(pagePrefix), .text(pagePrefix + "\u{10FFFF}")]
         }
-        return ("FROM \(relation) AS r WHERE " + (parts.isEmpty ? "1" : parts.joined(separator: " AND ")), values)
+        return ("FROM \(relation) AS r WHERE " + (parts.isEmpty ? "TRUE" : parts.joined(separator: " AND ")), values)
     }
 }
 
@@ -129,7 +131,7 @@ public enum AggregateQueries {
     /// Totals, distinct pages, and the same per source.
     public static func summary(_ filter: AggregateFilter, connection: any SQLSession) throws
         -> (total: VoteCounts, pages: Int, bySource: [(source: String, counts: VoteCounts, pages: Int)]) {
-        let (from, values) = filter.from()
+        let (from, values) = filter.from(dialect: connection.dialect)
         guard filter.usesPageDaily else { return try summaryInOnePass(from, values, connection: connection) }
         let (clause, daily) = filter.pageDailyWhere()
         let total = try connection.fetchFirst("SELECT \(VoteCounts.sums), count(DISTINCT page_id) FROM rollup_page_daily WHERE \(clause)", daily, reuse: false) { row in
@@ -166,7 +168,7 @@ public enum AggregateQueries {
     public static func grouped(_ group: GroupColumn, _ filter: AggregateFilter, connection: any SQLSession) throws -> [(String, VoteCounts)] {
         let column = group.rawValue
         let shape: AggregateFilter.Shape = group == .reason ? .reasons : group == .source ? .sources : .pages
-        let (from, values) = filter.from(shape)
+        let (from, values) = filter.from(shape, dialect: connection.dialect)
         // The reason rollup has no per-page columns; those counts come out as zero and unknown.
         let sums = from.hasPrefix("FROM rollup_reason_daily") ? "sum(up), sum(down), sum(comments), 0, NULL, NULL" : VoteCounts.sums
         return try connection.fetch("SELECT \(column), \(sums) \(from) GROUP BY \(column) ORDER BY \(column)", values, reuse: false) { row in

@@ -26,13 +26,14 @@ public struct FeedbackFilter: Sendable {
 
     /// A WHERE clause over `feedback` with its bound values. `scanPrefixInIDOrder` keeps SQLite off the
     /// page index for a prefix: newest-first listings of a common prefix are fastest walking ids.
-    func clause(scanPrefixInIDOrder: Bool = false) -> (sql: String, values: [DatabaseValue]) {
+    /// PostgreSQL has no unary `+` on text and plans prefixes by itself, so the hint is SQLite's only.
+    func clause(scanPrefixInIDOrder: Bool = false, dialect: SQLDialect = .sqlite) throws -> (sql: String, values: [DatabaseValue]) {
         var parts: [String] = []
         var values: [DatabaseValue] = []
         if let page { parts.append("page_key = ?"); values.append(.text(page)) }
         if let pagePrefix {
             // A unary + makes the term unusable for an index, so the planner walks the primary key.
-            parts.append(scanPrefixInIDOrder ? "+page_key >= ? AND +page_key < ?" : "page_key >= ? AND page_key < ?")
+            parts.append(scanPrefixInIDOrder && dialect == .sqlite ? "+page_key >= ? AND +page_key < ?" : "page_key >= ? AND page_key < ?")
             values += [.text(pagePrefix), .text(pagePrefix + "\u{10FFFF}")]
         }
         if let source { parts.append("source = ?"); values.append(.text(source)) }
@@ -45,12 +46,14 @@ public struct FeedbackFilter: Sendable {
             values += [.text(label.key), .text(label.value)]
         }
         if let text, let query = CommentQuery(text) {
+            // The tsvector search with FTS5's tokens and the masked-search rule is not ported yet.
+            guard dialect == .sqlite else { throw StorageError.unsupported("comment search on PostgreSQL") }
             parts.append("id IN (SELECT rowid FROM feedback_fts WHERE feedback_fts MATCH ?)")
             values.append(.text(query.ftsQuery))
         }
         if let since { parts.append("received_at >= ?"); values.append(.integer(since)) }
         if let until { parts.append("received_at < ?"); values.append(.integer(until)) }
-        return (parts.isEmpty ? "1" : parts.joined(separator: " AND "), values)
+        return (parts.isEmpty ? "TRUE" : parts.joined(separator: " AND "), values)
     }
 
     /// Which rows the SQL clause chose stay: a flagged comment must also match once masked.

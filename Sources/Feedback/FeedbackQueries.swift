@@ -24,7 +24,7 @@ public struct TriageUpdate: Sendable {
 public enum FeedbackQueries {
     /// Newest first, keyset-paginated on id: rows inserted meanwhile never shift later pages.
     public static func list(_ filter: FeedbackFilter, limit: Int, after cursor: Int64?, connection: any SQLSession) throws -> FeedbackPage {
-        let (sql, values) = filter.clause(scanPrefixInIDOrder: try isCommonPrefix(filter, connection: connection))
+        let (sql, values) = try filter.clause(scanPrefixInIDOrder: try isCommonPrefix(filter, connection: connection), dialect: connection.dialect)
         func fetch(below: Int64?, count: Int) throws -> [FeedbackRecord] {
             let bound = below == nil ? "" : " AND id < ?"
             return try connection.fetch("SELECT \(FeedbackRecord.columns) FROM feedback WHERE \(sql)\(bound) ORDER BY id DESC LIMIT ?",

@@ -95,9 +95,10 @@ public enum Timeseries {
         rows.labels = filter.labels
         rows.since = firstHour * Rollups.hourMilliseconds
         rows.until = endHour * Rollups.hourMilliseconds
-        let (clause, values) = rows.clause()
+        let (clause, values) = try rows.clause(dialect: connection.dialect)
+        let dialect = connection.dialect
         return try connection.fetch("""
-            SELECT received_at / 3600000, sum(rating = 'up'), sum(rating = 'down'), sum(comment IS NOT NULL)
+            SELECT received_at / 3600000, \(dialect.count("rating = 'up'")), \(dialect.count("rating = 'down'")), \(dialect.count("comment IS NOT NULL"))
             FROM feedback WHERE status <> 'spam' AND \(clause) GROUP BY 1 ORDER BY 1
             """, values, reuse: false) { ($0.int64(0), $0.int(1), $0.int(2), $0.int(3)) }
     }

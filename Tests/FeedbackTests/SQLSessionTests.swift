@@ -17,10 +17,9 @@ import TestSupport
         let session = try open(dir)
         #expect(session.dialect == .sqlite)
         let absent: String? = nil
-        try session.perform("INSERT INTO t(i, r, s, b) VALUES (?, ?, ?, ?)", [Int64(1) << 40, 2.5, "ä", DatabaseValue.blob([0, 255, 7])])
-        #expect(session.lastInsertID == 1)
-        try session.perform("INSERT INTO t(i, r, s, b) VALUES (?, ?, ?, ?)", [7, 0.0, absent, DatabaseValue.null], reuse: false)
-        #expect(session.lastInsertID == 2 && session.changes == 1)
+        #expect(try session.insertReturningID("INSERT INTO t(i, r, s, b) VALUES (?, ?, ?, ?)", [Int64(1) << 40, 2.5, "ä", DatabaseValue.blob([0, 255, 7])]) == 1)
+        #expect(try session.insertReturningID("INSERT INTO t(i, r, s, b) VALUES (?, ?, ?, ?)", [7, 0.0, absent, DatabaseValue.null]) == 2)
+        #expect(session.changes == 1)
         for reuse in [true, false] {
             let rows = try session.fetch("SELECT i, r, s, b FROM t ORDER BY id", [], reuse: reuse) { row in
                 (row.int64(0), row.double(1), row.optionalString(2), row.blob(3), row.isNull(3))

@@ -72,9 +72,10 @@ public enum Annotations {
     }
 
     public static func create(_ new: NewAnnotation, now: Int64 = Timestamp.nowMilliseconds(), connection: any SQLSession) throws -> Annotation {
-        try connection.perform("INSERT INTO annotations(at, page_key, page_prefix, note, url, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                               [new.at, new.page, new.pagePrefix, new.note, new.url, now, new.createdBy])
-        return Annotation(id: connection.lastInsertID, at: new.at, page: new.page, pagePrefix: new.pagePrefix, note: new.note,
+        let id = try connection.insertReturningID(
+            "INSERT INTO annotations(at, page_key, page_prefix, note, url, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [new.at, new.page, new.pagePrefix, new.note, new.url, now, new.createdBy])
+        return Annotation(id: id, at: new.at, page: new.page, pagePrefix: new.pagePrefix, note: new.note,
                           url: new.url, createdAt: now, createdBy: new.createdBy)
     }
 
@@ -95,8 +96,9 @@ public enum Annotations {
             values += [page, page]
         }
         if let prefix = filter.pagePrefix {
-            clauses.append("(substr(coalesce(page_key, page_prefix), 1, ?) = ? OR substr(?, 1, length(page_prefix)) = page_prefix)")
-            values += [prefix.unicodeScalars.count, prefix, prefix]
+            // length(?) rather than a bound count: PostgreSQL's substr takes no bigint parameter.
+            clauses.append("(substr(coalesce(page_key, page_prefix), 1, length(?)) = ? OR substr(?, 1, length(page_prefix)) = page_prefix)")
+            values += [prefix, prefix, prefix]
         }
         let whereClause = clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")
         values += [limit, offset]

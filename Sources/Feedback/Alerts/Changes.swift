@@ -54,7 +54,7 @@ public enum Changes {
                           pagePrefix: a.pagePrefix, note: a.note, url: a.url)
         }
         let resolutions = try connection.fetch(
-            "SELECT page_key, resolved_at / 86400000, min(resolved_at), group_concat(feedback_id) FROM feedback_resolutions WHERE resolved_at < ? GROUP BY 1, 2",
+            "SELECT page_key, resolved_at / 86400000, min(resolved_at), \(connection.dialect.commaList("feedback_id")) FROM feedback_resolutions WHERE resolved_at < ? GROUP BY 1, 2",
             [until]) { row in
                 let page = row.string(0)
                 let day = Timestamp.day(milliseconds: row.int64(1) * 86_400_000)
@@ -91,14 +91,15 @@ public enum Changes {
     /// start at any instant, finer than the daily rollups.
     static func tally(_ subject: ChangeSubject, from: Int64, to: Int64, connection: any SQLSession) throws -> VoteTally {
         guard from < to else { return VoteTally() }
+        let upVotes = connection.dialect.count("rating = 'up'")
         let sql: String
         let values: [any DatabaseBindable]
         if let page = subject.page {
-            sql = "SELECT coalesce(sum(rating = 'up'), 0), count(*) FROM feedback WHERE page_key = ? AND received_at >= ? AND received_at < ? AND status <> 'spam'"
+            sql = "SELECT coalesce(\(upVotes), 0), count(*) FROM feedback WHERE page_key = ? AND received_at >= ? AND received_at < ? AND status <> 'spam'"
             values = [page, from, to]
         } else {
             let prefix = subject.pagePrefix ?? ""
-            sql = "SELECT coalesce(sum(rating = 'up'), 0), count(*) FROM feedback WHERE page_key >= ? AND page_key < ? AND received_at >= ? AND received_at < ? AND status <> 'spam'"
+            sql = "SELECT coalesce(\(upVotes), 0), count(*) FROM feedback WHERE page_key >= ? AND page_key < ? AND received_at >= ? AND received_at < ? AND status <> 'spam'"
             values = [prefix, prefix + "\u{10FFFF}", from, to]
         }
         return try connection.fetchFirst(sql, values) { VoteTally(up: $0.int(0), total: $0.int(1)) } ?? VoteTally()

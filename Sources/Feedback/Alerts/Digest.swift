@@ -36,7 +36,7 @@ public enum Digests {
         let week: Int64 = 7 * 86_400_000
         let start = end - week
         let pages = try connection.fetch("""
-            SELECT page_key, sum(rating = 'up'), count(*) FROM feedback
+            SELECT page_key, \(connection.dialect.count("rating = 'up'")), count(*) FROM feedback
             WHERE received_at >= ? AND received_at < ? AND status <> 'spam' GROUP BY page_key HAVING count(*) >= ?
             """, [start, end, minPageVotes]) { WeeklyDigest.PageLine(page: $0.string(0), tally: VoteTally(up: $0.int(1), total: $0.int(2))) }
         let worst = pages.sorted {
@@ -54,7 +54,7 @@ public enum Digests {
     }
 
     static func total(from: Int64, to: Int64, connection: any SQLSession) throws -> VoteTally {
-        try connection.fetchFirst("SELECT coalesce(sum(rating = 'up'), 0), count(*) FROM feedback WHERE received_at >= ? AND received_at < ? AND status <> 'spam'",
+        try connection.fetchFirst("SELECT coalesce(\(connection.dialect.count("rating = 'up'")), 0), count(*) FROM feedback WHERE received_at >= ? AND received_at < ? AND status <> 'spam'",
                                   [from, to]) { VoteTally(up: $0.int(0), total: $0.int(1)) } ?? VoteTally()
     }
 
@@ -73,7 +73,7 @@ public enum Digests {
 
     /// Whether the digest scheduled at `scheduledAt` was sent; records it (call in the transaction that queues it).
     public static func markSent(scheduledAt: Int64, now: Int64, connection: any SQLSession) throws -> Bool {
-        try connection.perform("INSERT OR IGNORE INTO digest_runs(scheduled_at, sent_at) VALUES (?, ?)", [scheduledAt, now])
+        try connection.perform(connection.dialect.ignoringConflicts("INSERT INTO digest_runs(scheduled_at, sent_at) VALUES (?, ?)"), [scheduledAt, now])
         return connection.changes > 0
     }
 
@@ -89,7 +89,7 @@ public enum Digests {
 
     /// Records a fix verdict as announced; false when it already was.
     public static func markFixReported(_ change: Change, now: Int64, connection: any SQLSession) throws -> Bool {
-        try connection.perform("INSERT OR IGNORE INTO fix_reports(change_key, verdict, reported_at) VALUES (?, ?, ?)",
+        try connection.perform(connection.dialect.ignoringConflicts("INSERT INTO fix_reports(change_key, verdict, reported_at) VALUES (?, ?, ?)"),
                                [change.subject.key, change.verdict.rawValue, now])
         return connection.changes > 0
     }

@@ -40,9 +40,10 @@ public enum Episodes {
             }
             let continuing = Set(open.filter { sameKind["\($0.page) \($0.kind.rawValue)"] != nil }.map(\.page))
             for (page, finding) in byPage.sorted(by: { $0.key < $1.key }) where !continuing.contains(page) {
-                try connection.perform("INSERT INTO alert_episodes(page_key, kind, summary, onset, q, opened_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                       [page, finding.kind.rawValue, finding.summary, finding.onset, finding.q, now, now])
-                let episode = Episode(id: connection.lastInsertID, page: page, kind: finding.kind, summary: finding.summary,
+                let id = try connection.insertReturningID(
+                    "INSERT INTO alert_episodes(page_key, kind, summary, onset, q, opened_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [page, finding.kind.rawValue, finding.summary, finding.onset, finding.q, now, now])
+                let episode = Episode(id: id, page: page, kind: finding.kind, summary: finding.summary,
                                       onset: finding.onset, q: finding.q, openedAt: now, closedAt: nil)
                 try announce(episode)
                 opened.append(episode)

@@ -60,9 +60,9 @@ public enum Outbox {
     }
 
     public static func enqueue(event: String, to webhook: Webhook, body: String, now: Int64, connection: any SQLSession) throws -> Int64 {
-        try connection.perform("INSERT INTO webhook_deliveries(webhook_id, message_id, event, body, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)",
-                               [webhook.id, messageID(), event, body, now, now])
-        return connection.lastInsertID
+        try connection.insertReturningID(
+            "INSERT INTO webhook_deliveries(webhook_id, message_id, event, body, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)",
+            [webhook.id, messageID(), event, body, now, now])
     }
 
     static let columns = "id, webhook_id, message_id, event, body, created_at, state, next_attempt_at, attempts, last_status, last_error, finished_at"

@@ -55,9 +55,9 @@ public enum Webhooks {
         let secret = secret ?? newSecret()
         guard key(fromSecret: secret) != nil else { throw WebhookError.invalidSecret }
         let ordered = WebhookEvent.allCases.filter(events.contains)
-        try connection.perform("INSERT INTO webhooks(url, format, events, secret, created_at) VALUES (?, ?, ?, ?, ?)",
-                               [url, format.rawValue, ordered.map(\.rawValue).joined(separator: ","), secret, now])
-        return Webhook(id: connection.lastInsertID, url: url, format: format, events: ordered, secret: secret, createdAt: now,
+        let id = try connection.insertReturningID("INSERT INTO webhooks(url, format, events, secret, created_at) VALUES (?, ?, ?, ?, ?)",
+                                                  [url, format.rawValue, ordered.map(\.rawValue).joined(separator: ","), secret, now])
+        return Webhook(id: id, url: url, format: format, events: ordered, secret: secret, createdAt: now,
                        disabledAt: nil, disabledReason: nil)
     }
 

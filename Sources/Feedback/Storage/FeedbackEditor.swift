@@ -98,10 +98,13 @@ public struct FeedbackEditor {
 
 public enum StorageError: Error, CustomStringConvertible {
     case unsupported(String)
+    /// An INSERT that was to return its row's id stored nothing.
+    case noRowInserted(sql: String)
 
     public var description: String {
         switch self {
         case .unsupported(let what): "not supported yet: \(what)"
+        case .noRowInserted(let sql): "the insert stored no row: \(sql.prefix(200))"
         }
     }
 }

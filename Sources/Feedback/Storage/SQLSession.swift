@@ -2,6 +2,39 @@
 public enum SQLDialect: Sendable {
     case sqlite
     case postgres
+
+    /// A comparison as the number 1 or 0: SQLite's comparisons are integers already, PostgreSQL's
+    /// are booleans, which `sum` does not take.
+    func flag(_ condition: String) -> String {
+        switch self {
+        case .sqlite: condition
+        case .postgres: "(\(condition))::int"
+        }
+    }
+
+    /// How many rows of a group satisfy `condition`.
+    func count(_ condition: String) -> String {
+        switch self {
+        case .sqlite: "sum(\(condition))"
+        case .postgres: "count(*) FILTER (WHERE \(condition))"
+        }
+    }
+
+    /// A group's values of an integer column joined with commas.
+    func commaList(_ column: String) -> String {
+        switch self {
+        case .sqlite: "group_concat(\(column))"
+        case .postgres: "string_agg(\(column)::text, ',')"
+        }
+    }
+
+    /// `insert` (an `INSERT INTO …`) made to skip rows whose key is taken rather than fail.
+    func ignoringConflicts(_ insert: String) -> String {
+        switch self {
+        case .sqlite: "INSERT OR IGNORE INTO" + insert.dropFirst("INSERT INTO".count)
+        case .postgres: insert + " ON CONFLICT DO NOTHING"
+        }
+    }
 }
 
 /// A value bound to a statement parameter, whatever the backend.
@@ -63,8 +96,9 @@ public protocol SQLSession {
     /// Runs `body` in a transaction that takes the write lock at once: committed when it returns,
     /// rolled back when it throws.
     func withTransaction<T>(_ body: () throws -> T) throws -> T
-    /// The id the last INSERT on this session generated.
-    var lastInsertID: Int64 { get }
+    /// Runs one INSERT of one row into a table with an `id` key and returns the id it got
+    /// (SQLite: the last insert rowid; PostgreSQL, which has none: the same SQL with `RETURNING id`).
+    func insertReturningID(_ sql: String, _ values: [any DatabaseBindable]) throws -> Int64
     /// Rows the last INSERT, UPDATE or DELETE changed.
     var changes: Int { get }
     /// Whether `error` (thrown by this session) is a violated constraint: a unique key taken, a foreign key missing.

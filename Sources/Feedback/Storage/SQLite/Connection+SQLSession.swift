@@ -20,7 +20,10 @@ extension Connection: SQLSession {
         try transaction(.immediate, body)
     }
 
-    public var lastInsertID: Int64 { lastInsertRowID }
+    public func insertReturningID(_ sql: String, _ values: [any DatabaseBindable]) throws -> Int64 {
+        try perform(sql, values, reuse: true)
+        return lastInsertRowID
+    }
 
     public func isConstraintViolation(_ error: any Error) -> Bool {
         (error as? SQLiteError)?.isConstraint ?? false
