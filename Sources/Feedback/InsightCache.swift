@@ -4,21 +4,22 @@ import Synchronization
 /// Evaluations kept while the data they were computed from is unchanged. An evaluation reads 84 days
 /// of every page and runs four scans per page (about 100 ms of CPU on the 1M-row bench database), and
 /// its answer depends only on the filter, the options, the day evaluated and the data. The data is
-/// recognised per connection by `Connection.dataVersion()`, which moves with every commit of any
-/// other connection or process and every change of this one, so a kept answer is exactly what a new
+/// recognised per read-only connection by `Connection.dataVersion()`, which moves with every commit of
+/// any other connection or process, so a kept answer is exactly what a new
 /// evaluation would give: a vote acknowledged before the request (folded into the rollups before the
 /// read, see `FeedbackStore.read`) changes the version and the evaluation runs again.
 final class InsightCache: Sendable {
     struct Request: Hashable {
-        let source: String?, pagePrefix: String?, page: String?, labels: [String]
-        let recentDays: Int, baselineDays: Int, trendDays: Int, minVotes: Int, minComments: Int, minReasonVotes: Int, alpha: Double
+        /// A label filter as a pair, not as text: "a=b" joined by "=" would let `a=b=c` stand for two filters.
+        struct Label: Hashable { let key: String, value: String }
+        let source: String?, pagePrefix: String?, page: String?, labels: [Label]
+        let options: InsightOptions
         let asOfDay: Int
 
         init(_ filter: AggregateFilter, _ options: InsightOptions, asOfDay: Int) {
             (source, pagePrefix, page) = (filter.source, filter.pagePrefix, filter.page)
-            labels = filter.labels.map { "\($0.key)=\($0.value)" }
-            (recentDays, baselineDays, trendDays) = (options.recentDays, options.baselineDays, options.trendDays)
-            (minVotes, minComments, minReasonVotes, alpha) = (options.minVotes, options.minComments, options.minReasonVotes, options.alpha)
+            labels = filter.labels.map { Label(key: $0.key, value: $0.value) }
+            self.options = options
             self.asOfDay = asOfDay
         }
     }
@@ -34,9 +35,11 @@ final class InsightCache: Sendable {
     private let snapshots = Mutex<[UInt64: Snapshot]>([:])
 
     /// The kept answer for `request` on this connection's current data, or `compute`'s, which is then kept.
-    /// Only SQLite connections can tell whether their data changed; other sessions always compute.
+    /// Only read-only SQLite connections can tell whether their data changed; other sessions always compute.
+    /// A writer's ROLLBACK leaves `sqlite3_total_changes64` raised, so an answer computed inside a
+    /// transaction that was rolled back would look current there.
     func report(_ request: Request, connection session: any SQLSession, compute: () throws -> InsightReport) throws -> InsightReport {
-        guard let connection = session as? Connection else { return try compute() }
+        guard let connection = session as? Connection, connection.isReadOnly else { return try compute() }
         let version = try connection.dataVersion()
         let serial = connection.serial
         let kept = snapshots.withLock { snapshots -> InsightReport? in

@@ -1,7 +1,8 @@
 import Analytics
 
 /// Settings of the insight evaluation; defaults as documented in docs/insights.md.
-public struct InsightOptions: Sendable {
+/// Hashable so `InsightCache` keys on the options whole: an option added later cannot be left out.
+public struct InsightOptions: Sendable, Hashable {
     /// Candidate onsets for drops, reason shifts and bursts: each of the last `recentDays` days.
     public var recentDays = 14
     /// Days before the candidate onsets that give the rates "before".

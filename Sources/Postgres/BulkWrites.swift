@@ -12,7 +12,20 @@ extension Connection {
         }
         let db = try db()
         guard PQenterPipelineMode(db) == 1 else { throw error(nil, sql: sql) }
-        defer { PQexitPipelineMode(db) }
+        // Commands sent whose answers, up to their sync, are not all read yet.
+        var unread = true
+        let total: Int
+        do {
+            total = try pipelineChunks(db, sql, rows, chunk: chunk, unread: &unread)
+        } catch {
+            throw leavePipeline(db, unread: unread, failure: error, sql: sql)
+        }
+        guard PQexitPipelineMode(db) == 1 else { throw stuckInPipeline(db, sql: sql) }
+        return total
+    }
+
+    private func pipelineChunks(_ db: OpaquePointer, _ sql: String, _ rows: [[any PostgresBindable]], chunk: Int,
+                                unread: inout Bool) throws -> Int {
         // The unnamed statement is parsed once; its answer comes back with the first chunk's.
         guard PQsendPrepare(db, "", sql, 0, nil) == 1 else { throw error(nil, sql: sql) }
         var pending = 1
@@ -21,6 +34,7 @@ extension Connection {
         // that only sends could otherwise stall against a server that only writes back.
         let size = max(1, chunk)
         for start in stride(from: 0, to: rows.count, by: size) {
+            unread = true
             var failure: PostgresError?
             for values in rows[start..<min(rows.count, start + size)] {
                 do {
@@ -37,11 +51,34 @@ extension Connection {
             }
             guard PQpipelineSync(db) == 1 else { throw failure ?? error(nil, sql: sql) }
             let (changed, firstError) = collectPipelineResults(db, expected: pending, sql: sql)
+            unread = false
             if let problem = failure ?? firstError { throw problem }
             total += changed
             pending = 0
         }
         return total
+    }
+
+    /// After a failure in pipeline mode: ends what was sent with a sync, reads every answer up to it and
+    /// leaves the mode. A connection that stays in pipeline mode refuses ordinary queries, so it is then
+    /// reported lost (`isConnected` false, `connectionLost` set): its next user resets it.
+    private func leavePipeline(_ db: OpaquePointer, unread: Bool, failure: any Error, sql: String) -> any Error {
+        if unread, PQpipelineSync(db) == 1 {
+            while PQstatus(db) != CONNECTION_BAD {
+                // nil ends one command's results; the sync's own result ends the pipeline.
+                guard let result = PQgetResult(db) else { continue }
+                let status = PQresultStatus(result)
+                PQclear(result)
+                if status == PGRES_PIPELINE_SYNC { break }
+            }
+        }
+        if PQexitPipelineMode(db) == 1 || (failure as? PostgresError)?.connectionLost == true { return failure }
+        return stuckInPipeline(db, sql: sql)
+    }
+
+    private func stuckInPipeline(_ db: OpaquePointer, sql: String) -> PostgresError {
+        PostgresError(message: "the connection could not leave pipeline mode (\(error(nil, sql: sql).message)); reset it",
+                      sql: sql, connectionLost: true)
     }
 
     /// Reads the answers of `expected` pipelined commands and the sync that closes them; the rows

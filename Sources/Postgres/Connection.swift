@@ -6,8 +6,9 @@ public final class Connection {
     private(set) var handle: OpaquePointer?
     /// The connection string with its password hidden: safe for logs and errors.
     public let redactedConnectionString: String
-    /// The password written in the connection string, scrubbed from every message that leaves here.
-    private let password: String?
+    /// The password written in the connection string (as written and percent-decoded), scrubbed from
+    /// every message that leaves here.
+    private let passwords: [String]
     private let notices: NoticeSink
     /// Server-side prepared statements of this session, by SQL text; forgotten when the session is.
     private var prepared: [String: String] = [:]
@@ -19,7 +20,7 @@ public final class Connection {
     /// Server notices (NOTICE, WARNING) go to `notices`, or nowhere.
     public init(_ connectionString: String, notices: (@Sendable (String) -> Void)? = nil) throws(PostgresError) {
         redactedConnectionString = ConnectionString.redacted(connectionString)
-        password = ConnectionString.password(in: connectionString)
+        passwords = ConnectionString.passwordForms(in: connectionString)
         self.notices = NoticeSink(notices)
         // With expand_dbname, "dbname" is read as a whole connection string, and later keywords
         // override it: the encoding must be UTF-8 for Swift strings whatever the environment says.
@@ -56,8 +57,11 @@ public final class Connection {
     public var isOpen: Bool { handle != nil }
 
     /// Whether libpq considers the link good. It learns of a broken link only when it next uses it,
-    /// so this can be true for a server that just went away; a failing query then sets it false.
-    public var isConnected: Bool { handle.map { PQstatus($0) == CONNECTION_OK } ?? false }
+    /// so this can be true for a server that just went away; a failing query then sets it false. A link
+    /// left in pipeline mode (a failed `pipeline` that could not leave it) runs no ordinary query: false too.
+    public var isConnected: Bool {
+        handle.map { PQstatus($0) == CONNECTION_OK && PQpipelineStatus($0) == PQ_PIPELINE_OFF } ?? false
+    }
 
     /// Closes the link and opens a new one with the same parameters (after a restart or failover).
     /// The new session starts without prepared statements, transactions or session locks.
@@ -150,8 +154,7 @@ public final class Connection {
 
     /// libpq does not echo passwords, but a message is scrubbed anyway before it can reach a log.
     private func scrub(_ message: String) -> String {
-        guard let password, !password.isEmpty else { return message }
-        return message.replacingOccurrences(of: password, with: ConnectionString.mask)
+        passwords.reduce(message) { $0.replacingOccurrences(of: $1, with: ConnectionString.mask) }
     }
 }
 

@@ -25,6 +25,14 @@ public enum ConnectionString {
         isURI(text) ? uriPassword(text) : keyValues(text).first { $0.key == "password" }.map(\.value)
     }
 
+    /// Every form of the password a message might show: as written and, in a URI, percent-decoded
+    /// (what libpq sends, so what the server could echo). Longest first, so no form is left half hidden.
+    static func passwordForms(in text: String) -> [String] {
+        guard let raw = password(in: text), !raw.isEmpty else { return [] }
+        let decoded = isURI(text) ? raw.removingPercentEncoding : nil
+        return Array(Set([raw] + (decoded.map { [$0] } ?? []))).filter { !$0.isEmpty }.sorted { $0.count > $1.count }
+    }
+
     // MARK: URI form: postgresql://[user[:password]@][host][:port][,…][/dbname][?param=value&…]
 
     private static func uriParts(_ text: String) -> (scheme: Substring, authority: Substring, rest: Substring)? {

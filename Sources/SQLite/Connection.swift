@@ -99,6 +99,13 @@ public final class Connection {
         return (commits, sqlite3_total_changes64(try db()))
     }
 
+    /// Whether the main database was opened read-only. Only such a connection can trust `dataVersion()`
+    /// across its own transactions: a writer's ROLLBACK leaves `sqlite3_total_changes64` raised.
+    public var isReadOnly: Bool {
+        guard let handle else { return false }
+        return sqlite3_db_readonly(handle, "main") == 1
+    }
+
     /// Runs one or more SQL statements without parameters (used for migrations and pragmas).
     public func execute(_ sql: String) throws(SQLiteError) {
         let db = try db()

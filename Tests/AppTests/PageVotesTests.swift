@@ -41,5 +41,11 @@ import Testing
         try check("spam")
         #expect(try live.send("PATCH", "/v1/feedback/\(seeded[0].id)", token: triage, body: #"{"status":"new"}"#).status == 200)
         try check("back from spam")
+        // Erasure (DELETE /v1/feedback/{id}) takes the row out of the totals and of its day, spam or not.
+        let admin = try live.token(.admin)
+        for row in seeded where row.id % 11 == 3 || row.id == seeded[1].id {
+            #expect(try live.send("DELETE", "/v1/feedback/\(row.id)", token: admin).status == 204)
+        }
+        try check("erased")
     }
 }

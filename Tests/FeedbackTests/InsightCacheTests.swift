@@ -31,11 +31,52 @@ import TestSupport
         try ask(reader)
         #expect(evaluations == 4, "another connection's commit changes the data")
         try ask(reader)
+        #expect(evaluations == 4, "kept again once the commit is seen")
         try ask(writer)
         try ask(writer)
-        #expect(evaluations == 5, "kept per connection")
-        try writer.execute("INSERT INTO t VALUES (2)")
-        try ask(writer)
-        #expect(evaluations == 6, "the connection's own change changes its data")
+        #expect(evaluations == 6, "a writer connection always evaluates")
+    }
+
+    /// An answer computed inside a transaction that is rolled back must not outlive it: on a writer
+    /// `sqlite3_total_changes64` stays raised after the ROLLBACK, so the version alone would call it current.
+    @Test func aRolledBackTransactionIsNotServedAgain() throws {
+        let directory = TemporaryDirectory()
+        let writer = try Connection(path: directory.file("h.db"))
+        try writer.execute("CREATE TABLE votes(x INTEGER)")
+        let cache = InsightCache()
+        func rows() throws -> Int {
+            try cache.report(.init(AggregateFilter(), InsightOptions(), asOfDay: 20_000), connection: writer) {
+                let count = try writer.first("SELECT count(*) FROM votes") { Int($0.int64(0)) } ?? -1
+                return InsightReport(asOfDay: 20_000, recentStart: 0, baselineStart: 0, end: 0, pagesTested: count, tests: 0, detections: [])
+            }.pagesTested
+        }
+        try writer.execute("BEGIN")
+        try writer.execute("INSERT INTO votes VALUES (1), (2)")
+        #expect(try rows() == 2)
+        try writer.execute("ROLLBACK")
+        #expect(try rows() == 0, "the answer reflects the rollback")
+    }
+
+    /// Label filters are keyed as pairs: `a=b` + `=c` and `a` + `b=c` joined as text are the same string.
+    @Test func labelFiltersThatReadAlikeAsTextAreSeparate() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("h.db")
+        try Connection(path: path).execute("CREATE TABLE t(x INTEGER)")
+        let reader = try Connection(path: path, options: ConnectionOptions(readOnly: true))
+        let cache = InsightCache()
+        var evaluations = 0
+        func ask(_ key: String, _ value: String) throws {
+            var filter = AggregateFilter()
+            filter.labels = [(key: key, value: value)]
+            _ = try cache.report(.init(filter, InsightOptions(), asOfDay: 20_000), connection: reader) {
+                evaluations += 1
+                return InsightReport(asOfDay: 20_000, recentStart: 0, baselineStart: 0, end: 0, pagesTested: 0, tests: 0, detections: [])
+            }
+        }
+        try ask("a=b", "c")
+        try ask("a", "b=c")
+        #expect(evaluations == 2, "two different label filters evaluate separately")
+        try ask("a", "b=c")
+        #expect(evaluations == 2, "the same one is kept")
     }
 }

@@ -51,6 +51,27 @@ struct BulkWriteTests {
         #expect(try db.pipeline("INSERT INTO bulk(id, t) VALUES ($1, $2)", [[1, "a"], [2, "b"]], chunk: 1) == 2)
     }
 
+    /// A pipeline that fails midway leaves the connection out of pipeline mode with nothing unread:
+    /// inside the caller's transaction (which the failure aborts) and when a row cannot even be sent.
+    @Test func aFailedPipelineLeavesTheConnectionUsable() throws {
+        let (db, _, _) = try freshDatabase()
+        try table(db)
+        let insert = "INSERT INTO bulk(id, t, c, b, d) VALUES ($1, $2, $3, $4, $5)"
+        var duplicate = rows(300)
+        duplicate[150] = duplicate[2]
+        try db.run("BEGIN")
+        #expect(throws: PostgresError.self) { try db.pipeline(insert, duplicate, chunk: 100) }
+        #expect(db.isConnected && db.isInTransaction)
+        try db.run("ROLLBACK")
+        #expect(try db.first("SELECT count(*) FROM bulk") { $0.int(0) } == 0)
+        var unsendable = rows(300)
+        unsendable[150][1] = "a NUL \u{0} inside"
+        #expect(throws: PostgresError.self) { try db.pipeline(insert, unsendable, chunk: 100) }
+        #expect(db.isConnected && !db.isInTransaction)
+        #expect(try db.first("SELECT count(*) FROM bulk") { $0.int(0) } == 0)
+        #expect(try db.pipeline(insert, rows(3)) == 3)
+    }
+
     @Test func copyStoresAwkwardValuesExactly() throws {
         let (db, _, _) = try freshDatabase()
         try table(db)

@@ -46,4 +46,20 @@ import TestSupport
             }
         }
     }
+
+    /// A percent-encoded password reaches libpq decoded, so the decoded form is scrubbed too: here the
+    /// server's "database … does not exist" names it (the database is named like the password).
+    @Test(.enabled(if: postgresWanted, "HEARKEN_SKIP_POSTGRES=1"))
+    func theDecodedPasswordIsScrubbedToo() throws {
+        let server = try PostgresServer.shared()
+        let text = "postgresql://postgres:p%40ss-hunter2@/?dbname=p%40ss-hunter2&host=\(server.socketDirectory)&port=\(server.port)"
+        do {
+            _ = try Connection(text)
+            Issue.record("connected to a database that does not exist")
+        } catch {
+            #expect(error.isConnectionFailure)
+            #expect(!error.description.contains("p@ss-hunter2"), "\(error)")
+            #expect(error.description.contains("***"))
+        }
+    }
 }

@@ -7,7 +7,8 @@ import Glibc
 /// A real PostgreSQL server for tests, in a temporary folder, reachable only through a unix socket
 /// there: `initdb` and `pg_ctl` from the distribution's server package (Debian's `postgresql`). As
 /// root it runs as the `postgres` user, as PostgreSQL requires. Stopped and removed at deinit (the
-/// shared one when the test process ends, also if it is killed).
+/// shared one when the test process ends), and by a watcher process once the test process is gone,
+/// also if it crashed or was killed.
 ///
 /// When the binaries are missing, `shared()` and `init` throw with what to install: the tests fail
 /// rather than skip, unless HEARKEN_SKIP_POSTGRES=1 is set (see `isSkipped`).
@@ -38,7 +39,14 @@ public final class PostgresServer: Sendable {
         var template = Array("/tmp/hearken-pg-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw SetupError(description: "mkdtemp failed: \(String(cString: strerror(errno)))") }
         directory = String(cString: made)
+        // Watched from the start: a test process that crashes or is killed never runs deinit.
+        watchOverProcess()
         do {
+            // 0755, not mkdtemp's 0700: a root test process without CAP_DAC_OVERRIDE must still reach the
+            // socket in a folder `postgres` owns. The data directory inside stays 0700 (initdb's).
+            guard chmod(directory, 0o755) == 0 else {
+                throw SetupError(description: "chmod \(directory) failed: \(String(cString: strerror(errno)))")
+            }
             try Self.handOver(directory)
             try run(bin + "/initdb", ["-D", dataDirectory, "-U", "postgres", "--auth=trust", "--encoding=UTF8",
                                       "--locale=C", "--no-sync", "--no-instructions"])
@@ -127,7 +135,6 @@ public final class PostgresServer: Sendable {
             if let state { return try state.get() }
             do {
                 let server = try PostgresServer()
-                server.watchOverProcess()
                 atexit { PostgresServer.stopShared() }
                 state = .success(server)
                 return server
@@ -214,6 +221,22 @@ public final class PostgresServer: Sendable {
         return try Self.captureOutput(command[0], Array(command.dropFirst()), in: directory)
     }
 
+    /// Has the child close every descriptor above stderr. glibc 2.34+ has `posix_spawn_file_actions_addclosefrom_np`
+    /// but declares it only under _GNU_SOURCE, which Swift's Glibc module does not set: it is looked up.
+    /// Without it, the descriptors open now are marked close-on-exec instead.
+    private static func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_t) {
+        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        if let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np"),
+           unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3) == 0 {
+            return
+        }
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? [] {
+            guard let fd = Int32(name), fd > 2 else { continue }
+            let flags = fcntl(fd, F_GETFD)
+            if flags >= 0 { _ = fcntl(fd, F_SETFD, flags | FD_CLOEXEC) }
+        }
+    }
+
     /// Runs a program to its end; its output, or an error with it when it exits non-zero.
     ///
     /// posix_spawn and waitpid rather than Foundation's Process: under parallel tests Process left a
@@ -233,6 +256,8 @@ public final class PostgresServer: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // Nothing else of the test process: a server started by pg_ctl would hold its fds open for its life.
+        closeInheritedDescriptors(&actions)
         var pid: pid_t = 0
         let copies = argv.map { strdup($0) }
         defer { copies.forEach { free($0) } }
