@@ -42,6 +42,14 @@ public struct AggregateFilter: Sendable {
             conditions.append("EXISTS (SELECT 1 FROM feedback_labels l WHERE l.feedback_id = f.id AND l.key = ? AND l.value = ?)")
             values += [.text(label.key), .text(label.value)]
         }
+        // Rows of the filtered pages come through the rows by page (feedback has no page index).
+        var from = "feedback f"
+        if let page { conditions.append(FeedbackFilter.pageCondition); values.append(.text(page)) }
+        if let pagePrefix {
+            conditions.append(FeedbackFilter.prefixCondition)
+            values += [.text(pagePrefix), .text(pagePrefix + "\u{10FFFF}")]
+        }
+        if page != nil || pagePrefix != nil { from = "feedback_page_rows r JOIN feedback f ON f.id = r.feedback_id" }
         // Bound the scan by time too, through the received_at index.
         if let day = sinceDay { conditions.append("f.received_at >= ?"); values.append(.integer(day * Rollups.dayMilliseconds)) }
         if let day = untilDay { conditions.append("f.received_at < ?"); values.append(.integer(day * Rollups.dayMilliseconds)) }
@@ -49,7 +57,7 @@ public struct AggregateFilter: Sendable {
             (SELECT f.received_at / 86400000 AS day, f.page_key AS page_key, f.source AS source, coalesce(f.reason, '') AS reason,
                     f.rating = 'up' AS up, f.rating = 'down' AS down, f.comment IS NOT NULL AS comments,
                     f.rating = 'down' AND f.comment IS NOT NULL AS down_comments, f.received_at AS first_at, f.received_at AS last_at
-             FROM feedback f WHERE \(conditions.joined(separator: " AND ")))
+             FROM \(from) WHERE \(conditions.joined(separator: " AND ")))
             """
         return (sql, values)
     }

@@ -25,15 +25,27 @@ public struct FeedbackFilter: Sendable {
 
     public init() {}
 
-    /// A WHERE clause over `feedback` with its bound values. `scanPrefixInIDOrder` keeps SQLite off the
-    /// page index for a prefix: newest-first listings of a common prefix are fastest walking ids.
+    /// What to read FROM for `clause`, and the id to order and page by. `feedback` has no index by
+    /// page: with a page filter the rows come through the rows by page the fold keeps
+    /// (`feedback_page_rows` as `r`, migrations/0009), and every read folds the pending rows first,
+    /// so they hold every acknowledged row. Ordered by `r.feedback_id` a page's rows come newest first
+    /// straight from that table's key.
+    func relation(scanPrefixInIDOrder: Bool = false) -> (from: String, id: String) {
+        guard page != nil || (pagePrefix != nil && !scanPrefixInIDOrder) else { return ("feedback", "feedback.id") }
+        return (Self.pageRowsJoin, "r.feedback_id")
+    }
+
+    static let pageRowsJoin = "feedback_page_rows r JOIN feedback ON feedback.id = r.feedback_id"
+
+    /// A WHERE clause over `relation` with its bound values. `scanPrefixInIDOrder` walks `feedback`
+    /// by id instead of the prefix's pages: newest-first listings of a common prefix find their rows
+    /// sooner that way.
     func clause(scanPrefixInIDOrder: Bool = false) -> (sql: String, values: [SQLValue]) {
         var parts: [String] = []
         var values: [SQLValue] = []
-        if let page { parts.append("page_key = ?"); values.append(.text(page)) }
+        if let page { parts.append(Self.pageCondition); values.append(.text(page)) }
         if let pagePrefix {
-            // A unary + makes the term unusable for an index, so the planner walks the primary key.
-            parts.append(scanPrefixInIDOrder ? "+page_key >= ? AND +page_key < ?" : "page_key >= ? AND page_key < ?")
+            parts.append(scanPrefixInIDOrder ? "page_key >= ? AND page_key < ?" : Self.prefixCondition)
             values += [.text(pagePrefix), .text(pagePrefix + "\u{10FFFF}")]
         }
         if let source { parts.append("source = ?"); values.append(.text(source)) }
@@ -53,6 +65,11 @@ public struct FeedbackFilter: Sendable {
         if let until { parts.append("received_at < ?"); values.append(.integer(until)) }
         return (parts.isEmpty ? "1" : parts.joined(separator: " AND "), values)
     }
+
+    /// One page's rows in `pageRowsJoin`; binds the page key.
+    static let pageCondition = "r.page_id = (SELECT id FROM pages WHERE page_key = ?)"
+    /// A range of pages' rows in `pageRowsJoin`; binds the first key and the key past the last.
+    static let prefixCondition = "r.page_id IN (SELECT id FROM pages WHERE page_key >= ? AND page_key < ?)"
 
     /// Which rows the SQL clause chose stay: a flagged comment must also match once masked.
     func keeper() -> (FeedbackRecord) -> Bool {

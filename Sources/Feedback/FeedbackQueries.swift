@@ -24,10 +24,12 @@ public struct TriageUpdate: Sendable {
 public enum FeedbackQueries {
     /// Newest first, keyset-paginated on id: rows inserted meanwhile never shift later pages.
     public static func list(_ filter: FeedbackFilter, limit: Int, after cursor: Int64?, connection: Connection) throws -> FeedbackPage {
-        let (sql, values) = filter.clause(scanPrefixInIDOrder: try isCommonPrefix(filter, connection: connection))
+        let byID = try isCommonPrefix(filter, connection: connection)
+        let (sql, values) = filter.clause(scanPrefixInIDOrder: byID)
+        let (from, id) = filter.relation(scanPrefixInIDOrder: byID)
         func fetch(below: Int64?, count: Int) throws -> [FeedbackRecord] {
-            let bound = below == nil ? "" : " AND id < ?"
-            let statement = try connection.prepare("SELECT \(FeedbackRecord.columns) FROM feedback WHERE \(sql)\(bound) ORDER BY id DESC LIMIT ?")
+            let bound = below == nil ? "" : " AND \(id) < ?"
+            let statement = try connection.prepare("SELECT \(FeedbackRecord.columns) FROM \(from) WHERE \(sql)\(bound) ORDER BY \(id) DESC LIMIT ?")
             return try statement.query(values + (below.map { [SQLValue.integer($0)] } ?? []) + [.integer(Int64(count))]) { FeedbackRecord(row: $0) }
         }
         // Rows the SQL chose can still fail `keeps` (a masked comment); fetch on past them, in growing

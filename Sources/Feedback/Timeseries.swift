@@ -99,7 +99,7 @@ public enum Timeseries {
         let (clause, values) = rows.clause()
         return try connection.prepare("""
             SELECT received_at / 3600000, sum(rating = 'up'), sum(rating = 'down'), sum(comment IS NOT NULL)
-            FROM feedback WHERE status <> 'spam' AND \(clause) GROUP BY 1 ORDER BY 1
+            FROM \(rows.relation().from) WHERE status <> 'spam' AND \(clause) GROUP BY 1 ORDER BY 1
             """).query(values) { ($0.int64(0), $0.int(1), $0.int(2), $0.int(3)) }
     }
 }

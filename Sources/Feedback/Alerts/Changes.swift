@@ -95,11 +95,11 @@ public enum Changes {
         let sql: String
         let values: [any SQLBindable]
         if let page = subject.page {
-            sql = "SELECT coalesce(sum(rating = 'up'), 0), count(*) FROM feedback WHERE page_key = ? AND received_at >= ? AND received_at < ? AND status <> 'spam'"
+            sql = "SELECT coalesce(sum(rating = 'up'), 0), count(*) FROM \(FeedbackFilter.pageRowsJoin) WHERE \(FeedbackFilter.pageCondition) AND received_at >= ? AND received_at < ? AND status <> 'spam'"
             values = [page, from, to]
         } else {
             let prefix = subject.pagePrefix ?? ""
-            sql = "SELECT coalesce(sum(rating = 'up'), 0), count(*) FROM feedback WHERE page_key >= ? AND page_key < ? AND received_at >= ? AND received_at < ? AND status <> 'spam'"
+            sql = "SELECT coalesce(sum(rating = 'up'), 0), count(*) FROM \(FeedbackFilter.pageRowsJoin) WHERE \(FeedbackFilter.prefixCondition) AND received_at >= ? AND received_at < ? AND status <> 'spam'"
             values = [prefix, prefix + "\u{10FFFF}", from, to]
         }
         return try connection.first(sql, values) { VoteTally(up: $0.int(0), total: $0.int(1)) } ?? VoteTally()
