@@ -39,10 +39,16 @@ public enum DerivedData {
         INSERT INTO feedback_page_rows(page_id, feedback_id)
         SELECT p.id, f.id FROM feedback f CROSS JOIN pages p ON p.page_key = f.page_key WHERE f.id > ? AND f.id <= ? ORDER BY 1, 2
         """
+    // Non-spam negative votes with a reason, for insights (migrations/0009).
+    static let downReasonsSQL = """
+        INSERT INTO feedback_down_reasons(page_id, received_at, feedback_id, reason, source)
+        SELECT p.id, f.received_at, f.id, f.reason, f.source FROM feedback f CROSS JOIN pages p ON p.page_key = f.page_key
+        WHERE f.id > ? AND f.id <= ? AND f.rating = 'down' AND f.reason IS NOT NULL AND f.status <> 'spam' ORDER BY 1, 2, 3
+        """
     private static let advanceSQL = "INSERT OR REPLACE INTO server_state(name, value) VALUES ('derived_through', ?)"
 
-    /// Folds up to `limit` rows above the watermark into the rollups, the search index and the rows
-    /// by page (`feedback_page_rows`) and moves the watermark past them. Call inside a write
+    /// Folds up to `limit` rows above the watermark into the rollups, the search index, the rows by
+    /// page (`feedback_page_rows`) and the negative votes with a reason (`feedback_down_reasons`) and moves the watermark past them. Call inside a write
     /// transaction. Returns how many rows it folded.
     @discardableResult
     public static func fold(limit: Int = foldRows, connection: Connection) throws -> Int {
@@ -68,6 +74,7 @@ public enum DerivedData {
         try connection.run(indexSQL, [from, through])
         try connection.run(pagesSQL, [from, through])
         try connection.run(pageRowsSQL, [from, through])
+        try connection.run(downReasonsSQL, [from, through])
         try connection.run(advanceSQL, [through])
         return rows.count
     }

@@ -107,6 +107,15 @@ enum Rollups {
             """,
             [pageKey, source]
         )
+        // A negative vote with a reason leaves (or joins) those insights read, as it leaves its rollups.
+        if rating == "down", let reason {
+            if included {
+                try connection.run("INSERT OR REPLACE INTO feedback_down_reasons(page_id, received_at, feedback_id, reason, source) VALUES (?, ?, ?, ?, ?)",
+                                   [pageID, receivedAt, id, reason, source])
+            } else {
+                try connection.run("DELETE FROM feedback_down_reasons WHERE page_id = ? AND received_at = ? AND feedback_id = ?", [pageID, receivedAt, id])
+            }
+        }
         // Reason and hourly groups carry only counts: take the row out (or put it back) directly.
         let sign = included ? 1 : -1
         let up = rating == "up" ? sign : 0, down = rating == "down" ? sign : 0, comments = hasComment ? sign : 0
