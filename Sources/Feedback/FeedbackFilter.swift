@@ -30,8 +30,10 @@ public struct FeedbackFilter: Sendable {
     /// (`feedback_page_rows` as `r`, migrations/0009), and every read folds the pending rows first,
     /// so they hold every acknowledged row. Ordered by `r.feedback_id` a page's rows come newest first
     /// straight from that table's key.
-    func relation(scanPrefixInIDOrder: Bool = false) -> (from: String, id: String) {
-        guard page != nil || (pagePrefix != nil && !scanPrefixInIDOrder) else { return ("feedback", "feedback.id") }
+    /// `pageThroughStatus` reads a page's rows through the status index instead, for a status few rows
+    /// have (spam): a busy page has too many rows to check one by one.
+    func relation(scanPrefixInIDOrder: Bool = false, pageThroughStatus: Bool = false) -> (from: String, id: String) {
+        guard (page != nil && !pageThroughStatus) || (pagePrefix != nil && !scanPrefixInIDOrder) else { return ("feedback", "feedback.id") }
         return (Self.pageRowsJoin, "r.feedback_id")
     }
 
@@ -40,10 +42,10 @@ public struct FeedbackFilter: Sendable {
     /// A WHERE clause over `relation` with its bound values. `scanPrefixInIDOrder` walks `feedback`
     /// by id instead of the prefix's pages: newest-first listings of a common prefix find their rows
     /// sooner that way.
-    func clause(scanPrefixInIDOrder: Bool = false) -> (sql: String, values: [SQLValue]) {
+    func clause(scanPrefixInIDOrder: Bool = false, pageThroughStatus: Bool = false) -> (sql: String, values: [SQLValue]) {
         var parts: [String] = []
         var values: [SQLValue] = []
-        if let page { parts.append(Self.pageCondition); values.append(.text(page)) }
+        if let page { parts.append(pageThroughStatus ? Self.pageExists : Self.pageCondition); values.append(.text(page)) }
         if let pagePrefix {
             parts.append(scanPrefixInIDOrder ? "page_key >= ? AND page_key < ?" : Self.prefixCondition)
             values += [.text(pagePrefix), .text(pagePrefix + "\u{10FFFF}")]
@@ -68,6 +70,10 @@ public struct FeedbackFilter: Sendable {
 
     /// One page's rows in `pageRowsJoin`; binds the page key.
     static let pageCondition = "r.page_id = (SELECT id FROM pages WHERE page_key = ?)"
+    /// One page's rows as a condition on `feedback` alone; binds the page key.
+    static let pageExists = """
+        EXISTS (SELECT 1 FROM feedback_page_rows r WHERE r.page_id = (SELECT id FROM pages WHERE page_key = ?) AND r.feedback_id = feedback.id)
+        """
     /// A range of pages' rows in `pageRowsJoin`; binds the first key and the key past the last.
     static let prefixCondition = "r.page_id IN (SELECT id FROM pages WHERE page_key >= ? AND page_key < ?)"
 
