@@ -21,7 +21,13 @@ let package = Package(
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         // Linux socket calls Glibc's Swift module does not export (epoll, eventfd, accept4).
         .target(name: "CNet"),
-        .target(name: "SQLite", dependencies: ["CSQLite"], swiftSettings: strict),
+        // Migration files' names, checksums and rules, shared by the SQLite and PostgreSQL migrators.
+        .target(name: "SchemaMigrations", swiftSettings: strict),
+        .target(name: "SQLite", dependencies: ["CSQLite", "SchemaMigrations"], swiftSettings: strict),
+        // System library: libpq, PostgreSQL's C client, from the distribution's libpq-dev.
+        .systemLibrary(name: "CPostgres", providers: [.apt(["libpq-dev"])]),
+        // A thin client over libpq: connections, statements, transactions, bulk writes, migrations.
+        .target(name: "Postgres", dependencies: ["CPostgres", "SchemaMigrations"], swiftSettings: strict),
         .target(
             name: "HTTP",
             dependencies: ["CNet", .product(name: "Logging", package: "swift-log")],
@@ -39,7 +45,7 @@ let package = Package(
         .executableTarget(name: "insight-eval", dependencies: ["Analytics"], swiftSettings: strict),
         .target(
             name: "Feedback",
-            dependencies: ["Analytics", "SQLite", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["Analytics", "SQLite", "Postgres", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict,
             plugins: ["EmbedMigrations"]
         ),
@@ -51,7 +57,7 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
-                "Analytics", "HTTP", "Feedback", "SQLite", .product(name: "Logging", package: "swift-log"),
+                "Analytics", "HTTP", "Feedback", .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -62,7 +68,7 @@ let package = Package(
         .executableTarget(
             name: "hearken",
             dependencies: [
-                "App", "Feedback", "HTTP", "SQLite",
+                "App", "Feedback", "HTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -71,9 +77,10 @@ let package = Package(
         // Helpers shared by the test targets: a raw-socket HTTP client and temporary folders.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "PostgresTests", dependencies: ["Feedback", "Postgres", "SQLite", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "AnalyticsTests", dependencies: ["Analytics"], swiftSettings: strict),
-        .testTarget(name: "FeedbackTests", dependencies: ["Analytics", "Feedback", "SQLite", "TestSupport", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
+        .testTarget(name: "FeedbackTests", dependencies: ["Analytics", "Feedback", "SQLite", "Postgres", "TestSupport", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         .testTarget(name: "AppTests", dependencies: ["Analytics", "App", "HTTP", "Feedback", "SQLite", "TestSupport", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

@@ -1,7 +1,6 @@
 import Feedback
 import Foundation
 import HTTP
-import SQLite
 
 /// Annotations: events on the docs (deploys, rewrites, fixed examples) that changes are measured from.
 struct AnnotationRoutes {
@@ -17,7 +16,7 @@ struct AnnotationRoutes {
     func register(in router: inout Router) {
         router.add("POST", "/v1/annotations", bodyLimit: 16 * 1024, access.write(.triage) { request, token, db in
             let new = try Self.parse(JSONObjectBody.parse(request, route: "POST /v1/annotations"), rules: rules, createdBy: token.name)
-            let annotation = try Annotations.create(new, connection: db)
+            let annotation = try db.createAnnotation(new)
             let json = ResultTable(columns: Self.columns, rows: []).jsonObject(Self.row(annotation))
             return JSONBody.response(.created, json, headers: [("Location", "/v1/annotations/\(annotation.id)")])
         })
@@ -34,7 +33,7 @@ struct AnnotationRoutes {
                 guard let value = Cursor.decodeOffset(cursor) else { throw APIError.parameter("cursor", "is not a cursor from a previous answer") }
                 offset = value
             }
-            let items = try Annotations.list(filter, limit: limit + 1, offset: offset, connection: db)
+            let items = try db.annotations(filter, limit: limit + 1, offset: offset)
             let next = items.count > limit ? Cursor.encode(offset: offset + limit) : nil
             var response = format.render(ResultTable(columns: Self.columns, rows: items.prefix(limit).map(Self.row)),
                                          envelope: [("next_cursor", next.map(JSONText.quoted) ?? "null")])
@@ -45,7 +44,7 @@ struct AnnotationRoutes {
             guard let text = request.parameters["id"], let id = Int64(text), id > 0 else {
                 throw APIError(.notFound, "not_found", "annotation ids are positive integers", field: "id")
             }
-            guard try Annotations.delete(id, connection: db) else { throw APIError(.notFound, "not_found", "no annotation with id \(id)", field: "id") }
+            guard try db.deleteAnnotation(id: id) else { throw APIError(.notFound, "not_found", "no annotation with id \(id)", field: "id") }
             return Response(status: .noContent)
         })
     }

@@ -1,7 +1,6 @@
 import Feedback
 import Foundation
 import HTTP
-import SQLite
 
 /// `GET /v1/changes`: for each annotation (and each page's resolutions of a day), helpfulness before
 /// and after, the difference with its 95% interval and p-value, and a verdict.
@@ -23,7 +22,7 @@ struct ChangeRoutes {
             options.window = Int64(try params.integer("window_days", default: Int(options.window / 86_400_000), range: 1...365)) * 86_400_000
             options.minVotes = try params.integer("min_votes", default: options.minVotes, range: 1...1_000_000)
             let verdict = try params.choice("verdict", FixVerification.Verdict.self)
-            var changes = try Changes.evaluate(since: try params.time("since"), until: try params.time("until"), now: params.now, options: options, connection: db)
+            var changes = try db.changes(since: try params.time("since"), until: try params.time("until"), now: params.now, options: options)
             if page != nil || prefix != nil {
                 changes = changes.filter { change in
                     Annotations.overlap(change.subject.page, change.subject.pagePrefix, page, prefix)

@@ -1,6 +1,5 @@
 import Feedback
 import HTTP
-import SQLite
 import Synchronization
 
 /// How exported records are written: NDJSON (one JSON object per line, what `hearken import` reads)
@@ -48,10 +47,10 @@ public final class ExportCursor: Sendable {
     }
 
     /// The next page's bytes, or nil at the end (an empty CSV export is its header alone).
-    public func next(_ connection: Connection) throws -> [UInt8]? {
+    public func next(_ reader: FeedbackReader) throws -> [UInt8]? {
         let (after, first, done) = state.withLock { ($0.lastID, $0.first, $0.done) }
         if done { return nil }
-        let records = try Transfer.exportPage(afterID: after, since: since, until: until, limit: pageSize, connection: connection)
+        let records = try reader.exportPage(afterID: after, since: since, until: until, limit: pageSize)
         state.withLock { state in
             state.lastID = records.last?.id ?? state.lastID
             state.first = false
@@ -71,7 +70,7 @@ struct ExportStream: BodyStream {
 
     func next(_ deliver: @escaping @Sendable (Result<[UInt8]?, any Error>) -> Void) {
         let cursor = self.cursor
-        store.read({ connection in try cursor.next(connection) }, completion: deliver)
+        store.read({ reader in try cursor.next(reader) }, completion: deliver)
     }
 
     func cancel() { cursor.cancel() }

@@ -1,7 +1,6 @@
 import Feedback
 import Foundation
 import HTTP
-import SQLite
 
 /// Listing, reading, triaging and erasing feedback records.
 struct FeedbackRoutes {
@@ -17,23 +16,23 @@ struct FeedbackRoutes {
             let params = try QueryParameters(request, allowed: ["pii"])
             let show = try Self.showPersonalData(params, token)
             let id = try Self.id(request)
-            guard let record = try FeedbackQueries.get(id, connection: db) else { throw Self.notFound(id) }
+            guard let record = try db.feedback(id: id) else { throw Self.notFound(id) }
             return JSONBody.response(.ok, Self.table([record]).jsonObject(Self.row(record, showPersonalData: show)))
         })
         router.add("PATCH", "/v1/feedback/:id", bodyLimit: 16 * 1024, access.write(.triage) { request, _, db in
             let id = try Self.id(request)
             let change = try TriageParsing.parse(request)
-            guard let record = try FeedbackQueries.update(id, change, connection: db) else { throw Self.notFound(id) }
+            guard let record = try db.triage(id: id, change) else { throw Self.notFound(id) }
             return JSONBody.response(.ok, Self.table([record]).jsonObject(Self.row(record)))
         })
         router.add("DELETE", "/v1/feedback/:id", access.write(.admin) { request, _, db in
             let id = try Self.id(request)
-            guard try FeedbackQueries.delete(id, connection: db) else { throw Self.notFound(id) }
+            guard try db.erase(id: id) else { throw Self.notFound(id) }
             return Response(status: .noContent)
         })
     }
 
-    private func list(_ request: Request, _ token: TokenInfo, _ db: Connection) throws -> Response {
+    private func list(_ request: Request, _ token: TokenInfo, _ db: FeedbackReader) throws -> Response {
         let params = try QueryParameters(request, allowed: Self.listNames)
         let format = try OutputFormat.choose(request)
         let show = try Self.showPersonalData(params, token)
@@ -55,7 +54,7 @@ struct FeedbackRoutes {
             guard let id = Cursor.decodeID(text) else { throw APIError.parameter("cursor", "is not a cursor from a previous answer") }
             cursor = id
         }
-        let page = try FeedbackQueries.list(filter, limit: limit, after: cursor, connection: db)
+        let page = try db.feedback(filter, limit: limit, after: cursor)
         var response = format.render(Self.table(page.items, showPersonalData: show), envelope: [("next_cursor", page.nextCursor.map(JSONText.quoted) ?? "null")])
         if let next = page.nextCursor { response.headers.add("X-Next-Cursor", next) }
         return response

@@ -54,8 +54,8 @@ struct FollowupRoutes {
                 return
             }
             let tokens = intake.store.followups, maxCommentLength = self.maxCommentLength
-            intake.store.write({ connection in
-                try Followups.apply(id: id, token: token, details: details, tokens: tokens, maxCommentLength: maxCommentLength, connection: connection)
+            intake.store.write({ editor in
+                try editor.applyFollowup(id: id, token: token, details: details, tokens: tokens, maxCommentLength: maxCommentLength)
             }, completion: { result in
                 switch result {
                 case .success(.updated): respond(.thanks(id))

@@ -1,6 +1,5 @@
 import Feedback
 import Foundation
-import SQLite
 
 /// `hearken import FILE`: NDJSON as `hearken export` and `GET /v1/export` write it. Each line is
 /// checked like a submission; good lines are stored in batches, bad ones reported by line number.
@@ -27,7 +26,7 @@ public struct NDJSONImport {
         var batch: [Transfer.ImportedRecord] = []
         func flush() throws {
             guard !batch.isEmpty else { return }
-            let outcomes = try store.writeNow { try Transfer.importBatch(batch, connection: $0) }
+            let outcomes = try store.write { try $0.importBatch(batch) }
             for outcome in outcomes {
                 if case .imported = outcome { report.imported += 1 } else { report.alreadyPresent += 1 }
             }

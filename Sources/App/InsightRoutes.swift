@@ -1,7 +1,6 @@
 import Analytics
 import Feedback
 import HTTP
-import SQLite
 
 /// `GET /v1/insights`: helpfulness drops with their onset, slow declines, reason shifts and bursts of
 /// negative comments (methods in docs/insights.md).
@@ -16,7 +15,7 @@ struct InsightRoutes {
         router.get("/v1/insights", access.read(.read) { request, _, db in try insights(request, db) })
     }
 
-    private func insights(_ request: Request, _ db: Connection) throws -> Response {
+    private func insights(_ request: Request, _ db: FeedbackReader) throws -> Response {
         let params = try QueryParameters(request, allowed: Self.names)
         let format = try OutputFormat.choose(request)
         let filter = try params.aggregateFilter(rules: rules)
@@ -28,7 +27,7 @@ struct InsightRoutes {
         options.alpha = try params.number("alpha", default: options.alpha, range: 0.0001...0.5)
         options.minComments = try params.integer("min_comments", default: options.minComments, range: 1...1_000_000)
         options.minReasonVotes = try params.integer("min_reason_votes", default: options.minReasonVotes, range: 1...1_000_000)
-        let report = try Insights.evaluate(filter, options: options, now: try asOf(params), connection: db)
+        let report = try db.insights(filter, options: options, now: try asOf(params))
         let columns = ["kind", "page", "onset", "summary", "recent_votes", "recent_helpful_ratio", "baseline_votes", "baseline_helpful_ratio", "drop",
                        "recent_negative_comments", "baseline_negative_comments", "expected_negative_comments", "reason", "p", "q"]
         let rows: [[Cell]] = report.detections.map { d in

@@ -1,7 +1,6 @@
 import Feedback
 import Foundation
 import HTTP
-import SQLite
 
 /// Aggregates from the rollups: summary, pages, time series, reasons, sources.
 struct StatsRoutes {
@@ -18,11 +17,11 @@ struct StatsRoutes {
     }
 
     /// Submissions the filters dropped (rate limit, honeypot, duplicate, crawler, origin), per day.
-    private func drops(_ request: Request, _ db: Connection) throws -> Response {
+    private func drops(_ request: Request, _ db: FeedbackReader) throws -> Response {
         let params = try QueryParameters(request, allowed: ["since", "format"])
         let format = try OutputFormat.choose(request)
         let since = try params.time("since") ?? Timestamp.nowMilliseconds() - 30 * 86_400_000
-        let rows = try access.store.drops.counts(sinceDay: since / 86_400_000, connection: db)
+        let rows = try db.drops(sinceDay: since / 86_400_000)
         let table = ResultTable(columns: ["day", "reason", "count"], rows: rows.map { row in
             [.text(Timestamp.day(milliseconds: row.day * 86_400_000)), .text(row.reason), .int(row.count)]
         })
@@ -38,11 +37,11 @@ struct StatsRoutes {
         [.int(c.votes), .int(c.up), .int(c.down), .number(c.helpfulRatio), .int(c.comments)]
     }
 
-    private func summary(_ request: Request, _ db: Connection) throws -> Response {
+    private func summary(_ request: Request, _ db: FeedbackReader) throws -> Response {
         let params = try QueryParameters(request, allowed: QueryParameters.aggregateNames)
         let format = try OutputFormat.choose(request)
         let filter = try params.aggregateFilter(rules: rules)
-        let result = try AggregateQueries.summary(filter, connection: db)
+        let result = try db.summary(filter)
         let columns = ["scope"] + Self.countColumns + ["pages", "first_feedback_at", "last_feedback_at"]
         func row(_ scope: String, _ c: VoteCounts, _ pages: Int) -> [Cell] {
             [.text(scope)] + Self.countCells(c) + [.int(pages), .time(c.firstAt), .time(c.lastAt)]
@@ -61,7 +60,7 @@ struct StatsRoutes {
 
     enum Grouping: String, CaseIterable { case page, section }
 
-    private func pages(_ request: Request, _ db: Connection) throws -> Response {
+    private func pages(_ request: Request, _ db: FeedbackReader) throws -> Response {
         let params = try QueryParameters(request, allowed: QueryParameters.aggregateNames.union(["group", "depth", "sort", "min_votes", "limit", "cursor"]).union(SVGFormat.names))
         let chart = try SVGFormat.chart(request, params)
         let format = chart == nil ? try OutputFormat.choose(request) : .json
@@ -77,7 +76,7 @@ struct StatsRoutes {
             guard let value = Cursor.decodeOffset(cursor) else { throw APIError.parameter("cursor", "is not a cursor from a previous answer") }
             offset = value
         }
-        let groups = PageRanking.rank(try AggregateQueries.pages(filter, sectionDepth: grouping == .section ? depth : nil, connection: db),
+        let groups = PageRanking.rank(try db.pages(filter, sectionDepth: grouping == .section ? depth : nil),
                                       minVotes: minVotes, sort: sort)
         let window = groups.dropFirst(offset).prefix(limit)
         if let chart { return SVGFormat.response(ChartDocuments.pages(chart, Array(window), sort: sort, section: grouping == .section)) }
@@ -91,7 +90,7 @@ struct StatsRoutes {
         return response
     }
 
-    private func timeseries(_ request: Request, _ db: Connection) throws -> Response {
+    private func timeseries(_ request: Request, _ db: FeedbackReader) throws -> Response {
         let params = try QueryParameters(request, allowed: QueryParameters.aggregateNames.union(["bucket", "tz", "page"]).union(SVGFormat.names))
         let chart = try SVGFormat.chart(request, params)
         let format = chart == nil ? try OutputFormat.choose(request) : .json
@@ -115,7 +114,7 @@ struct StatsRoutes {
         filter.until = nil
         let points: [SeriesPoint]
         do {
-            points = try Timeseries.series(filter, since: since, until: until, bucket: bucket, timeZone: zone, connection: db)
+            points = try db.series(filter, since: since, until: until, bucket: bucket, timeZone: zone)
         } catch Timeseries.Failure.tooManyBuckets {
             throw APIError.parameter("since", "gives more than \(Timeseries.maxBuckets) buckets; narrow since/until or use a larger bucket")
         }
@@ -132,17 +131,17 @@ struct StatsRoutes {
         annotationFilter.page = filter.page
         annotationFilter.pagePrefix = filter.pagePrefix
         let annotations = ResultTable(columns: AnnotationRoutes.columns,
-                                      rows: try Annotations.list(annotationFilter, limit: 1000, connection: db).reversed().map(AnnotationRoutes.row))
+                                      rows: try db.annotations(annotationFilter, limit: 1000).reversed().map(AnnotationRoutes.row))
         return format.render(table, envelope: [("bucket", JSONText.quoted(bucket.rawValue)), ("tz", JSONText.quoted(zone.identifier)),
                                                ("annotations", "[" + annotations.rows.map(annotations.jsonObject).joined(separator: ",") + "]")])
     }
 
-    private func grouped(_ column: AggregateQueries.GroupColumn, _ name: String, _ request: Request, _ db: Connection) throws -> Response {
+    private func grouped(_ column: AggregateQueries.GroupColumn, _ name: String, _ request: Request, _ db: FeedbackReader) throws -> Response {
         let params = try QueryParameters(request, allowed: QueryParameters.aggregateNames.union(column == .reason ? SVGFormat.names : []))
         let chart = column == .reason ? try SVGFormat.chart(request, params) : nil
         let format = chart == nil ? try OutputFormat.choose(request) : .json
         let filter = try params.aggregateFilter(rules: rules)
-        let groups = try AggregateQueries.grouped(column, filter, connection: db).sorted { ($1.1.votes, $0.0) < ($0.1.votes, $1.0) }
+        let groups = try db.grouped(column, filter).sorted { ($1.1.votes, $0.0) < ($0.1.votes, $1.0) }
         if let chart { return SVGFormat.response(ChartDocuments.reasons(chart, groups)) }
         let table = ResultTable(columns: [name] + Self.countColumns + ["share"], rows: groups.map { key, counts in
             let total = groups.reduce(0) { $0 + $1.1.votes }

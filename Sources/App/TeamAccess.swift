@@ -1,7 +1,6 @@
 import Feedback
 import HTTP
 import Logging
-import SQLite
 import Synchronization
 
 /// Bearer-token access for team endpoints: authenticates on a database queue, checks the scope,
@@ -17,27 +16,28 @@ struct TeamAccess: Sendable {
         self.logger = logger
     }
 
-    typealias Work = @Sendable (Request, TokenInfo, Connection) throws -> Response
+    typealias ReadWork = @Sendable (Request, TokenInfo, FeedbackReader) throws -> Response
+    typealias WriteWork = @Sendable (Request, TokenInfo, FeedbackEditor) throws -> Response
 
-    /// A read-only endpoint, run on a reader connection.
-    func read(_ scope: Scope, _ work: @escaping Work) -> Handler {
+    /// A read-only endpoint, run on a reader.
+    func read(_ scope: Scope, _ work: @escaping ReadWork) -> Handler {
         { request, responder in
-            store.read({ connection in
-                let token = try authenticate(request, scope, connection)
-                return try work(request, token, connection)
+            store.read({ reader in
+                let token = try authenticate(request, scope, reader)
+                return try work(request, token, reader)
             }, completion: { result in responder.respond(answer(result)) })
         }
     }
 
-    /// An endpoint that changes data: authenticated on a reader, then run on the writer connection.
-    func write(_ scope: Scope, _ work: @escaping Work) -> Handler {
+    /// An endpoint that changes data: authenticated on a reader, then run on the writer.
+    func write(_ scope: Scope, _ work: @escaping WriteWork) -> Handler {
         { request, responder in
-            store.read({ connection in try authenticate(request, scope, connection) }, completion: { result in
+            store.read({ reader in try authenticate(request, scope, reader) }, completion: { result in
                 switch result {
                 case .failure:
                     responder.respond(answer(result.map { _ in Response() }))
                 case .success(let token):
-                    store.write({ connection in try work(request, token, connection) }, completion: { responder.respond(answer($0)) })
+                    store.write({ editor in try work(request, token, editor) }, completion: { responder.respond(answer($0)) })
                 }
             })
         }
@@ -53,7 +53,7 @@ struct TeamAccess: Sendable {
         }
     }
 
-    private func authenticate(_ request: Request, _ scope: Scope, _ connection: Connection) throws -> TokenInfo {
+    private func authenticate(_ request: Request, _ scope: Scope, _ reader: FeedbackReader) throws -> TokenInfo {
         guard let header = request.headers["authorization"] else {
             throw Self.unauthorized("this endpoint needs an API token: Authorization: Bearer TOKEN", error: nil)
         }
@@ -61,7 +61,7 @@ struct TeamAccess: Sendable {
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             throw Self.unauthorized("use the Bearer scheme: Authorization: Bearer TOKEN", error: "invalid_request")
         }
-        guard let token = try Tokens.authenticate(parts[1].trimmingCharacters(), connection: connection) else {
+        guard let token = try reader.authenticate(token: parts[1].trimmingCharacters()) else {
             throw Self.unauthorized("the API token is unknown or revoked", error: "invalid_token")
         }
         guard token.scope >= scope else {
@@ -69,7 +69,7 @@ struct TeamAccess: Sendable {
         }
         let now = Timestamp.nowMilliseconds()
         if touched.shouldTouch(token.name, now: now) {
-            store.write({ try Tokens.touch(name: token.name, at: now, connection: $0) }, completion: { _ in })
+            store.write({ try $0.touchToken(name: token.name, at: now) }, completion: { _ in })
         }
         return token
     }

@@ -9,7 +9,7 @@ struct TokenRoutes {
     func register(in router: inout Router) {
         router.get("/v1/tokens", access.read(.admin) { request, _, db in
             _ = try QueryParameters(request, allowed: ["format"])
-            let table = ResultTable(columns: ["name", "scope", "created_at", "last_used_at"], rows: try Tokens.list(connection: db).map {
+            let table = ResultTable(columns: ["name", "scope", "created_at", "last_used_at"], rows: try db.tokens().map {
                 [.text($0.name), .text($0.scope.rawValue), .time($0.createdAt), .time($0.lastUsedAt)]
             })
             return try OutputFormat.choose(request).render(table)
@@ -28,7 +28,7 @@ struct TokenRoutes {
                 throw APIError(.badRequest, "invalid_field", "scope must be read, triage or admin", field: "scope")
             }
             do {
-                let token = try Tokens.create(name: name, scope: scope, connection: db)
+                let token = try db.createToken(name: name, scope: scope)
                 let json = JSONBody.object([("name", JSONText.quoted(name)), ("scope", JSONText.quoted(scope.rawValue)), ("token", JSONText.quoted(token))])
                 return JSONBody.response(.created, json, headers: [("Location", "/v1/tokens/\(name)"), ("Cache-Control", "no-store")])
             } catch TokenError.nameTaken {
@@ -37,7 +37,7 @@ struct TokenRoutes {
         })
         router.add("DELETE", "/v1/tokens/:name", access.write(.admin) { request, _, db in
             let name = request.parameters["name"] ?? ""
-            guard try Tokens.revoke(name: name, connection: db) else {
+            guard try db.revokeToken(name: name) else {
                 throw APIError(.notFound, "not_found", "no token named \(name)", field: "name")
             }
             return Response(status: .noContent)

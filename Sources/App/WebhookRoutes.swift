@@ -1,7 +1,6 @@
 import Feedback
 import Foundation
 import HTTP
-import SQLite
 
 /// Admin API for webhooks: list, create (the secret is shown once), delete, send a test, deliveries.
 struct WebhookRoutes {
@@ -17,14 +16,14 @@ struct WebhookRoutes {
     func register(in router: inout Router) {
         router.get("/v1/webhooks", access.read(.admin) { request, _, db in
             _ = try QueryParameters(request, allowed: ["format"])
-            return try OutputFormat.choose(request).render(ResultTable(columns: Self.columns, rows: try Webhooks.list(connection: db).map(Self.row)))
+            return try OutputFormat.choose(request).render(ResultTable(columns: Self.columns, rows: try db.webhooks().map(Self.row)))
         })
         router.add("POST", "/v1/webhooks", bodyLimit: 8192, access.write(.admin) { request, _, db in
             let object = try JSONObjectBody.parse(request, route: "POST /v1/webhooks")
             let (url, format, events, secret) = try Self.parse(object)
             let webhook: Webhook
             do {
-                webhook = try Webhooks.create(url: url, format: format, events: events, secret: secret, connection: db)
+                webhook = try db.createWebhook(url: url, format: format, events: events, secret: secret)
             } catch let error as WebhookError {
                 throw JSONObjectBody.field(error == .invalidSecret ? "secret" : error == .noEvents ? "events" : "url", error.description)
             }
@@ -35,15 +34,15 @@ struct WebhookRoutes {
         })
         router.add("DELETE", "/v1/webhooks/:id", access.write(.admin) { request, _, db in
             let id = try Self.id(request)
-            guard try Webhooks.delete(id, connection: db) else { throw Self.notFound(id) }
+            guard try db.deleteWebhook(id: id) else { throw Self.notFound(id) }
             return Response(status: .noContent)
         })
         router.add("POST", "/v1/webhooks/:id/test", access.write(.admin) { request, _, db in
             let id = try Self.id(request)
-            guard let webhook = try Webhooks.get(id, connection: db) else { throw Self.notFound(id) }
+            guard let webhook = try db.reader.webhook(id: id) else { throw Self.notFound(id) }
             let now = Timestamp.nowMilliseconds()
-            let deliveryID = try Outbox.enqueue(event: "test", to: webhook, body: WebhookPayloads.test(webhookID: id, format: webhook.format, now: now),
-                                                now: now, connection: db)
+            let deliveryID = try db.enqueue(event: "test", to: webhook, body: WebhookPayloads.test(webhookID: id, format: webhook.format, now: now),
+                                            now: now)
             dispatcher.wake()
             return JSONBody.response(.accepted, JSONBody.object([("delivery_id", String(deliveryID)), ("webhook_id", String(id))]),
                                      headers: [("Location", "/v1/webhooks/\(id)/deliveries")])
@@ -52,18 +51,18 @@ struct WebhookRoutes {
             let params = try QueryParameters(request, allowed: ["limit", "cursor", "format"])
             let format = try OutputFormat.choose(request)
             let id = try Self.id(request)
-            guard try Webhooks.get(id, connection: db) != nil else { throw Self.notFound(id) }
+            guard try db.webhook(id: id) != nil else { throw Self.notFound(id) }
             let limit = try params.integer("limit", default: 50, range: 1...1000)
             var cursor: Int64?
             if let text = params.string("cursor") {
                 guard let value = Cursor.decodeID(text) else { throw APIError.parameter("cursor", "is not a cursor from a previous answer") }
                 cursor = value
             }
-            let deliveries = try Outbox.deliveries(webhookID: id, limit: limit + 1, before: cursor, connection: db)
+            let deliveries = try db.deliveries(webhookID: id, limit: limit + 1, before: cursor)
             let shown = deliveries.prefix(limit)
             let next = deliveries.count > limit ? shown.last.map { Cursor.encode($0.id) } : nil
             let rows = try shown.map { d in
-                let history = try Outbox.attempts(deliveryID: d.id, connection: db).map { a in
+                let history = try db.attempts(deliveryID: d.id).map { a in
                     "\(Timestamp.rfc3339(milliseconds: a.at)) \(a.status.map(String.init) ?? "-") \(a.error ?? "ok") \(a.durationMilliseconds)ms"
                 }
                 return [.int(Int(d.id)), .text(d.messageID), .text(d.event), .text(d.state.rawValue), .int(d.attempts), .int(d.lastStatus), .text(d.lastError),

@@ -1,4 +1,3 @@
-import SQLite
 import Analytics
 
 /// The filters every aggregate accepts. Windows are whole UTC days (rollups are daily):
@@ -24,7 +23,7 @@ public struct AggregateFilter: Sendable {
     /// The rows to aggregate, the smallest that can answer: all-time page totals, daily page rollups,
     /// daily reason rollups, or, for label filters (rollups have no labels) and reasons of some pages,
     /// the same columns computed from the feedback rows themselves.
-    func relation(_ shape: Shape) -> (sql: String, values: [SQLValue]) {
+    func relation(_ shape: Shape, dialect: SQLDialect = .sqlite) -> (sql: String, values: [DatabaseValue]) {
         // One label filter on page counts has its own rollup; more labels, or labels with reasons, read rows.
         if labels.count == 1, shape != .reasons, let label = labels.first {
             let table = since == nil && until == nil ? "rollup_label_total" : "rollup_label_daily"
@@ -36,27 +35,32 @@ public struct AggregateFilter: Sendable {
             if shape == .reasons || (shape == .sources && page == nil && pagePrefix == nil) { return ("rollup_reason_daily", []) }
             return (since == nil && until == nil ? "rollup_page_total" : "rollup_daily", [])
         }
-        var values: [SQLValue] = []
+        var values: [DatabaseValue] = []
         var conditions = ["f.status <> 'spam'"]
         for label in labels {
             conditions.append("EXISTS (SELECT 1 FROM feedback_labels l WHERE l.feedback_id = f.id AND l.key = ? AND l.value = ?)")
             values += [.text(label.key), .text(label.value)]
         }
-        // Rows of the filtered pages come through the rows by page (feedback has no page index).
+        // On SQLite, rows of the filtered pages come through the rows by page (feedback has no page
+        // index there, migrations/0009); PostgreSQL filters the outer query through its own index.
         var from = "feedback f"
-        if let page { conditions.append(FeedbackFilter.pageCondition); values.append(.text(page)) }
-        if let pagePrefix {
-            conditions.append(FeedbackFilter.prefixCondition)
-            values += [.text(pagePrefix), .text(pagePrefix + "\u{10FFFF}")]
+        if dialect == .sqlite, page != nil || pagePrefix != nil {
+            from = "feedback_page_rows r JOIN feedback f ON f.id = r.feedback_id"
+            if let page { conditions.append(FeedbackFilter.pageCondition); values.append(.text(page)) }
+            if let pagePrefix {
+                conditions.append(FeedbackFilter.prefixCondition)
+                values += [.text(pagePrefix), .text(pagePrefix + "\u{10FFFF}")]
+            }
         }
-        if page != nil || pagePrefix != nil { from = "feedback_page_rows r JOIN feedback f ON f.id = r.feedback_id" }
         // Bound the scan by time too, through the received_at index.
         if let day = sinceDay { conditions.append("f.received_at >= ?"); values.append(.integer(day * Rollups.dayMilliseconds)) }
         if let day = untilDay { conditions.append("f.received_at < ?"); values.append(.integer(day * Rollups.dayMilliseconds)) }
         let sql = """
             (SELECT f.received_at / 86400000 AS day, f.page_key AS page_key, f.source AS source, coalesce(f.reason, '') AS reason,
-                    f.rating = 'up' AS up, f.rating = 'down' AS down, f.comment IS NOT NULL AS comments,
-                    f.rating = 'down' AND f.comment IS NOT NULL AS down_comments, f.received_at AS first_at, f.received_at AS last_at
+                    \(dialect.flag("f.rating = 'up'")) AS up, \(dialect.flag("f.rating = 'down'")) AS down,
+                    \(dialect.flag("f.comment IS NOT NULL")) AS comments,
+                    \(dialect.flag("f.rating = 'down' AND f.comment IS NOT NULL")) AS down_comments,
+                    f.received_at AS first_at, f.received_at AS last_at
              FROM \(from) WHERE \(conditions.joined(separator: " AND ")))
             """
         return (sql, values)
@@ -66,9 +70,9 @@ public struct AggregateFilter: Sendable {
     var usesPageDaily: Bool { (since != nil || until != nil) && source == nil && labels.isEmpty }
 
     /// The WHERE clause over `rollup_page_daily` (window and page filters).
-    func pageDailyWhere() -> (sql: String, values: [SQLValue]) {
+    func pageDailyWhere() -> (sql: String, values: [DatabaseValue]) {
         var parts: [String] = []
-        var values: [SQLValue] = []
+        var values: [DatabaseValue] = []
         if let day = sinceDay { parts.append("day >= ?"); values.append(.integer(day)) }
         if let day = untilDay { parts.append("day < ?"); values.append(.integer(day)) }
         if let page { parts.append("page_id = (SELECT id FROM pages WHERE page_key = ?)"); values.append(.text(page)) }
@@ -76,12 +80,12 @@ public struct AggregateFilter: Sendable {
             parts.append("page_id IN (SELECT id FROM pages WHERE page_key >= ? AND page_key < ?)")
             values += [.text(pagePrefix), .text(pagePrefix + "\u{10FFFF}")]
         }
-        return (parts.isEmpty ? "1" : parts.joined(separator: " AND "), values)
+        return (parts.isEmpty ? "TRUE" : parts.joined(separator: " AND "), values)
     }
 
     /// `FROM … WHERE …` over the relation, with every filter applied.
-    func from(_ shape: Shape = .pages) -> (sql: String, values: [SQLValue]) {
-        var (relation, values) = relation(shape)
+    func from(_ shape: Shape = .pages, dialect: SQLDialect = .sqlite) -> (sql: String, values: [DatabaseValue]) {
+        var (relation, values) = relation(shape, dialect: dialect)
         var parts: [String] = []
         if let day = sinceDay { parts.append("day >= ?"); values.append(.integer(day)) }
         if let day = untilDay { parts.append("day < ?"); values.append(.integer(day)) }
@@ -91,7 +95,7 @@ public struct AggregateFilter: Sendable {
             parts.append("page_key >= ? AND page_key < ?")
             values += [.text(pagePrefix), .text(pagePrefix + "\u{10FFFF}")]
         }
-        return ("FROM \(relation) AS r WHERE " + (parts.isEmpty ? "1" : parts.joined(separator: " AND ")), values)
+        return ("FROM \(relation) AS r WHERE " + (parts.isEmpty ? "TRUE" : parts.joined(separator: " AND ")), values)
     }
 }
 
@@ -123,7 +127,7 @@ public struct VoteCounts: Sendable, Equatable {
 
     static let sums = "sum(up), sum(down), sum(comments), sum(down_comments), min(first_at), max(last_at)"
 
-    init(row: Row, from start: Int) {
+    init(row: any SQLRow, from start: Int) {
         up = row.int(start)
         down = row.int(start + 1)
         comments = row.int(start + 2)
@@ -136,22 +140,34 @@ public struct VoteCounts: Sendable, Equatable {
 /// Aggregates answered from the rollups.
 public enum AggregateQueries {
     /// Totals, distinct pages, and the same per source.
-    public static func summary(_ filter: AggregateFilter, connection: Connection) throws
+    public static func summary(_ filter: AggregateFilter, connection: any SQLSession) throws
         -> (total: VoteCounts, pages: Int, bySource: [(source: String, counts: VoteCounts, pages: Int)]) {
-        let (from, values) = filter.from()
-        let totalSQL: String, totalValues: [SQLValue]
-        if filter.usesPageDaily {
-            let (clause, daily) = filter.pageDailyWhere()
-            (totalSQL, totalValues) = ("SELECT \(VoteCounts.sums), count(DISTINCT page_id) FROM rollup_page_daily WHERE \(clause)", daily)
-        } else {
-            (totalSQL, totalValues) = ("SELECT \(VoteCounts.sums), count(DISTINCT page_key) \(from)", values)
-        }
-        let total = try connection.prepare(totalSQL).first(totalValues) { row in
+        let (from, values) = filter.from(dialect: connection.dialect)
+        guard filter.usesPageDaily else { return try summaryInOnePass(from, values, connection: connection) }
+        let (clause, daily) = filter.pageDailyWhere()
+        let total = try connection.fetchFirst("SELECT \(VoteCounts.sums), count(DISTINCT page_id) FROM rollup_page_daily WHERE \(clause)", daily, reuse: false) { row in
             (VoteCounts(row: row, from: 0), row.int(6))
         } ?? (VoteCounts(), 0)
-        let bySource = try connection.prepare("SELECT source, \(VoteCounts.sums), count(DISTINCT page_key) \(from) GROUP BY source ORDER BY source")
-            .query(values) { row in (source: row.string(0), counts: VoteCounts(row: row, from: 1), pages: row.int(7)) }
+        let bySource = try connection.fetch("SELECT source, \(VoteCounts.sums), count(DISTINCT page_key) \(from) GROUP BY source ORDER BY source",
+                                            values, reuse: false) { row in (source: row.string(0), counts: VoteCounts(row: row, from: 1), pages: row.int(7)) }
         return (total.0, total.1, bySource)
+    }
+
+    /// The summary from one relation in one scan, counted here: as two statements SQLite read the rows
+    /// twice and sorted them into temporary B-trees for `GROUP BY source` and `count(DISTINCT page_key)`
+    /// (8 + 15 ms for a label over 7 days at 1M rows, 7,600 rollup rows).
+    static func summaryInOnePass(_ from: String, _ values: [DatabaseValue], connection: any SQLSession) throws
+        -> (total: VoteCounts, pages: Int, bySource: [(source: String, counts: VoteCounts, pages: Int)]) {
+        var total = VoteCounts(), pages = Set<String>()
+        var sources: [String: (counts: VoteCounts, pages: Set<String>)] = [:]
+        _ = try connection.fetch("SELECT source, page_key, up, down, comments, down_comments, first_at, last_at \(from)", values, reuse: false) { row in
+            let counts = VoteCounts(row: row, from: 2), source = row.string(0), page = row.string(1)
+            total.add(counts)
+            pages.insert(page)
+            sources[source, default: (VoteCounts(), [])].counts.add(counts)
+            sources[source, default: (VoteCounts(), [])].pages.insert(page)
+        }
+        return (total, pages.count, sources.sorted { $0.key < $1.key }.map { (source: $0.key, counts: $0.value.counts, pages: $0.value.pages.count) })
     }
 
     /// Rollup columns results can be grouped by.
@@ -160,29 +176,29 @@ public enum AggregateQueries {
     }
 
     /// Counts per value of one rollup column.
-    public static func grouped(_ group: GroupColumn, _ filter: AggregateFilter, connection: Connection) throws -> [(String, VoteCounts)] {
+    public static func grouped(_ group: GroupColumn, _ filter: AggregateFilter, connection: any SQLSession) throws -> [(String, VoteCounts)] {
         let column = group.rawValue
         let shape: AggregateFilter.Shape = group == .reason ? .reasons : group == .source ? .sources : .pages
-        let (from, values) = filter.from(shape)
+        let (from, values) = filter.from(shape, dialect: connection.dialect)
         // The reason rollup has no per-page columns; those counts come out as zero and unknown.
         let sums = from.hasPrefix("FROM rollup_reason_daily") ? "sum(up), sum(down), sum(comments), 0, NULL, NULL" : VoteCounts.sums
-        return try connection.prepare("SELECT \(column), \(sums) \(from) GROUP BY \(column) ORDER BY \(column)").query(values) { row in
+        return try connection.fetch("SELECT \(column), \(sums) \(from) GROUP BY \(column) ORDER BY \(column)", values, reuse: false) { row in
             (row.string(0), VoteCounts(row: row, from: 1))
         }
     }
 
     /// Per page, or per section: pages rolled up by their first `depth` path segments.
-    public static func pages(_ filter: AggregateFilter, sectionDepth: Int?, connection: Connection) throws -> [(String, VoteCounts)] {
+    public static func pages(_ filter: AggregateFilter, sectionDepth: Int?, connection: any SQLSession) throws -> [(String, VoteCounts)] {
         let perPage: [(String, VoteCounts)]
         if filter.usesPageDaily {
             // Group by integer id first; page keys are joined to the (few) groups afterwards.
             let (clause, values) = filter.pageDailyWhere()
-            perPage = try connection.prepare("""
+            perPage = try connection.fetch("""
                 SELECT p.page_key, g.* FROM (
                     SELECT sum(up), sum(down), sum(comments), sum(down_comments), min(first_at), max(last_at), page_id
                     FROM rollup_page_daily WHERE \(clause) GROUP BY page_id) AS g
                 JOIN pages p ON p.id = g.page_id
-                """).query(values) { row in (row.string(0), VoteCounts(row: row, from: 1)) }
+                """, values, reuse: false) { row in (row.string(0), VoteCounts(row: row, from: 1)) }
         } else {
             perPage = try grouped(.page, filter, connection: connection)
         }

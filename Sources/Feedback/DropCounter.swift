@@ -1,4 +1,3 @@
-import SQLite
 import Synchronization
 
 /// Why a submission was not stored.
@@ -38,7 +37,7 @@ public final class DropCounter: Sendable {
     }
 
     /// Adds the counts taken since the last flush to the table; on failure they are kept for the next one.
-    func flush(_ connection: Connection) throws {
+    func flush(_ connection: any SQLSession) throws {
         let taken = state.withLock { counts in
             let taken = counts.unflushed
             counts.unflushed.removeAll()
@@ -48,9 +47,9 @@ public final class DropCounter: Sendable {
         guard !taken.isEmpty else { return }
         defer { state.withLock { $0.inFlight.removeAll() } }
         do {
-            try connection.transaction(.immediate) {
+            try connection.withTransaction {
                 for (key, count) in taken {
-                    try connection.run(
+                    try connection.perform(
                         "INSERT INTO dropped_daily(day, reason, count) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET count = count + excluded.count",
                         [key.day, key.reason.rawValue, count]
                     )
@@ -63,9 +62,9 @@ public final class DropCounter: Sendable {
     }
 
     /// Drops per day and reason from `sinceDay` on, stored and not yet stored.
-    public func counts(sinceDay: Int64, connection: Connection) throws -> [(day: Int64, reason: String, count: Int)] {
+    public func counts(sinceDay: Int64, connection: any SQLSession) throws -> [(day: Int64, reason: String, count: Int)] {
         var merged: [String: (day: Int64, reason: String, count: Int)] = [:]
-        _ = try connection.query("SELECT day, reason, count FROM dropped_daily WHERE day >= ?", [sinceDay]) { row in
+        _ = try connection.fetch("SELECT day, reason, count FROM dropped_daily WHERE day >= ?", [sinceDay]) { row in
             merged["\(row.int64(0))|\(row.string(1))"] = (row.int64(0), row.string(1), row.int(2))
         }
         let pending = state.withLock { $0.unflushed.merging($0.inFlight, uniquingKeysWith: +) }

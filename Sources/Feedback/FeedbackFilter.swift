@@ -1,4 +1,3 @@
-import SQLite
 
 /// Which feedback rows a listing or aggregate covers. Every field is optional; set ones combine with AND.
 public struct FeedbackFilter: Sendable {
@@ -25,15 +24,17 @@ public struct FeedbackFilter: Sendable {
 
     public init() {}
 
-    /// What to read FROM for `clause`, and the id to order and page by. `feedback` has no index by
-    /// page: with a page filter the rows come through the rows by page the fold keeps
+    /// What to read FROM for `clause`, and the id to order and page by. On SQLite `feedback` has no
+    /// index by page: with a page filter the rows come through the rows by page the fold keeps
     /// (`feedback_page_rows` as `r`, migrations/0009), and every read folds the pending rows first,
     /// so they hold every acknowledged row. Ordered by `r.feedback_id` a page's rows come newest first
-    /// straight from that table's key.
+    /// straight from that table's key. PostgreSQL keeps its index by page and reads `feedback`.
     /// `pageThroughStatus` reads a page's rows through the status index instead, for a status few rows
     /// have (spam): a busy page has too many rows to check one by one.
-    func relation(scanPrefixInIDOrder: Bool = false, pageThroughStatus: Bool = false) -> (from: String, id: String) {
-        guard (page != nil && !pageThroughStatus) || (pagePrefix != nil && !scanPrefixInIDOrder) else { return ("feedback", "feedback.id") }
+    func relation(scanPrefixInIDOrder: Bool = false, pageThroughStatus: Bool = false, dialect: SQLDialect = .sqlite) -> (from: String, id: String) {
+        guard dialect == .sqlite, (page != nil && !pageThroughStatus) || (pagePrefix != nil && !scanPrefixInIDOrder) else {
+            return ("feedback", "feedback.id")
+        }
         return (Self.pageRowsJoin, "r.feedback_id")
     }
 
@@ -41,13 +42,21 @@ public struct FeedbackFilter: Sendable {
 
     /// A WHERE clause over `relation` with its bound values. `scanPrefixInIDOrder` walks `feedback`
     /// by id instead of the prefix's pages: newest-first listings of a common prefix find their rows
-    /// sooner that way.
-    func clause(scanPrefixInIDOrder: Bool = false, pageThroughStatus: Bool = false) -> (sql: String, values: [SQLValue]) {
+    /// sooner that way (a unary + keeps SQLite off other indexes; PostgreSQL has no unary `+` on text
+    /// and plans prefixes by itself, so the hint is SQLite's only).
+    func clause(scanPrefixInIDOrder: Bool = false, pageThroughStatus: Bool = false, dialect: SQLDialect = .sqlite) throws -> (sql: String, values: [DatabaseValue]) {
         var parts: [String] = []
-        var values: [SQLValue] = []
-        if let page { parts.append(pageThroughStatus ? Self.pageExists : Self.pageCondition); values.append(.text(page)) }
+        var values: [DatabaseValue] = []
+        if let page {
+            parts.append(dialect != .sqlite ? "page_key = ?" : pageThroughStatus ? Self.pageExists : Self.pageCondition)
+            values.append(.text(page))
+        }
         if let pagePrefix {
-            parts.append(scanPrefixInIDOrder ? "page_key >= ? AND page_key < ?" : Self.prefixCondition)
+            if dialect != .sqlite {
+                parts.append("page_key >= ? AND page_key < ?")
+            } else {
+                parts.append(scanPrefixInIDOrder ? "+page_key >= ? AND +page_key < ?" : Self.prefixCondition)
+            }
             values += [.text(pagePrefix), .text(pagePrefix + "\u{10FFFF}")]
         }
         if let source { parts.append("source = ?"); values.append(.text(source)) }
@@ -60,12 +69,14 @@ public struct FeedbackFilter: Sendable {
             values += [.text(label.key), .text(label.value)]
         }
         if let text, let query = CommentQuery(text) {
+            // The tsvector search with FTS5's tokens and the masked-search rule is not ported yet.
+            guard dialect == .sqlite else { throw StorageError.unsupported("comment search on PostgreSQL") }
             parts.append("id IN (SELECT rowid FROM feedback_fts WHERE feedback_fts MATCH ?)")
             values.append(.text(query.ftsQuery))
         }
         if let since { parts.append("received_at >= ?"); values.append(.integer(since)) }
         if let until { parts.append("received_at < ?"); values.append(.integer(until)) }
-        return (parts.isEmpty ? "1" : parts.joined(separator: " AND "), values)
+        return (parts.isEmpty ? "TRUE" : parts.joined(separator: " AND "), values)
     }
 
     /// One page's rows in `pageRowsJoin`; binds the page key.

@@ -23,14 +23,14 @@ public struct TriageUpdate: Sendable {
 /// Reads and triage writes on feedback rows.
 public enum FeedbackQueries {
     /// Newest first, keyset-paginated on id: rows inserted meanwhile never shift later pages.
-    public static func list(_ filter: FeedbackFilter, limit: Int, after cursor: Int64?, connection: Connection) throws -> FeedbackPage {
+    public static func list(_ filter: FeedbackFilter, limit: Int, after cursor: Int64?, connection: any SQLSession) throws -> FeedbackPage {
         let byID = try isCommonPrefix(filter, connection: connection), byStatus = try isRareStatus(filter, connection: connection)
-        let (sql, values) = filter.clause(scanPrefixInIDOrder: byID, pageThroughStatus: byStatus)
-        let (from, id) = filter.relation(scanPrefixInIDOrder: byID, pageThroughStatus: byStatus)
+        let (sql, values) = try filter.clause(scanPrefixInIDOrder: byID, pageThroughStatus: byStatus, dialect: connection.dialect)
+        let (from, id) = filter.relation(scanPrefixInIDOrder: byID, pageThroughStatus: byStatus, dialect: connection.dialect)
         func fetch(below: Int64?, count: Int) throws -> [FeedbackRecord] {
             let bound = below == nil ? "" : " AND \(id) < ?"
-            let statement = try connection.prepare("SELECT \(FeedbackRecord.columns) FROM \(from) WHERE \(sql)\(bound) ORDER BY \(id) DESC LIMIT ?")
-            return try statement.query(values + (below.map { [SQLValue.integer($0)] } ?? []) + [.integer(Int64(count))]) { FeedbackRecord(row: $0) }
+            return try connection.fetch("SELECT \(FeedbackRecord.columns) FROM \(from) WHERE \(sql)\(bound) ORDER BY \(id) DESC LIMIT ?",
+                                        values + (below.map { [DatabaseValue.integer($0)] } ?? []) + [.integer(Int64(count))], reuse: false) { FeedbackRecord(row: $0) }
         }
         // Rows the SQL chose can still fail `keeps` (a masked comment); fetch on past them, in growing
         // chunks, since each query evaluates the search again.
@@ -56,25 +56,25 @@ public enum FeedbackQueries {
 
     /// Whether a page prefix covers more than 2% of votes (from the all-time rollup): then walking ids
     /// newest first finds a page of matches sooner than sorting every row under the prefix.
-    static func isCommonPrefix(_ filter: FeedbackFilter, connection: Connection) throws -> Bool {
+    static func isCommonPrefix(_ filter: FeedbackFilter, connection: any SQLSession) throws -> Bool {
         guard let prefix = filter.pagePrefix, filter.page == nil else { return false }
-        let counts = try connection.first(
+        let counts = try connection.fetchFirst(
             "SELECT (SELECT coalesce(sum(up + down), 0) FROM rollup_page_total WHERE page_key >= ? AND page_key < ?), (SELECT coalesce(sum(up + down), 0) FROM rollup_page_total)",
             [prefix, prefix + "\u{10FFFF}"]) { ($0.int(0), $0.int(1)) } ?? (0, 0)
         return counts.0 * 50 > counts.1
     }
 
-    /// Whether a page's listing filters on a status fewer than 2,000 rows have (spam, usually): then
-    /// the status index finds them sooner than checking every row of a busy page (113 against 0.3 ms
-    /// for the busiest page at 1M rows). Counting stops at 2,000 index entries.
-    static func isRareStatus(_ filter: FeedbackFilter, connection: Connection) throws -> Bool {
-        guard filter.page != nil, let status = filter.status else { return false }
-        let count = try connection.first("SELECT count(*) FROM (SELECT 1 FROM feedback WHERE status = ? LIMIT 2000)", [status.rawValue]) { $0.int(0) } ?? 0
+    /// Whether a page's listing on SQLite filters on a status fewer than 2,000 rows have (spam,
+    /// usually): then the status index finds them sooner than checking every row of a busy page (113
+    /// against 0.3 ms for the busiest page at 1M rows). Counting stops at 2,000 index entries.
+    static func isRareStatus(_ filter: FeedbackFilter, connection: any SQLSession) throws -> Bool {
+        guard connection.dialect == .sqlite, filter.page != nil, let status = filter.status else { return false }
+        let count = try connection.fetchFirst("SELECT count(*) FROM (SELECT 1 FROM feedback WHERE status = ? LIMIT 2000) AS s", [status.rawValue]) { $0.int(0) } ?? 0
         return count < 2000
     }
 
-    public static func get(_ id: Int64, connection: Connection) throws -> FeedbackRecord? {
-        try connection.first("SELECT \(FeedbackRecord.columns) FROM feedback WHERE id = ?", [id]) { FeedbackRecord(row: $0) }
+    public static func get(_ id: Int64, connection: any SQLSession) throws -> FeedbackRecord? {
+        try connection.fetchFirst("SELECT \(FeedbackRecord.columns) FROM feedback WHERE id = ?", [id]) { FeedbackRecord(row: $0) }
     }
 
     /// Applies triage changes and keeps rollups right when a row enters or leaves spam. Nil when absent.

@@ -30,7 +30,7 @@ public struct FeedbackRecord: Sendable, Equatable {
 
     static let columns = "id, received_at, page, page_key, rating, reason, comment, source, labels, email, user_agent, origin, referer, status, note, tags, issue_url, updated_at, pii"
 
-    init(row: Row) {
+    init(row: any SQLRow) {
         id = row.int64(0)
         receivedAt = row.int64(1)
         page = row.string(2)

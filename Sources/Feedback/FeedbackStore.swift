@@ -6,7 +6,7 @@ import Synchronization
 /// Where and how the database is kept.
 public struct StorageOptions: Sendable {
     public var path: String
-    public var durability: ConnectionOptions.Durability = .full
+    public var durability: Durability = .full
     /// Read-only connections for queries, each on its own queue.
     public var readers: Int = 2
     /// Submissions allowed to wait for the writer before new ones get 503.
@@ -28,6 +28,13 @@ public struct StorageOptions: Sendable {
     public var checkpointFrames: Int = 4000
 
     public init(path: String) { self.path = path }
+
+    public enum Durability: String, Sendable, CaseIterable {
+        /// A committed write survives power loss.
+        case full
+        /// A committed write survives a process crash; power loss may drop the last commits.
+        case normal
+    }
 }
 
 public enum StoreError: Error, CustomStringConvertible {
@@ -69,7 +76,7 @@ public final class FeedbackStore: Sendable {
                 throw StoreError.cannotCreateDirectory(directory, error.localizedDescription)
             }
         }
-        writeQueue = try DatabaseQueue(path: options.path, options: ConnectionOptions(durability: options.durability, cacheKiB: 64 * 1024), label: "hearken.db.writer")
+        writeQueue = try DatabaseQueue(path: options.path, options: ConnectionOptions(durability: options.sqliteDurability, cacheKiB: 64 * 1024), label: "hearken.db.writer")
         do {
             let migrator = try Schema.migrator()
             try writeQueue.sync { connection in
@@ -88,7 +95,7 @@ public final class FeedbackStore: Sendable {
             throw error
         }
         do {
-            checkpointer = try BackgroundCheckpointer(path: options.path, options: ConnectionOptions(durability: options.durability, cacheKiB: 2048),
+            checkpointer = try BackgroundCheckpointer(path: options.path, options: ConnectionOptions(durability: options.sqliteDurability, cacheKiB: 2048),
                                                       threshold: options.checkpointFrames, label: "hearken.db.checkpointer")
         } catch {
             writeQueue.close()
@@ -100,7 +107,7 @@ public final class FeedbackStore: Sendable {
         var readers: [DatabaseQueue] = []
         do {
             for index in 0..<max(1, options.readers) {
-                readers.append(try DatabaseQueue(path: options.path, options: ConnectionOptions(readOnly: true, durability: options.durability, cacheKiB: 32 * 1024, mmapBytes: 1 << 30), label: "hearken.db.reader.\(index)"))
+                readers.append(try DatabaseQueue(path: options.path, options: ConnectionOptions(readOnly: true, durability: options.sqliteDurability, cacheKiB: 32 * 1024, mmapBytes: 1 << 30), label: "hearken.db.reader.\(index)"))
             }
         } catch {
             for reader in readers { reader.close() }
@@ -166,31 +173,51 @@ public final class FeedbackStore: Sendable {
     /// Runs a query on the next reader's queue and hands back its result there. Rows acknowledged
     /// but not yet folded into rollups and the search index are folded first, on the writer's queue,
     /// so every read sees every acknowledged write.
-    public func read<T: Sendable>(_ work: @escaping @Sendable (Connection) throws -> T, completion: @escaping @Sendable (Result<T, any Error>) -> Void) {
-        let reader = readers[nextReader.wrappingAdd(1, ordering: .relaxed).oldValue % readers.count]
+    public func read<T: Sendable>(_ work: @escaping @Sendable (FeedbackReader) throws -> T, completion: @escaping @Sendable (Result<T, any Error>) -> Void) {
+        let reader = takeReader()
+        let drops = self.drops
         guard writer.mayHaveUnfoldedRows else {
-            reader.async { connection in completion(Result { try work(connection) }) }
+            reader.async { connection in completion(Result { try work(FeedbackReader(session: connection, drops: drops)) }) }
             return
         }
         writeQueue.async { [writer] connection in
             writer.foldPending(connection)
-            reader.async { connection in completion(Result { try work(connection) }) }
+            reader.async { connection in completion(Result { try work(FeedbackReader(session: connection, drops: drops)) }) }
         }
     }
 
-    /// Runs work on the writer connection, after any queued feedback, and hands back its result there.
-    public func write<T: Sendable>(_ work: @escaping @Sendable (Connection) throws -> T, completion: @escaping @Sendable (Result<T, any Error>) -> Void) {
-        writeQueue.async { connection in completion(Result { try work(connection) }) }
+    /// Runs work on the writer's session, after any queued feedback, and hands back its result there.
+    public func write<T: Sendable>(_ work: @escaping @Sendable (FeedbackEditor) throws -> T, completion: @escaping @Sendable (Result<T, any Error>) -> Void) {
+        let drops = self.drops
+        writeQueue.async { connection in completion(Result { try work(FeedbackEditor(session: connection, drops: drops)) }) }
     }
 
-    /// Runs a query on a reader and waits for it (command-line tools and tests), after folding every
-    /// row above the watermark, however it was written.
+    /// Reads and waits (command-line tools, background jobs such as the alert scheduler), after folding
+    /// every row above the watermark.
+    public func read<T>(_ work: (FeedbackReader) throws -> T) throws -> T {
+        try readNow { try work(FeedbackReader(session: $0, drops: drops)) }
+    }
+
+    /// Changes and waits (command-line tools, background jobs).
+    public func write<T>(_ work: (FeedbackEditor) throws -> T) throws -> T {
+        try writeNow { try work(FeedbackEditor(session: $0, drops: drops)) }
+    }
+
+    /// SQLite only (tests and the SQLite write path): runs a query on a reader connection and waits,
+    /// after folding every row above the watermark, however it was written. The reader is taken in
+    /// turn as for requests: always the first one put every scheduled evaluation in front of the
+    /// requests that reader serves.
     public func readNow<T>(_ work: (Connection) throws -> T) throws -> T {
         writeQueue.sync { connection in writer.foldPending(connection) }
-        return try readers[0].sync(work)
+        return try takeReader().sync(work)
     }
 
-    /// Runs work on the writer connection and waits (maintenance, tests).
+    /// The next reader, round robin.
+    private func takeReader() -> DatabaseQueue {
+        readers[nextReader.wrappingAdd(1, ordering: .relaxed).oldValue % readers.count]
+    }
+
+    /// SQLite only (tests and the SQLite write path): runs work on the writer connection and waits.
     public func writeNow<T>(_ work: (Connection) throws -> T) throws -> T {
         try writeQueue.sync(work)
     }

@@ -1,5 +1,4 @@
 import Analytics
-import SQLite
 
 /// What an insight evaluation found on one page: the contract between detection (which produces
 /// findings) and alerting, the API and the dashboard (which consume them).
@@ -45,7 +44,7 @@ extension FindingKind {
 extension Insights {
     /// Every finding of one evaluation as of `now`, most significant first. Detection may replace how
     /// these are found; callers depend only on this signature and on `Finding`.
-    public static func findings(_ filter: AggregateFilter, options: InsightOptions, now: Int64, connection: Connection) throws -> [Finding] {
+    public static func findings(_ filter: AggregateFilter, options: InsightOptions, now: Int64, connection: any SQLSession) throws -> [Finding] {
         try evaluate(filter, options: options, now: now, connection: connection).detections.map { d in
             Finding(kind: FindingKind(d.kind), page: d.page, onset: d.onset, summary: d.summary, p: d.p, q: d.q)
         }

@@ -1,5 +1,4 @@
 import Analytics
-import SQLite
 
 /// Loads the daily series insights test: counts from the per-page daily rollup (or, under source and
 /// label filters, from the rollup or rows those filters need), and negative votes per reason and day
@@ -11,12 +10,12 @@ struct InsightSeries {
     var byId: Bool = false
 
     /// The stored page key of a series name.
-    func key(_ name: String, _ connection: Connection) throws -> String {
+    func key(_ name: String, _ connection: any SQLSession) throws -> String {
         guard byId, name.hasPrefix("#"), let id = Int64(name.dropFirst()) else { return name }
-        return try connection.first("SELECT page_key FROM pages WHERE id = ?", [id]) { $0.string(0) } ?? name
+        return try connection.fetchFirst("SELECT page_key FROM pages WHERE id = ?", [id]) { $0.string(0) } ?? name
     }
 
-    static func daily(_ filter: AggregateFilter, firstDay: Int, days: Int, connection: Connection) throws -> InsightSeries {
+    static func daily(_ filter: AggregateFilter, firstDay: Int, days: Int, connection: any SQLSession) throws -> InsightSeries {
         var loaded = InsightSeries()
         if filter.usesPageDaily {
             // Rows come in page order (the table is page-major), one per page and day; a page's name
@@ -24,8 +23,8 @@ struct InsightSeries {
             loaded.byId = true
             var current: Int64 = -1
             let (clause, values) = filter.pageDailyWhere()
-            _ = try connection.prepare("SELECT page_id, day, up, down, down_comments FROM rollup_page_daily WHERE \(clause) ORDER BY page_id")
-                .query(values) { row in
+            _ = try connection.fetch("SELECT page_id, day, up, down, down_comments FROM rollup_page_daily WHERE \(clause) ORDER BY page_id",
+                                     values, reuse: false) { row in
                     let id = row.int64(0)
                     if id != current {
                         loaded.series.append(PageSeries(page: "#\(id)", firstDay: firstDay, days: days))
@@ -36,8 +35,8 @@ struct InsightSeries {
         } else {
             var current = ""
             let (from, values) = filter.from()
-            _ = try connection.prepare("SELECT page_key, day, sum(up), sum(down), sum(down_comments) \(from) GROUP BY page_key, day ORDER BY page_key")
-                .query(values) { row in
+            _ = try connection.fetch("SELECT page_key, day, sum(up), sum(down), sum(down_comments) \(from) GROUP BY page_key, day ORDER BY page_key",
+                                     values, reuse: false) { row in
                     let key = row.string(0)
                     if key != current || loaded.series.isEmpty {
                         loaded.series.append(PageSeries(page: key, firstDay: firstDay, days: days))
@@ -51,9 +50,9 @@ struct InsightSeries {
 
     /// Reasons only for pages with enough negative votes lately to be a candidate at all.
     static func addReasons(_ loaded: inout InsightSeries, _ filter: AggregateFilter, firstDay: Int, recentStart: Int,
-                           minReasonVotes: Int, connection: Connection) throws {
+                           minReasonVotes: Int, connection: any SQLSession) throws {
         var conditions = ["page_id = (SELECT id FROM pages WHERE page_key = ?1)", "received_at >= ?2", "received_at < ?3"]
-        var extra: [SQLValue] = []
+        var extra: [DatabaseValue] = []
         if let source = filter.source { conditions.append("source = ?\(4 + extra.count)"); extra.append(.text(source)) }
         for label in filter.labels {
             conditions.append("EXISTS (SELECT 1 FROM feedback_labels l WHERE l.feedback_id = d.feedback_id AND l.key = ?\(4 + extra.count) AND l.value = ?\(5 + extra.count))")
@@ -61,17 +60,18 @@ struct InsightSeries {
         }
         // Counted here rather than by GROUP BY: SQLite sorts the groups in a temporary B-tree, which cost
         // about four times the index scan itself (80 against 20 ms for all pages of the 1M-row bench).
-        let statement = try connection.prepare("""
+        // Kept prepared (`reuse`): run once per candidate page with the same text.
+        let sql = """
             SELECT received_at, reason FROM feedback_down_reasons d
             WHERE \(conditions.joined(separator: " AND "))
-            """)
+            """
         let since = Int64(firstDay) * Rollups.dayMilliseconds, until = (filter.until ?? Int64.max)
         for i in loaded.series.indices {
             let s = loaded.series[i]
             let recentDowns = s.down[max(0, recentStart - s.firstDay)...].reduce(0, +)
             guard recentDowns >= minReasonVotes else { continue }
             let key = try loaded.key(s.page, connection)
-            _ = try statement.query([SQLValue.text(key), .integer(since), .integer(until)] + extra) { row in
+            _ = try connection.fetch(sql, [DatabaseValue.text(key), .integer(since), .integer(until)] + extra) { row in
                 loaded.series[i].addReason(row.string(1), day: Int(AggregateFilter.floorDiv(row.int64(0), Rollups.dayMilliseconds)))
             }
         }

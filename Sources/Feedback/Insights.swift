@@ -1,5 +1,4 @@
 import Analytics
-import SQLite
 
 /// Settings of the insight evaluation; defaults as documented in docs/insights.md.
 public struct InsightOptions: Sendable {
@@ -51,9 +50,18 @@ public struct InsightReport: Sendable {
 /// this reads each page's daily counts (rollups, or feedback rows under label and source filters) and
 /// the reasons of pages that could show a shift.
 public enum Insights {
-    public static func evaluate(_ filter: AggregateFilter, options: InsightOptions, now: Int64, connection: Connection) throws -> InsightReport {
-        let detector = options.detector
+    /// Evaluations kept until the data changes (see `InsightCache`).
+    static let cache = InsightCache()
+
+    public static func evaluate(_ filter: AggregateFilter, options: InsightOptions, now: Int64, connection: any SQLSession) throws -> InsightReport {
         let today = Int(AggregateFilter.floorDiv(now, Rollups.dayMilliseconds))
+        return try cache.report(.init(filter, options, asOfDay: today), connection: connection) {
+            try evaluate(filter, options: options, today: today, connection: connection)
+        }
+    }
+
+    static func evaluate(_ filter: AggregateFilter, options: InsightOptions, today: Int, connection: any SQLSession) throws -> InsightReport {
+        let detector = options.detector
         let firstDay = today - detector.daysNeeded + 1
         var windowed = filter
         windowed.since = Int64(firstDay) * Rollups.dayMilliseconds

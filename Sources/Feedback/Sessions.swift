@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import SQLite
 
 /// How long a dashboard session lives.
 public struct SessionLifetime: Sendable {
@@ -23,11 +22,11 @@ public struct SessionInfo: Sendable {
 /// copy of the database cannot be used to sign in. Deleting a token deletes its sessions (foreign key).
 public enum Sessions {
     /// Opens a session for the token named `tokenName`; returns the secret for the cookie (base64url, 43 characters).
-    public static func create(tokenName: String, now: Int64, connection: Connection) throws -> String {
+    public static func create(tokenName: String, now: Int64, connection: any SQLSession) throws -> String {
         let bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
         let secret = bytes.base64EncodedString().replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-        try connection.run("""
+        try connection.perform("""
             INSERT INTO sessions(id_hash, token_id, created_at, last_seen_at)
             SELECT ?, id, ?, ? FROM api_tokens WHERE name = ?
             """, [Tokens.hash(secret), now, now, tokenName])
@@ -35,10 +34,10 @@ public enum Sessions {
     }
 
     /// The session for a cookie secret while it is current; nil when unknown, expired or its token revoked.
-    public static func find(_ secret: String, now: Int64, lifetime: SessionLifetime, connection: Connection) throws -> SessionInfo? {
+    public static func find(_ secret: String, now: Int64, lifetime: SessionLifetime, connection: any SQLSession) throws -> SessionInfo? {
         guard secret.utf8.count == 43 else { return nil }
         let digest = Tokens.hash(secret)
-        let row = try connection.first("""
+        let row = try connection.fetchFirst("""
             SELECT t.name, t.scope, t.created_at, t.last_used_at, s.created_at, s.last_seen_at, s.id_hash
             FROM sessions s JOIN api_tokens t ON t.id = s.token_id WHERE s.id_hash = ?
             """, [digest]) { row in
@@ -52,19 +51,19 @@ public enum Sessions {
     }
 
     /// Records use, which restarts the idle clock.
-    public static func touch(_ secret: String, now: Int64, connection: Connection) throws {
-        try connection.run("UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?", [now, Tokens.hash(secret)])
+    public static func touch(_ secret: String, now: Int64, connection: any SQLSession) throws {
+        try connection.perform("UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?", [now, Tokens.hash(secret)])
     }
 
     /// Ends a session (sign-out).
-    public static func delete(_ secret: String, connection: Connection) throws {
-        try connection.run("DELETE FROM sessions WHERE id_hash = ?", [Tokens.hash(secret)])
+    public static func delete(_ secret: String, connection: any SQLSession) throws {
+        try connection.perform("DELETE FROM sessions WHERE id_hash = ?", [Tokens.hash(secret)])
     }
 
     /// Deletes sessions past either expiry, so the table does not grow with abandoned sign-ins.
-    public static func deleteExpired(now: Int64, lifetime: SessionLifetime, connection: Connection) throws {
-        try connection.run("DELETE FROM sessions WHERE last_seen_at <= ? OR created_at <= ?",
-                           [now - lifetime.idleMilliseconds, now - lifetime.absoluteMilliseconds])
+    public static func deleteExpired(now: Int64, lifetime: SessionLifetime, connection: any SQLSession) throws {
+        try connection.perform("DELETE FROM sessions WHERE last_seen_at <= ? OR created_at <= ?",
+                               [now - lifetime.idleMilliseconds, now - lifetime.absoluteMilliseconds])
     }
 
     /// The form token that proves a dashboard form came from a page of this session: an HMAC of a fixed

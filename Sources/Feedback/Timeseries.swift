@@ -1,5 +1,4 @@
 import Foundation
-import SQLite
 
 public enum Bucket: String, Sendable, CaseIterable {
     case hour, day, week, month
@@ -22,7 +21,7 @@ public enum Timeseries {
     /// Votes per bucket from `since` to `until`, empty buckets filled with zeros. Buckets follow
     /// calendar boundaries in `timeZone` (weeks start on Monday). Answered from hourly totals:
     /// the hourly rollup, or for one page or prefix, that page's rows grouped by hour.
-    public static func series(_ filter: AggregateFilter, since: Int64, until: Int64, bucket: Bucket, timeZone: TimeZone, connection: Connection) throws -> [SeriesPoint] {
+    public static func series(_ filter: AggregateFilter, since: Int64, until: Int64, bucket: Bucket, timeZone: TimeZone, connection: any SQLSession) throws -> [SeriesPoint] {
         let starts = try bucketStarts(since: since, until: until, bucket: bucket, timeZone: timeZone)
         var points = starts.map { SeriesPoint(start: $0) }
         guard !points.isEmpty else { return [] }
@@ -80,14 +79,14 @@ public enum Timeseries {
         return starts
     }
 
-    private static func hourlyTotals(_ filter: AggregateFilter, since: Int64, until: Int64, connection: Connection) throws -> [(Int64, Int, Int, Int)] {
+    private static func hourlyTotals(_ filter: AggregateFilter, since: Int64, until: Int64, connection: any SQLSession) throws -> [(Int64, Int, Int, Int)] {
         let firstHour = AggregateFilter.floorDiv(since, Rollups.hourMilliseconds)
         let endHour = AggregateFilter.floorDiv(until - 1, Rollups.hourMilliseconds) + 1
         if filter.page == nil && filter.pagePrefix == nil && filter.labels.isEmpty {
             var sql = "SELECT hour, sum(up), sum(down), sum(comments) FROM rollup_hourly WHERE hour >= ? AND hour < ?"
-            var values: [SQLValue] = [.integer(firstHour), .integer(endHour)]
+            var values: [DatabaseValue] = [.integer(firstHour), .integer(endHour)]
             if let source = filter.source { sql += " AND source = ?"; values.append(.text(source)) }
-            return try connection.prepare(sql + " GROUP BY hour ORDER BY hour").query(values) { ($0.int64(0), $0.int(1), $0.int(2), $0.int(3)) }
+            return try connection.fetch(sql + " GROUP BY hour ORDER BY hour", values, reuse: false) { ($0.int64(0), $0.int(1), $0.int(2), $0.int(3)) }
         }
         var rows = FeedbackFilter()
         rows.page = filter.page
@@ -96,10 +95,11 @@ public enum Timeseries {
         rows.labels = filter.labels
         rows.since = firstHour * Rollups.hourMilliseconds
         rows.until = endHour * Rollups.hourMilliseconds
-        let (clause, values) = rows.clause()
-        return try connection.prepare("""
-            SELECT received_at / 3600000, sum(rating = 'up'), sum(rating = 'down'), sum(comment IS NOT NULL)
-            FROM \(rows.relation().from) WHERE status <> 'spam' AND \(clause) GROUP BY 1 ORDER BY 1
-            """).query(values) { ($0.int64(0), $0.int(1), $0.int(2), $0.int(3)) }
+        let (clause, values) = try rows.clause(dialect: connection.dialect)
+        let dialect = connection.dialect
+        return try connection.fetch("""
+            SELECT received_at / 3600000, \(dialect.count("rating = 'up'")), \(dialect.count("rating = 'down'")), \(dialect.count("comment IS NOT NULL"))
+            FROM \(rows.relation(dialect: dialect).from) WHERE status <> 'spam' AND \(clause) GROUP BY 1 ORDER BY 1
+            """, values, reuse: false) { ($0.int64(0), $0.int(1), $0.int(2), $0.int(3)) }
     }
 }

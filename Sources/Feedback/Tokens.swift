@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import SQLite
 
 /// What a token may do; each scope includes the ones below it.
 public enum Scope: String, Sendable, CaseIterable, Comparable {
@@ -38,39 +37,39 @@ public enum Tokens {
     }
 
     /// Creates a token and returns its secret text: `hk_` and 43 base64url characters (32 random bytes).
-    public static func create(name: String, scope: Scope, connection: Connection) throws -> String {
+    public static func create(name: String, scope: Scope, connection: any SQLSession) throws -> String {
         guard isValidName(name) else { throw TokenError.invalidName }
         let secret = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
         let token = "hk_" + secret.base64EncodedString().replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
         do {
-            try connection.run("INSERT INTO api_tokens(name, scope, token_hash, created_at) VALUES (?, ?, ?, ?)",
-                               [name, scope.rawValue, hash(token), Timestamp.nowMilliseconds()])
+            try connection.perform("INSERT INTO api_tokens(name, scope, token_hash, created_at) VALUES (?, ?, ?, ?)",
+                                   [name, scope.rawValue, hash(token), Timestamp.nowMilliseconds()])
         } catch {
-            if error.isConstraint { throw TokenError.nameTaken(name) }
+            if connection.isConstraintViolation(error) { throw TokenError.nameTaken(name) }
             throw error
         }
         return token
     }
 
-    public static func list(connection: Connection) throws -> [TokenInfo] {
-        try connection.query("SELECT name, scope, created_at, last_used_at FROM api_tokens ORDER BY name") { row in
+    public static func list(connection: any SQLSession) throws -> [TokenInfo] {
+        try connection.fetch("SELECT name, scope, created_at, last_used_at FROM api_tokens ORDER BY name") { row in
             TokenInfo(name: row.string(0), scope: Scope(rawValue: row.string(1)) ?? .read, createdAt: row.int64(2),
                       lastUsedAt: row.isNull(3) ? nil : row.int64(3))
         }
     }
 
     /// Deletes the token; false when there is none by that name.
-    public static func revoke(name: String, connection: Connection) throws -> Bool {
-        try connection.run("DELETE FROM api_tokens WHERE name = ?", [name])
+    public static func revoke(name: String, connection: any SQLSession) throws -> Bool {
+        try connection.perform("DELETE FROM api_tokens WHERE name = ?", [name])
         return connection.changes > 0
     }
 
     /// The token's record when `token` is a current token.
-    public static func authenticate(_ token: String, connection: Connection) throws -> TokenInfo? {
+    public static func authenticate(_ token: String, connection: any SQLSession) throws -> TokenInfo? {
         guard token.hasPrefix("hk_"), token.utf8.count < 200 else { return nil }
         let digest = hash(token)
-        let row = try connection.first("SELECT name, scope, created_at, last_used_at, token_hash FROM api_tokens WHERE token_hash = ?", [digest]) { row in
+        let row = try connection.fetchFirst("SELECT name, scope, created_at, last_used_at, token_hash FROM api_tokens WHERE token_hash = ?", [digest]) { row in
             (TokenInfo(name: row.string(0), scope: Scope(rawValue: row.string(1)) ?? .read, createdAt: row.int64(2),
                        lastUsedAt: row.isNull(3) ? nil : row.int64(3)), row.string(4))
         }
@@ -79,8 +78,8 @@ public enum Tokens {
         return info
     }
 
-    public static func touch(name: String, at time: Int64, connection: Connection) throws {
-        try connection.run("UPDATE api_tokens SET last_used_at = ? WHERE name = ?", [time, name])
+    public static func touch(name: String, at time: Int64, connection: any SQLSession) throws {
+        try connection.perform("UPDATE api_tokens SET last_used_at = ? WHERE name = ?", [time, name])
     }
 
     static func hash(_ token: String) -> String { Hex.encode(SHA256.hash(data: Data(token.utf8))) }

@@ -5,14 +5,14 @@ import SQLite
 /// Export and import of feedback records, for moving data between servers and keeping copies.
 public enum Transfer {
     /// Records with `id > afterID`, oldest first, received in [since, until): one page of an export.
-    public static func exportPage(afterID: Int64, since: Int64?, until: Int64?, limit: Int, connection: Connection) throws -> [FeedbackRecord] {
+    public static func exportPage(afterID: Int64, since: Int64?, until: Int64?, limit: Int, connection: any SQLSession) throws -> [FeedbackRecord] {
         var sql = "SELECT \(FeedbackRecord.columns) FROM feedback WHERE id > ?"
-        var values: [SQLValue] = [.integer(afterID)]
+        var values: [DatabaseValue] = [.integer(afterID)]
         // `+received_at`: walk the primary key in order; the time index would sort every matching row per page.
         if let since { sql += " AND +received_at >= ?"; values.append(.integer(since)) }
         if let until { sql += " AND +received_at < ?"; values.append(.integer(until)) }
         values.append(.integer(Int64(limit)))
-        return try connection.prepare(sql + " ORDER BY id LIMIT ?").query(values) { FeedbackRecord(row: $0) }
+        return try connection.fetch(sql + " ORDER BY id LIMIT ?", values, reuse: false) { FeedbackRecord(row: $0) }
     }
 
     /// One exported record to bring back: the reader's fields (validated like a submission) and

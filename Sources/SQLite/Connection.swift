@@ -1,4 +1,5 @@
 import CSQLite
+import Synchronization
 
 /// How an SQLite connection is opened.
 public struct ConnectionOptions: Sendable {
@@ -35,6 +36,9 @@ public final class Connection {
     private var cache: [String: Statement] = [:]
     /// The WAL hook's closure; SQLite holds only an unretained pointer to it.
     var walHook: WALHookBox?
+    /// Unique among the process's connections, unlike an object's address, which a new connection may reuse.
+    public let serial = Connection.serials.wrappingAdd(1, ordering: .relaxed).newValue
+    private static let serials = Atomic<UInt64>(0)
 
     /// Process-wide settings, applied once before the first connection opens (SQLite refuses them
     /// once initialized). Nothing here reads SQLite's memory statistics.
@@ -86,6 +90,14 @@ public final class Connection {
     }
 
     public var isOpen: Bool { handle != nil }
+
+    /// Changes whenever what this connection reads may have changed: `PRAGMA data_version` moves with every
+    /// commit of another connection (or process), `sqlite3_total_changes64` with every row this one changed.
+    /// Equal values mean the same data, so a result computed from it may be kept.
+    public func dataVersion() throws -> (commits: Int64, ownChanges: Int64) {
+        let commits = try first("PRAGMA data_version") { $0.int64(0) } ?? 0
+        return (commits, sqlite3_total_changes64(try db()))
+    }
 
     /// Runs one or more SQL statements without parameters (used for migrations and pragmas).
     public func execute(_ sql: String) throws(SQLiteError) {

@@ -11,17 +11,21 @@ struct Annotate: ParsableCommand {
     @Option(help: "What changed.") var note: String
     @Option(help: "A link to the change (pull request, commit, release).") var url: String?
     @Option(help: "When it went live: RFC 3339 or YYYY-MM-DD (default now).") var at: String?
+    @Option(help: "Keep the query string of --page/--page-prefix, as `serve --keep-query` does: true or false (env HEARKEN_KEEP_QUERY, default false).")
+    var keepQuery: String?
 
     func run() throws {
         let new: NewAnnotation
+        var rules = FeedbackRules()
+        rules.normalizer.keepQuery = try Settings.keepQuery.resolve(keepQuery, default: false)
         do {
-            new = try CommandSupport.annotation(page: page, pagePrefix: pagePrefix, note: note, url: url, at: at)
+            new = try CommandSupport.annotation(page: page, pagePrefix: pagePrefix, note: note, url: url, at: at, rules: rules)
         } catch let error as CommandSupport.Invalid {
             throw ValidationError(error.description)
         }
         let store = try database.open()
         defer { store.close() }
-        let annotation = try store.writeNow { try Annotations.create(new, connection: $0) }
+        let annotation = try store.write { try $0.createAnnotation(new) }
         print("annotation \(annotation.id) at \(Timestamp.rfc3339(milliseconds: annotation.at)) on \(annotation.page ?? (annotation.pagePrefix ?? "") + "*")")
     }
 }
@@ -53,7 +57,7 @@ struct WebhookCommand: ParsableCommand {
             let store = try database.open()
             defer { store.close() }
             do {
-                let webhook = try store.writeNow { try Webhooks.create(url: url, format: format, events: chosen, secret: secret, connection: $0) }
+                let webhook = try store.write { try $0.createWebhook(url: url, format: format, events: chosen, secret: secret) }
                 print("webhook \(webhook.id): \(webhook.format.rawValue) to \(webhook.url) for \(webhook.events.map(\.rawValue).joined(separator: ","))")
                 print("secret: \(webhook.secret)")
             } catch let error as WebhookError {
@@ -69,7 +73,7 @@ struct WebhookCommand: ParsableCommand {
         func run() throws {
             let store = try database.open()
             defer { store.close() }
-            for w in try store.readNow({ try Webhooks.list(connection: $0) }) {
+            for w in try store.read({ try $0.webhooks() }) {
                 let state = w.disabledAt.map { "disabled \(Timestamp.rfc3339(milliseconds: $0)): \(w.disabledReason ?? "")" } ?? "enabled"
                 print("\(w.id)\t\(w.format.rawValue)\t\(w.events.map(\.rawValue).joined(separator: ","))\t\(w.url)\t\(state)")
             }
@@ -84,7 +88,7 @@ struct WebhookCommand: ParsableCommand {
         func run() throws {
             let store = try database.open()
             defer { store.close() }
-            guard try store.writeNow({ try Webhooks.delete(id, connection: $0) }) else { throw ValidationError("no webhook with id \(id)") }
+            guard try store.write({ try $0.deleteWebhook(id: id) }) else { throw ValidationError("no webhook with id \(id)") }
             print("removed webhook \(id)")
         }
     }

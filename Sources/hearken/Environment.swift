@@ -36,6 +36,12 @@ struct Setting<Value> {
 }
 
 enum Settings {
+    /// `--keep-query` / HEARKEN_KEEP_QUERY: `serve` and every command that names pages must normalize
+    /// them alike, or a page given to one would not be the page stored by the other.
+    static var keepQuery: Setting<Bool> {
+        Setting(flag: "keep-query", variable: "HEARKEN_KEEP_QUERY", form: "true or false") { Bool($0.lowercased()) }
+    }
+
     static func text(_ flag: String, _ variable: String) -> Setting<String> {
         Setting(flag: flag, variable: variable, form: "text") { $0 }
     }

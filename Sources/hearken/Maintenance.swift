@@ -1,7 +1,6 @@
 import ArgumentParser
 import Feedback
 import Foundation
-import SQLite
 
 struct Backup: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,10 +12,8 @@ struct Backup: ParsableCommand {
     func run() throws {
         let path = try Settings.database.resolve(db, default: Settings.defaultDatabase)
         guard FileManager.default.fileExists(atPath: path) else { throw ValidationError("no database at \(path)") }
-        let source = try Connection(path: path, options: ConnectionOptions(readOnly: true))
-        defer { source.close() }
         let started = Date()
-        try source.backup(to: to)
+        try DatabaseFile.backup(path, to: to)
         let size = (try? FileManager.default.attributesOfItem(atPath: to)[.size] as? Int) ?? 0
         print("backed up \(path) to \(to) (\(size) bytes, integrity ok) in \(String(format: "%.2f", Date().timeIntervalSince(started))) s")
     }
@@ -30,15 +27,12 @@ struct Check: ParsableCommand {
     func run() throws {
         let path = try Settings.database.resolve(db, default: Settings.defaultDatabase)
         guard FileManager.default.fileExists(atPath: path) else { throw ValidationError("no database at \(path)") }
-        let connection = try Connection(path: path, options: ConnectionOptions(readOnly: true))
-        defer { connection.close() }
-        let problems = try connection.integrityCheck()
-        let pending = try Schema.migrator().status(connection).filter { $0.appliedAt == nil }
-        if problems == ["ok"] && pending.isEmpty {
-            print("ok: integrity check passed, all \(Schema.migrations.count) migrations applied")
+        let (problems, pending) = try DatabaseFile.check(path)
+        if problems.isEmpty && pending.isEmpty {
+            print("ok: integrity check passed, all \(DatabaseFile.migrationCount) migrations applied")
             return
         }
-        for problem in problems where problem != "ok" { print("integrity: \(problem)") }
+        for problem in problems { print("integrity: \(problem)") }
         for migration in pending { print("migration \(migration.version) (\(migration.name)) is not applied") }
         throw ExitCode.failure
     }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Feedback
 import Foundation
-import SQLite
 
 struct Migrate: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Apply pending schema migrations, or list them with --status.")
@@ -16,22 +15,19 @@ struct Migrate: ParsableCommand {
         let path = try Settings.database.resolve(db, default: Settings.defaultDatabase)
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let connection = try Connection(path: path)
-        defer { connection.close() }
-        let migrator = try Schema.migrator()
         do {
             if status {
-                for entry in try migrator.status(connection) {
+                for entry in try DatabaseFile.migrations(path) {
                     let version = String(format: "%04d", entry.version)
                     print("\(version)  \(entry.name.padding(toLength: 28, withPad: " ", startingAt: 0))  \(entry.appliedAt ?? "pending")")
                 }
             } else {
-                let applied = try migrator.migrate(connection)
-                if applied.isEmpty { print("database is up to date (\(migrator.migrations.count) migrations)") }
+                let applied = try DatabaseFile.migrate(path)
+                if applied.isEmpty { print("database is up to date (\(DatabaseFile.migrationCount) migrations)") }
                 for migration in applied { print("applied \(String(format: "%04d", migration.version)) \(migration.name)") }
             }
-        } catch let error as MigrationError {
-            throw ValidationError(error.description)
+        } catch StoreError.migration(let reason) {
+            throw ValidationError(reason)
         }
     }
 }

@@ -4,7 +4,6 @@ import Dispatch
 import Feedback
 import Foundation
 import Logging
-import SQLite
 
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the HTTP service.")
@@ -86,9 +85,9 @@ struct Serve: ParsableCommand {
         var config = AppConfiguration(databasePath: try Settings.database.resolve(db, default: Settings.defaultDatabase))
         config.server.host = try Settings.text("host", "HEARKEN_HOST").resolve(host, default: "127.0.0.1")
         config.server.port = try Settings.integer("port", "HEARKEN_PORT", 0...65535).resolve(port, default: 8080)
-        config.storage.durability = try Settings.choice("durability", "HEARKEN_DURABILITY", ConnectionOptions.Durability.allCases).resolve(durability, default: .full)
+        config.storage.durability = try Settings.choice("durability", "HEARKEN_DURABILITY", StorageOptions.Durability.allCases).resolve(durability, default: .full)
         config.rules.reasons = try Settings.list("reasons", "HEARKEN_REASONS").resolve(reasons, default: FeedbackRules.defaultReasons).map { $0.lowercased() }
-        config.rules.normalizer.keepQuery = try Setting(flag: "keep-query", variable: "HEARKEN_KEEP_QUERY", form: "true or false") { Bool($0.lowercased()) }.resolve(keepQuery, default: false)
+        config.rules.normalizer.keepQuery = try Settings.keepQuery.resolve(keepQuery, default: false)
         config.server.eventLoops = try Settings.integer("event-loops", "HEARKEN_EVENT_LOOPS", 1...64).resolve(eventLoops, default: 1)
         config.server.maxConnections = try Settings.integer("max-connections", "HEARKEN_MAX_CONNECTIONS", 1...1_000_000).resolve(maxConnections, default: 4096)
         config.server.headerTimeout = try Settings.seconds("header-timeout", "HEARKEN_HEADER_TIMEOUT").resolve(headerTimeout, default: 10)

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Feedback
 import Foundation
-import SQLite
 
 struct TokenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -32,7 +31,7 @@ struct TokenCommand: ParsableCommand {
             let store = try database.open()
             defer { store.close() }
             do {
-                let token = try store.writeNow { try Tokens.create(name: name, scope: scope, connection: $0) }
+                let token = try store.write { try $0.createToken(name: name, scope: scope) }
                 print(token)
                 FileHandle.standardError.write(Data("created token \(name) with scope \(scope.rawValue); it is shown only this once\n".utf8))
             } catch let error as TokenError {
@@ -48,7 +47,7 @@ struct TokenCommand: ParsableCommand {
         func run() throws {
             let store = try database.open()
             defer { store.close() }
-            let tokens = try store.readNow { try Tokens.list(connection: $0) }
+            let tokens = try store.read { try $0.tokens() }
             print("NAME".padding(toLength: 24, withPad: " ", startingAt: 0) + "SCOPE   CREATED                   LAST USED")
             for token in tokens {
                 print(token.name.padding(toLength: 24, withPad: " ", startingAt: 0) + token.scope.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)
@@ -65,7 +64,7 @@ struct TokenCommand: ParsableCommand {
         func run() throws {
             let store = try database.open()
             defer { store.close() }
-            guard try store.writeNow({ try Tokens.revoke(name: name, connection: $0) }) else { throw ValidationError("no token named \(name)") }
+            guard try store.write({ try $0.revokeToken(name: name) }) else { throw ValidationError("no token named \(name)") }
             print("revoked \(name)")
         }
     }
@@ -92,10 +91,8 @@ struct Seed: ParsableCommand {
         seeder.pages = pages
         seeder.seed = seed
         let started = Date()
-        _ = try store.writeNow { connection in
-            try seeder.run(connection: connection) { done in
-                if done % 100_000 == 0 { FileHandle.standardError.write(Data("\(done) rows\n".utf8)) }
-            }
+        _ = try store.seed(seeder) { done in
+            if done % 100_000 == 0 { FileHandle.standardError.write(Data("\(done) rows\n".utf8)) }
         }
         print("seeded \(rows) rows over \(days) days and \(pages) pages in \(String(format: "%.1f", Date().timeIntervalSince(started))) s; regressed pages: \(seeder.regressedPages().joined(separator: " "))")
     }

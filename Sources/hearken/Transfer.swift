@@ -2,7 +2,6 @@ import App
 import ArgumentParser
 import Feedback
 import Foundation
-import SQLite
 
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Write every feedback record to standard output as NDJSON or CSV, oldest first.")
@@ -26,11 +25,11 @@ struct Export: ParsableCommand {
             }
             return value
         }
-        let connection = try Connection(path: path, options: ConnectionOptions(readOnly: true))
-        defer { connection.close() }
         let cursor = ExportCursor(format: format, since: try time("since", since), until: try time("until", until), showPersonalData: pii == "show")
-        while let bytes = try cursor.next(connection) {
-            FileHandle.standardOutput.write(Data(bytes))
+        try DatabaseFile.read(path) { reader in
+            while let bytes = try cursor.next(reader) {
+                FileHandle.standardOutput.write(Data(bytes))
+            }
         }
     }
 }

@@ -29,6 +29,11 @@ import TestSupport
         #expect(annotated.status == 0 && annotated.output.contains("annotation 1 at 2026-11-20T10:00:00.000Z on https://docs.example.com/guides/a"), "\(annotated)")
         let section = try run(["annotate", "--db", db, "--page-prefix", "/api/", "--note", "new reference"])
         #expect(section.status == 0 && section.output.contains("on /api/*"), "\(section)")
+        // --keep-query as `serve --keep-query` stores pages: the query stays part of the page.
+        let kept = try run(["annotate", "--db", db, "--page", "https://docs.example.com/search?lang=de", "--note", "x", "--keep-query", "true"])
+        #expect(kept.status == 0 && kept.output.hasSuffix("on https://docs.example.com/search?lang=de\n"), "\(kept)")
+        let dropped = try run(["annotate", "--db", db, "--page", "https://docs.example.com/search?lang=de", "--note", "x"])
+        #expect(dropped.status == 0 && dropped.output.hasSuffix("on https://docs.example.com/search\n"), "\(dropped)")
         let missing = try run(["annotate", "--db", db, "--note", "no page"])
         #expect(missing.status != 0 && missing.output.contains("page"), "\(missing)")
         let badURL = try run(["annotate", "--db", db, "--page", "/a", "--note", "x", "--url", "javascript:alert(1)"])

@@ -71,6 +71,37 @@ import TestSupport
         }
     }
 
+    /// Evaluations are kept until the data changes (`InsightCache`): a vote acknowledged before the GET,
+    /// and a vote marked spam, change the very next answer, on every reader, for today and for `as_of`.
+    @Test func aKeptEvaluationGivesWayToTheNextChange() throws {
+        let live = try LiveApp()
+        let (token, triage) = (try live.token(.read), try live.token(.triage))
+        let today = AggregateFilter.floorDiv(Timestamp.nowMilliseconds(), Self.day)
+        _ = try live.insert(Self.traffic(today: today).rows)
+        // recent_days=30: the drop (20 days ago) is among the onsets, so its finding counts the votes since.
+        func dropVotes(_ query: String = "") throws -> Int? {
+            let response = try live.get("/v1/insights?recent_days=30\(query)", token: token)
+            #expect(response.status == 200)
+            return response.items.first { $0["page"] as? String == "/drop" }?["recent_votes"] as? Int
+        }
+        let before = try #require(try dropVotes())
+        // Asked again, each reader (two by default) answers from what it kept: the same.
+        for _ in 0..<4 { #expect(try dropVotes() == before) }
+        var ids: [Int] = []
+        for _ in 0..<3 {
+            let posted = try live.post(#"{"page":"/drop","rating":"down"}"#)
+            #expect(posted.status == 201)
+            ids.append(try #require(posted.json?["id"] as? Int))
+        }
+        for _ in 0..<4 { #expect(try dropVotes() == before + 3, "a vote acknowledged before the request counts") }
+        #expect(try live.send("PATCH", "/v1/feedback/\(ids[0])", token: triage, body: #"{"status":"spam"}"#).status == 200)
+        for _ in 0..<4 { #expect(try dropVotes() == before + 2, "spam is not counted") }
+        // as_of is kept per day evaluated: yesterday's evaluation does not see today's votes, today's does.
+        let yesterday = "&as_of=\(Timestamp.day(milliseconds: (today - 1) * Self.day))"
+        for _ in 0..<2 { #expect(try dropVotes(yesterday) == before) }
+        #expect(try dropVotes() == before + 2)
+    }
+
     @Test func reasonsAreReadThroughTheirKey() throws {
         let live = try LiveApp()
         let plan = try live.app.store.readNow { db in

@@ -63,6 +63,31 @@ import TestSupport
         #expect(labels == ["api=payments"])
     }
 
+    /// `readNow` (the alert scheduler's evaluations) takes readers in turn like requests do: a long
+    /// query on one reader does not hold it up, and it does not always queue behind the first reader.
+    @Test func readNowTakesTheNextReaderLikeRequests() throws {
+        let dir = TemporaryDirectory()
+        let store = try FeedbackStore(options: StorageOptions(path: dir.file("h.db")))
+        defer { store.close() }
+        let (held, release) = (DispatchSemaphore(value: 0), DispatchSemaphore(value: 0))
+        // The first request's reader (the first one) stays busy until released.
+        store.read({ _ in held.signal(); release.wait() }, completion: { _ in })
+        held.wait()
+        let done = DispatchSemaphore(value: 0)
+        let serials = Mutex<[UInt64]>([])
+        DispatchQueue.global().async {
+            let serial = try? store.readNow { $0.serial }
+            serials.withLock { $0.append(serial ?? 0) }
+            done.signal()
+        }
+        #expect(done.wait(timeout: .now() + 30) == .success, "readNow waited behind the busy reader")
+        release.signal()
+        if serials.withLock({ $0.isEmpty }) { done.wait() }
+        // Then the other reader again: turns alternate over both.
+        let next = try store.readNow { $0.serial }
+        #expect(serials.withLock { $0 } != [next])
+    }
+
     @Test func concurrentSubmissionsAreAllCommittedInFewerBatches() throws {
         let dir = TemporaryDirectory()
         var options = withoutDuplicateWindow(dir.file("h.db"))

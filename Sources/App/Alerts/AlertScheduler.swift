@@ -2,7 +2,6 @@ import Dispatch
 import Feedback
 import Foundation
 import Logging
-import SQLite
 import Synchronization
 
 /// What `hearken serve` evaluates on its schedule and announces by webhook.
@@ -67,7 +66,7 @@ final class AlertScheduler: Sendable {
             let queued = try announceFindings(now: now) + announceFixes(now: now) + sendDigest(now: now)
             if queued > 0 { dispatcher.wake() }
             let cutoff = Timestamp.nowMilliseconds() - options.deliveryRetention
-            _ = try store.writeNow { try Outbox.prune(finishedBefore: cutoff, connection: $0) }
+            _ = try store.write { try $0.pruneDeliveries(finishedBefore: cutoff) }
         } catch {
             logger.error("alert evaluation failed: \(error)")
         }
@@ -75,12 +74,12 @@ final class AlertScheduler: Sendable {
 
     private func announceFindings(now: Int64) throws -> Int {
         let options = self.options
-        let findings = try store.readNow { try Insights.findings(AggregateFilter(), options: options.insights, now: now, connection: $0) }
+        let findings = try store.read { try $0.findings(AggregateFilter(), options: options.insights, now: now) }
             .filter { $0.q <= options.insights.alpha }
         var queued = 0
-        _ = try store.writeNow { db in
-            try Episodes.apply(findings, now: now, connection: db) { episode in
-                queued += try Outbox.enqueue(.finding, now: Timestamp.nowMilliseconds(), connection: db) { WebhookPayloads.finding(episode, format: $0.format, now: now) }.count
+        _ = try store.write { db in
+            try db.applyFindings(findings, now: now) { episode in
+                queued += try db.enqueue(.finding, now: Timestamp.nowMilliseconds()) { WebhookPayloads.finding(episode, format: $0.format, now: now) }.count
             }
         }
         return queued
@@ -88,16 +87,16 @@ final class AlertScheduler: Sendable {
 
     private func announceFixes(now: Int64) throws -> Int {
         let options = self.options
-        let (changes, reported) = try store.readNow { db in
-            (try Changes.evaluate(since: now - options.fixLookback - options.changes.window, until: nil, now: now, options: options.changes, connection: db),
-             Set(try db.query("SELECT change_key FROM fix_reports") { $0.string(0) }))
+        let (changes, reported) = try store.read { db in
+            (try db.changes(since: now - options.fixLookback - options.changes.window, until: nil, now: now, options: options.changes),
+             try db.reportedFixes())
         }
         var queued = 0
         for change in changes where change.complete && change.completesAt >= now - options.fixLookback && !reported.contains(change.subject.key) {
-            queued += try store.writeNow { db in
-                try db.transaction(.immediate) {
-                    guard try Digests.markFixReported(change, now: now, connection: db) else { return 0 }
-                    return try Outbox.enqueue(.fix, now: Timestamp.nowMilliseconds(), connection: db) { WebhookPayloads.fix(change, format: $0.format, now: now) }.count
+            queued += try store.write { db in
+                try db.transaction {
+                    guard try db.markFixReported(change, now: now) else { return 0 }
+                    return try db.enqueue(.fix, now: Timestamp.nowMilliseconds()) { WebhookPayloads.fix(change, format: $0.format, now: now) }.count
                 }
             }
         }
@@ -107,15 +106,15 @@ final class AlertScheduler: Sendable {
     private func sendDigest(now: Int64) throws -> Int {
         guard let schedule = options.digest, let slot = schedule.latest(atOrBefore: now), now - slot < options.digestGrace else { return 0 }
         let options = self.options
-        let digest = try store.readNow { db -> WeeklyDigest? in
-            guard try db.first("SELECT 1 FROM digest_runs WHERE scheduled_at = ?", [slot], { $0.int(0) }) == nil else { return nil }
-            return try Digests.build(weekEnding: slot, now: now, changeOptions: options.changes, connection: db)
+        let digest = try store.read { db -> WeeklyDigest? in
+            guard try !db.digestWasSent(scheduledAt: slot) else { return nil }
+            return try db.digest(weekEnding: slot, now: now, changeOptions: options.changes)
         }
         guard let digest else { return 0 }
-        return try store.writeNow { db in
-            try db.transaction(.immediate) {
-                guard try Digests.markSent(scheduledAt: slot, now: now, connection: db) else { return 0 }
-                return try Outbox.enqueue(.digest, now: Timestamp.nowMilliseconds(), connection: db) { WebhookPayloads.digest(digest, format: $0.format, now: now) }.count
+        return try store.write { db in
+            try db.transaction {
+                guard try db.markDigestSent(scheduledAt: slot, now: now) else { return 0 }
+                return try db.enqueue(.digest, now: Timestamp.nowMilliseconds()) { WebhookPayloads.digest(digest, format: $0.format, now: now) }.count
             }
         }
     }

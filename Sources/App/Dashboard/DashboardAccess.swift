@@ -1,7 +1,6 @@
 import Feedback
 import HTTP
 import Logging
-import SQLite
 import Synchronization
 
 /// A signed-in browser as a dashboard handler sees it.
@@ -22,27 +21,27 @@ struct DashboardAccess: Sendable {
     let lifetime: SessionLifetime
     let logger: Logger
 
-    typealias Work = @Sendable (Request, DashboardSession, Connection) throws -> Response
-    typealias Action = @Sendable (Request, [String: [String]], DashboardSession, Connection) throws -> Response
+    typealias Work = @Sendable (Request, DashboardSession, FeedbackReader) throws -> Response
+    typealias Action = @Sendable (Request, [String: [String]], DashboardSession, FeedbackEditor) throws -> Response
 
     /// A page: without a current session, 303 to the sign-in form, which comes back here afterwards.
     func page(_ scope: Scope = .read, _ work: @escaping Work) -> Handler {
         { request, responder in
-            store.read({ connection in
-                guard let session = try session(request, connection) else { return Self.signIn(request) }
+            store.read({ reader in
+                guard let session = try session(request, reader) else { return Self.signIn(request) }
                 guard session.scope >= scope else { return Self.forbidden("This page needs a token with scope \(scope.rawValue).", session) }
-                return try work(request, session, connection)
+                return try work(request, session, reader)
             }, completion: { responder.respond(answer($0, request)) })
         }
     }
 
-    /// A page built from two reads that run side by side on the two reader connections (the overview:
+    /// A page built from two reads that run side by side on the two readers (the overview:
     /// ranking the period's pages beside insights and the rest), so its time is the longer read's, not the sum.
-    func page<A: Sendable, B: Sendable>(first: @escaping @Sendable (Request, Connection) throws -> A,
-                                        second: @escaping @Sendable (Request, Connection) throws -> B,
+    func page<A: Sendable, B: Sendable>(first: @escaping @Sendable (Request, FeedbackReader) throws -> A,
+                                        second: @escaping @Sendable (Request, FeedbackReader) throws -> B,
                                         render: @escaping @Sendable (Request, DashboardSession, A, B) throws -> Response) -> Handler {
         { request, responder in
-            store.read({ connection in try session(request, connection) }, completion: { result in
+            store.read({ reader in try session(request, reader) }, completion: { result in
                 guard case .success(let found) = result, let session = found else {
                     if case .failure(let error) = result { return responder.respond(answer(.failure(error), request)) }
                     return responder.respond(Self.signIn(request))
@@ -57,14 +56,14 @@ struct DashboardAccess: Sendable {
     }
 
     /// A form that changes something: same origin, a session, its CSRF token and the scope, then `work`
-    /// on the writer connection.
+    /// on the writer.
     func action(_ scope: Scope, _ work: @escaping Action) -> Handler {
         { request, responder in
             guard Self.isSameOrigin(request) else {
                 return responder.respond(Self.forbidden("This form was sent from another site and was refused.", nil))
             }
             let fields = Self.formFields(request)
-            store.read({ connection in try session(request, connection) }, completion: { result in
+            store.read({ reader in try session(request, reader) }, completion: { result in
                 switch result {
                 case .failure(let error): responder.respond(answer(.failure(error), request))
                 case .success(nil): responder.respond(DashboardPage.see("/login"))
@@ -75,7 +74,7 @@ struct DashboardAccess: Sendable {
                     guard session.scope >= scope else {
                         return responder.respond(Self.forbidden("This change needs a token with scope \(scope.rawValue); \(session.tokenName) has \(session.scope.rawValue).", session))
                     }
-                    store.write({ connection in try work(request, fields, session, connection) },
+                    store.write({ editor in try work(request, fields, session, editor) },
                                 completion: { responder.respond(answer($0, request)) })
                 }
             })
@@ -83,12 +82,12 @@ struct DashboardAccess: Sendable {
     }
 
     /// The current session of the request's cookie, touched (idle clock restarted) at most every minute.
-    func session(_ request: Request, _ connection: Connection) throws -> DashboardSession? {
+    func session(_ request: Request, _ reader: FeedbackReader) throws -> DashboardSession? {
         guard let secret = Self.cookie(request) else { return nil }
         let now = Timestamp.nowMilliseconds()
-        guard let info = try Sessions.find(secret, now: now, lifetime: lifetime, connection: connection) else { return nil }
+        guard let info = try reader.dashboardSession(secret, now: now, lifetime: lifetime) else { return nil }
         if now - info.lastSeenAt >= min(60_000, lifetime.idleMilliseconds / 10) {
-            store.write({ try Sessions.touch(secret, now: now, connection: $0) }, completion: { _ in })
+            store.write({ try $0.touchDashboardSession(secret, now: now) }, completion: { _ in })
         }
         return DashboardSession(secret: secret, tokenName: info.token.name, scope: info.token.scope)
     }

@@ -1,7 +1,6 @@
 import Feedback
 import Foundation
 import HTTP
-import SQLite
 
 /// `/dashboard/inbox`: the comment triage queue with filters, and (for triage tokens) forms that change
 /// one comment's status, note, tags and issue link, or many comments' status at once.
@@ -10,7 +9,7 @@ struct InboxPage {
     static let pageSize = 50
     static let names: Set<String> = ["status", "rating", "reason", "source", "label", "q", "page", "cursor", "done"]
 
-    func render(_ params: QueryParameters, _ session: DashboardSession, _ db: Connection) throws -> String {
+    func render(_ params: QueryParameters, _ session: DashboardSession, _ db: FeedbackReader) throws -> String {
         var filter = FeedbackFilter()
         filter.hasComment = true
         filter.masksPersonalData = true
@@ -34,7 +33,7 @@ struct InboxPage {
             guard let id = Cursor.decodeID(text) else { throw APIError.parameter("cursor", "is not a cursor from a previous page") }
             cursor = id
         }
-        let listing = try FeedbackQueries.list(filter, limit: Self.pageSize, after: cursor, connection: db)
+        let listing = try db.feedback(filter, limit: Self.pageSize, after: cursor)
         let canEdit = session.scope >= .triage
         let keep: [(String, String?)] = ["status", "rating", "reason", "source", "label", "q", "page"].map { ($0, params.string($0)) }
         let back = "/dashboard/inbox" + QueryString.make(keep + [("cursor", params.string("cursor"))])
@@ -125,7 +124,7 @@ struct InboxPage {
 /// `POST /dashboard/inbox/triage`: the inbox forms. One comment (`edit=1`: status, note, tags, issue
 /// link) or many (`id` repeated: status only). Checked like `PATCH /v1/feedback/{id}`.
 enum InboxTriage {
-    static func apply(_ fields: [String: [String]], _ db: Connection) throws -> Response {
+    static func apply(_ fields: [String: [String]], _ db: FeedbackEditor) throws -> Response {
         let ids = (fields["id"] ?? []).compactMap { Int64($0) }.filter { $0 > 0 }
         guard !ids.isEmpty, ids.count <= 200 else { throw APIError(.badRequest, "invalid_field", "Select between 1 and 200 comments.", field: "id") }
         var object: [String: Any] = [:]
@@ -138,7 +137,7 @@ enum InboxTriage {
         }
         let change = try TriageParsing.change(object)
         var updated = 0
-        for id in ids where try FeedbackQueries.update(id, change, connection: db) != nil { updated += 1 }
+        for id in ids where try db.triage(id: id, change) != nil { updated += 1 }
         let back = fields["back"]?.first.flatMap { $0.hasPrefix("/dashboard/inbox") && DashboardAccess.safeNext($0) == $0 ? $0 : nil } ?? "/dashboard/inbox"
         return DashboardPage.see(back + (back.contains("?") ? "&" : "?") + "done=\(updated)")
     }

@@ -1,6 +1,5 @@
 import Feedback
 import Foundation
-import SQLite
 
 /// `/dashboard`: the period's totals against the previous period, helpfulness over time, the worst
 /// pages with sparklines, insights, sections, reasons and the latest negative comments.
@@ -24,10 +23,10 @@ struct OverviewPage {
         let sections: [String: VoteCounts]
     }
 
-    static func trends(_ period: Period, now: Int64, _ db: Connection) throws -> Trends {
+    static func trends(_ period: Period, now: Int64, _ db: FeedbackReader) throws -> Trends {
         let utc = TimeZone(identifier: "UTC") ?? .current
         // One series over both periods gives both periods' totals (from the hourly rollup).
-        let series = try Timeseries.series(AggregateFilter(), since: period.previousSince, until: period.until, bucket: .day, timeZone: utc, connection: db)
+        let series = try db.series(AggregateFilter(), since: period.previousSince, until: period.until, bucket: .day, timeZone: utc)
         var window = AggregateFilter()
         window.since = period.since
         window.until = period.until - 1
@@ -42,9 +41,9 @@ struct OverviewPage {
         var trends = Trends(
             // UTC days fall within one UTC day or week: the chart regroups the series read above.
             chartSeries: try Timeseries.regroup(series, since: period.since, until: period.until, bucket: period.bucket, timeZone: utc),
-            reasons: try AggregateQueries.grouped(.reason, window, connection: db).filter { !$0.0.isEmpty }.sorted { ($1.1.votes, $0.0) < ($0.1.votes, $1.0) },
-            findings: try Episodes.openEpisodes(connection: db),
-            comments: try FeedbackQueries.list(negative, limit: 10, after: nil, connection: db).items)
+            reasons: try db.grouped(.reason, window).filter { !$0.0.isEmpty }.sorted { ($1.1.votes, $0.0) < ($0.1.votes, $1.0) },
+            findings: try db.openEpisodes(),
+            comments: try db.feedback(negative, limit: 10, after: nil).items)
         for point in series {
             if point.start >= period.since {
                 trends.current.up += point.up; trends.current.down += point.down; trends.current.comments += point.comments
@@ -55,12 +54,12 @@ struct OverviewPage {
         return trends
     }
 
-    static func ranking(_ period: Period, _ db: Connection) throws -> Ranking {
+    static func ranking(_ period: Period, _ db: FeedbackReader) throws -> Ranking {
         var window = AggregateFilter()
         window.since = period.since
         window.until = period.until - 1
         // The overview shows votes, helpful share and comments only: the cheaper three sums.
-        let perPage = try AggregateQueries.pageVotes(window, connection: db)
+        let perPage = try db.pageVotes(window)
         var sections: [String: VoteCounts] = [:]
         for (page, counts) in perPage { sections[AggregateQueries.section(of: page, depth: 1), default: VoteCounts()].merge(counts) }
         let ranked = PageRanking.rank(perPage, minVotes: 1, sort: .worst).prefix(10)
@@ -122,7 +121,7 @@ struct OverviewPage {
     }
 
     /// Helpfulness of each page in up to 12 slices of the period, from the daily page rollup in one read.
-    static func sparklines(_ pages: [String], _ period: Period, _ db: Connection) throws -> [String: [Double?]] {
+    static func sparklines(_ pages: [String], _ period: Period, _ db: FeedbackReader) throws -> [String: [Double?]] {
         // Whole UTC days per slice: the rollups are daily, so slices must not share a day.
         let days = max(1, period.span / Period.day)
         let perSlice = (days + 11) / 12
@@ -130,7 +129,7 @@ struct OverviewPage {
         var window = AggregateFilter()
         window.since = period.since
         window.until = period.until - 1
-        let counts = try AggregateQueries.pageSlices(pages, window, daysPerSlice: perSlice, connection: db)
+        let counts = try db.pageSlices(pages, window, daysPerSlice: perSlice)
         var lines: [String: [Double?]] = [:]
         for page in pages { lines[page] = (0..<slices).map { counts[page]?[$0]?.helpfulRatio } }
         return lines

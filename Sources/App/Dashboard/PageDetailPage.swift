@@ -1,6 +1,5 @@
 import Feedback
 import Foundation
-import SQLite
 
 /// `/dashboard/page?page=URL`: one page's votes and helpfulness over time, its reasons and comments
 /// (masked where personal data was found; admins may unmask with `pii=show`).
@@ -8,7 +7,7 @@ struct PageDetailPage {
     let rules: FeedbackRules
     static let names: Set<String> = Period.names.union(["page", "pii", "cursor"])
 
-    func render(_ params: QueryParameters, _ session: DashboardSession, _ db: Connection) throws -> String {
+    func render(_ params: QueryParameters, _ session: DashboardSession, _ db: FeedbackReader) throws -> String {
         let period = try Period(params)
         guard let raw = params.string("page") else { throw APIError.parameter("page", "is required: the page's URL or path") }
         let page: String
@@ -24,13 +23,13 @@ struct PageDetailPage {
             guard let id = Cursor.decodeID(text) else { throw APIError.parameter("cursor", "is not a cursor from a previous page") }
             cursor = id
         }
-        let series = try PageSeries.points(page: page, period: period, connection: db)
-        let (reasons, sampled) = try PageSeries.reasons(page: page, period: period, now: params.now, connection: db)
+        let series = try PageSeries.points(page: page, period: period, db)
+        let (reasons, sampled) = try PageSeries.reasons(page: page, period: period, now: params.now, db)
         var listing = FeedbackFilter()
         listing.page = page
         listing.hasComment = true
         listing.masksPersonalData = !showPersonalData
-        let comments = try FeedbackQueries.list(listing, limit: 50, after: cursor, connection: db)
+        let comments = try db.feedback(listing, limit: 50, after: cursor)
 
         var total = VoteCounts()
         for point in series { total.up += point.up; total.down += point.down; total.comments += point.comments }

@@ -1,5 +1,4 @@
 import Feedback
-import SQLite
 
 /// One page's numbers over a period, read so that a page with a large share of all votes stays fast:
 /// the series from the daily page rollup (one small range read per bucket, never the page's rows),
@@ -16,7 +15,7 @@ enum PageSeries {
     }
 
     /// Votes per day, or per 7 days from the period's start, for one page.
-    static func points(page: String, period: Period, connection: Connection) throws -> [Point] {
+    static func points(page: String, period: Period, _ db: FeedbackReader) throws -> [Point] {
         let step = period.bucket == .week ? 7 * Period.day : Period.day
         var points: [Point] = []
         var start = period.since
@@ -25,7 +24,7 @@ enum PageSeries {
             filter.page = page
             filter.since = start
             filter.until = min(period.until, start + step) - 1
-            let counts = try AggregateQueries.pages(filter, sectionDepth: nil, connection: connection).first?.1 ?? VoteCounts()
+            let counts = try db.pages(filter, sectionDepth: nil).first?.1 ?? VoteCounts()
             var point = Point(start: start)
             point.up = counts.up
             point.down = counts.down
@@ -37,13 +36,13 @@ enum PageSeries {
     }
 
     /// Votes per reason among the page's latest votes in the period; true when the sample was cut.
-    static func reasons(page: String, period: Period, now: Int64, connection: Connection) throws -> (groups: [(String, VoteCounts)], sampled: Bool) {
+    static func reasons(page: String, period: Period, now: Int64, _ db: FeedbackReader) throws -> (groups: [(String, VoteCounts)], sampled: Bool) {
         var filter = FeedbackFilter()
         filter.page = page
         filter.since = period.since
         // As on the overview: an upper bound in the future would only make SQLite sort the window.
         filter.until = period.until > now ? nil : period.until
-        let listing = try FeedbackQueries.list(filter, limit: reasonSample, after: nil, connection: connection)
+        let listing = try db.feedback(filter, limit: reasonSample, after: nil)
         var groups: [String: VoteCounts] = [:]
         for record in listing.items where record.status != TriageStatus.spam.rawValue {
             guard let reason = record.reason else { continue }

@@ -1,5 +1,4 @@
 import Feedback
-import SQLite
 
 /// `/dashboard/pages`: every page in the period, in the API's orders, filtered by prefix, source and
 /// label, 50 to a screen.
@@ -8,7 +7,7 @@ struct PagesPage {
     static let pageSize = 50
     static let names: Set<String> = Period.names.union(["sort", "prefix", "source", "label", "offset"])
 
-    func render(_ params: QueryParameters, _ db: Connection) throws -> String {
+    func render(_ params: QueryParameters, _ db: FeedbackReader) throws -> String {
         let period = try Period(params)
         let sort = try params.choice("sort", PageSort.self) ?? .worst
         let offset = try params.integer("offset", default: 0, range: 0...10_000_000)
@@ -29,7 +28,7 @@ struct PagesPage {
             guard parts.count == 2 else { throw APIError.parameter("label", "must be KEY=VALUE, such as version=2") }
             filter.labels = [(String(parts[0]), String(parts[1]))]
         }
-        let ranked = PageRanking.rank(try AggregateQueries.pages(filter, sectionDepth: nil, connection: db), minVotes: 1, sort: sort)
+        let ranked = PageRanking.rank(try db.pages(filter, sectionDepth: nil), minVotes: 1, sort: sort)
         let shown = ranked.dropFirst(offset).prefix(Self.pageSize)
 
         let keep: [(String, String?)] = period.query + [("sort", sort.rawValue), ("prefix", params.string("prefix")),

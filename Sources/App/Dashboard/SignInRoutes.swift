@@ -30,7 +30,7 @@ struct SignInRoutes {
                   let csrf = fields["csrf"]?.first, Sessions.csrfMatches(csrf, secret: secret) else {
                 return responder.respond(DashboardAccess.forbidden("Sign-out needs the form of a signed-in page.", nil))
             }
-            access.store.write({ try Sessions.delete(secret, connection: $0) }, completion: { _ in responder.respond(signedOut) })
+            access.store.write({ try $0.deleteDashboardSession(secret) }, completion: { _ in responder.respond(signedOut) })
         }
     }
 
@@ -46,10 +46,10 @@ struct SignInRoutes {
                                                headers: [("Retry-After", String(retryAfter))]))
         }
         let token = fields["token"]?.first?.trimmingCharacters(in: .whitespaces) ?? ""
-        access.store.write({ connection -> String? in
-            guard let info = try Tokens.authenticate(token, connection: connection) else { return nil }
-            try Sessions.deleteExpired(now: Timestamp.nowMilliseconds(), lifetime: access.lifetime, connection: connection)
-            return try Sessions.create(tokenName: info.name, now: Timestamp.nowMilliseconds(), connection: connection)
+        access.store.write({ editor -> String? in
+            guard let info = try editor.reader.authenticate(token: token) else { return nil }
+            try editor.deleteExpiredDashboardSessions(now: Timestamp.nowMilliseconds(), lifetime: access.lifetime)
+            return try editor.createDashboardSession(tokenName: info.name, now: Timestamp.nowMilliseconds())
         }, completion: { result in
             switch result {
             case .success(let secret?):

@@ -1,11 +1,10 @@
 import Feedback
 import HTTP
-import SQLite
 
 /// `/dashboard/tokens` (admins): the tokens with their scope and last use, a form that creates one
 /// (its secret shown once, on the answer to that form) and a revoke button per token.
 enum TokensPage {
-    static func render(_ session: DashboardSession, _ db: Connection, created: (name: String, secret: String)? = nil, error: String? = nil) throws -> String {
+    static func render(_ session: DashboardSession, _ db: FeedbackReader, created: (name: String, secret: String)? = nil, error: String? = nil) throws -> String {
         var html = "<h1>Tokens</h1>\n"
         if let created {
             html += "<div class=\"notice\" role=\"status\"><p>Token <strong>\(h(created.name))</strong> created. Copy it now; it is not shown again:</p>"
@@ -13,7 +12,7 @@ enum TokensPage {
         }
         if let error { html += "<p class=\"error\" role=\"alert\">\(h(error))</p>" }
         html += "<table><thead><tr><th scope=\"col\">Name</th><th scope=\"col\">Scope</th><th scope=\"col\">Created</th><th scope=\"col\">Last used</th><th scope=\"col\"><span class=\"visually-hidden\">Revoke</span></th></tr></thead><tbody>"
-        for token in try Tokens.list(connection: db) {
+        for token in try db.tokens() {
             html += "<tr><td>\(h(token.name))</td><td>\(token.scope.rawValue)</td><td>\(h(Timestamp.day(milliseconds: token.createdAt)))</td>"
             html += "<td>\(token.lastUsedAt.map { h(Timestamp.rfc3339(milliseconds: $0)) } ?? "never")</td><td>"
             html += "<form class=\"inline\" method=\"post\" action=\"/dashboard/tokens/revoke\">\(DashboardPage.csrfField(session))"
@@ -29,21 +28,21 @@ enum TokensPage {
         return html
     }
 
-    static func create(_ fields: [String: [String]], _ session: DashboardSession, _ db: Connection) throws -> Response {
+    static func create(_ fields: [String: [String]], _ session: DashboardSession, _ db: FeedbackEditor) throws -> Response {
         let name = fields["name"]?.first ?? ""
         guard let scope = fields["scope"]?.first.flatMap(Scope.init(rawValue:)) else {
-            return page(.badRequest, try render(session, db, error: "Choose a scope: read, triage or admin."), session)
+            return page(.badRequest, try render(session, db.reader, error: "Choose a scope: read, triage or admin."), session)
         }
         do {
-            let secret = try Tokens.create(name: name, scope: scope, connection: db)
-            return page(.ok, try render(session, db, created: (name, secret)), session)
+            let secret = try db.createToken(name: name, scope: scope)
+            return page(.ok, try render(session, db.reader, created: (name, secret)), session)
         } catch let error as TokenError {
-            return page(error == .invalidName ? .badRequest : .conflict, try render(session, db, error: error.description), session)
+            return page(error == .invalidName ? .badRequest : .conflict, try render(session, db.reader, error: error.description), session)
         }
     }
 
-    static func revoke(_ fields: [String: [String]], _ db: Connection) throws -> Response {
-        _ = try Tokens.revoke(name: fields["name"]?.first ?? "", connection: db)
+    static func revoke(_ fields: [String: [String]], _ db: FeedbackEditor) throws -> Response {
+        _ = try db.revokeToken(name: fields["name"]?.first ?? "")
         return DashboardPage.see("/dashboard/tokens")
     }
 

@@ -91,7 +91,7 @@ final class WebhookDispatcher: Sendable {
         let now = Timestamp.nowMilliseconds()
         let due: [(Delivery, Webhook)]
         do {
-            due = try store.readNow { try Outbox.due(now: now, limit: Self.batchSize, connection: $0) }
+            due = try store.read { try $0.dueDeliveries(now: now, limit: Self.batchSize) }
         } catch {
             logger.error("webhook outbox unreadable: \(error)")
             return
@@ -128,7 +128,7 @@ final class WebhookDispatcher: Sendable {
         if error == nil, let status = result.status, !(200..<300).contains(status) { error = "HTTP \(status)" }
         let attempt = DeliveryAttempt(at: started, status: result.status, error: error, durationMilliseconds: Int(now - started))
         do {
-            try store.writeNow { try Outbox.record(delivery, attempt: attempt, outcome: outcome, connection: $0) }
+            try store.write { try $0.recordDelivery(delivery, attempt: attempt, outcome: outcome) }
         } catch {
             logger.error("webhook delivery \(delivery.messageID) not recorded: \(error)")
         }

@@ -1,5 +1,4 @@
 import Foundation
-import SQLite
 
 /// An event on the docs that may change how readers rate them: a deploy, a rewrite, a fixed example.
 public struct Annotation: Sendable, Equatable {
@@ -67,27 +66,28 @@ public enum Annotations {
 
     static let columns = "id, at, page_key, page_prefix, note, url, created_at, created_by"
 
-    static func read(_ row: Row) -> Annotation {
+    static func read(_ row: any SQLRow) -> Annotation {
         Annotation(id: row.int64(0), at: row.int64(1), page: row.optionalString(2), pagePrefix: row.optionalString(3), note: row.string(4),
                    url: row.optionalString(5), createdAt: row.int64(6), createdBy: row.optionalString(7))
     }
 
-    public static func create(_ new: NewAnnotation, now: Int64 = Timestamp.nowMilliseconds(), connection: Connection) throws -> Annotation {
-        try connection.run("INSERT INTO annotations(at, page_key, page_prefix, note, url, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                           [new.at, new.page, new.pagePrefix, new.note, new.url, now, new.createdBy])
-        return Annotation(id: connection.lastInsertRowID, at: new.at, page: new.page, pagePrefix: new.pagePrefix, note: new.note,
+    public static func create(_ new: NewAnnotation, now: Int64 = Timestamp.nowMilliseconds(), connection: any SQLSession) throws -> Annotation {
+        let id = try connection.insertReturningID(
+            "INSERT INTO annotations(at, page_key, page_prefix, note, url, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [new.at, new.page, new.pagePrefix, new.note, new.url, now, new.createdBy])
+        return Annotation(id: id, at: new.at, page: new.page, pagePrefix: new.pagePrefix, note: new.note,
                           url: new.url, createdAt: now, createdBy: new.createdBy)
     }
 
-    public static func delete(_ id: Int64, connection: Connection) throws -> Bool {
-        try connection.run("DELETE FROM annotations WHERE id = ?", [id])
+    public static func delete(_ id: Int64, connection: any SQLSession) throws -> Bool {
+        try connection.perform("DELETE FROM annotations WHERE id = ?", [id])
         return connection.changes > 0
     }
 
     /// Newest first (by time, then id), `limit` at most, skipping `offset`.
-    public static func list(_ filter: AnnotationFilter, limit: Int, offset: Int = 0, connection: Connection) throws -> [Annotation] {
+    public static func list(_ filter: AnnotationFilter, limit: Int, offset: Int = 0, connection: any SQLSession) throws -> [Annotation] {
         var clauses: [String] = []
-        var values: [any SQLBindable] = []
+        var values: [any DatabaseBindable] = []
         if let since = filter.since { clauses.append("at >= ?"); values.append(since) }
         if let until = filter.until { clauses.append("at < ?"); values.append(until) }
         if let page = filter.page {
@@ -96,16 +96,17 @@ public enum Annotations {
             values += [page, page]
         }
         if let prefix = filter.pagePrefix {
-            clauses.append("(substr(coalesce(page_key, page_prefix), 1, ?) = ? OR substr(?, 1, length(page_prefix)) = page_prefix)")
-            values += [prefix.unicodeScalars.count, prefix, prefix]
+            // length(?) rather than a bound count: PostgreSQL's substr takes no bigint parameter.
+            clauses.append("(substr(coalesce(page_key, page_prefix), 1, length(?)) = ? OR substr(?, 1, length(page_prefix)) = page_prefix)")
+            values += [prefix, prefix, prefix]
         }
         let whereClause = clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")
         values += [limit, offset]
-        return try connection.query("SELECT \(columns) FROM annotations\(whereClause) ORDER BY at DESC, id DESC LIMIT ? OFFSET ?", values, read)
+        return try connection.fetch("SELECT \(columns) FROM annotations\(whereClause) ORDER BY at DESC, id DESC LIMIT ? OFFSET ?", values, read)
     }
 
     /// Every annotation in time order, oldest first, whose time is before `until`.
-    public static func all(until: Int64, connection: Connection) throws -> [Annotation] {
-        try connection.query("SELECT \(columns) FROM annotations WHERE at < ? ORDER BY at, id", [until], read)
+    public static func all(until: Int64, connection: any SQLSession) throws -> [Annotation] {
+        try connection.fetch("SELECT \(columns) FROM annotations WHERE at < ? ORDER BY at, id", [until], read)
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import SQLite
 
 /// Something that may have changed how a page reads: an annotation, or records of a page marked
 /// resolved on one UTC day (which count as one annotation of that page at the first resolution).
@@ -49,13 +48,13 @@ public enum Changes {
     }
 
     /// Annotations and resolutions, oldest first.
-    public static func subjects(until: Int64, connection: Connection) throws -> [ChangeSubject] {
+    public static func subjects(until: Int64, connection: any SQLSession) throws -> [ChangeSubject] {
         let annotations = try Annotations.all(until: until, connection: connection).map { a in
             ChangeSubject(origin: .annotation, key: "a:\(a.id)", annotationID: a.id, feedbackIDs: [], at: a.at, page: a.page,
                           pagePrefix: a.pagePrefix, note: a.note, url: a.url)
         }
-        let resolutions = try connection.query(
-            "SELECT page_key, resolved_at / 86400000, min(resolved_at), group_concat(feedback_id) FROM feedback_resolutions WHERE resolved_at < ? GROUP BY 1, 2",
+        let resolutions = try connection.fetch(
+            "SELECT page_key, resolved_at / 86400000, min(resolved_at), \(connection.dialect.commaList("feedback_id")) FROM feedback_resolutions WHERE resolved_at < ? GROUP BY 1, 2",
             [until]) { row in
                 let page = row.string(0)
                 let day = Timestamp.day(milliseconds: row.int64(1) * 86_400_000)
@@ -67,7 +66,7 @@ public enum Changes {
     }
 
     /// Every change whose time is in `[since, until)` (all when nil), newest first.
-    public static func evaluate(since: Int64?, until: Int64?, now: Int64, options: Options = Options(), connection: Connection) throws -> [Change] {
+    public static func evaluate(since: Int64?, until: Int64?, now: Int64, options: Options = Options(), connection: any SQLSession) throws -> [Change] {
         let all = try subjects(until: now, connection: connection)
         var changes: [Change] = []
         for (index, subject) in all.enumerated().reversed() {
@@ -90,18 +89,24 @@ public enum Changes {
 
     /// Votes (spam left out) on the subject's pages in `[from, to)`, from the rows themselves: windows
     /// start at any instant, finer than the daily rollups.
-    static func tally(_ subject: ChangeSubject, from: Int64, to: Int64, connection: Connection) throws -> VoteTally {
+    static func tally(_ subject: ChangeSubject, from: Int64, to: Int64, connection: any SQLSession) throws -> VoteTally {
         guard from < to else { return VoteTally() }
+        let upVotes = connection.dialect.count("rating = 'up'")
         let sql: String
-        let values: [any SQLBindable]
+        let values: [any DatabaseBindable]
         if let page = subject.page {
-            sql = "SELECT coalesce(sum(rating = 'up'), 0), count(*) FROM \(FeedbackFilter.pageRowsJoin) WHERE \(FeedbackFilter.pageCondition) AND received_at >= ? AND received_at < ? AND status <> 'spam'"
+            // On SQLite through the rows by page the fold keeps (migrations/0009); PostgreSQL has its index.
+            let (relation, condition) = connection.dialect == .sqlite
+                ? (FeedbackFilter.pageRowsJoin, FeedbackFilter.pageCondition) : ("feedback", "page_key = ?")
+            sql = "SELECT coalesce(\(upVotes), 0), count(*) FROM \(relation) WHERE \(condition) AND received_at >= ? AND received_at < ? AND status <> 'spam'"
             values = [page, from, to]
         } else {
             let prefix = subject.pagePrefix ?? ""
-            sql = "SELECT coalesce(sum(rating = 'up'), 0), count(*) FROM \(FeedbackFilter.pageRowsJoin) WHERE \(FeedbackFilter.prefixCondition) AND received_at >= ? AND received_at < ? AND status <> 'spam'"
+            let (relation, condition) = connection.dialect == .sqlite
+                ? (FeedbackFilter.pageRowsJoin, FeedbackFilter.prefixCondition) : ("feedback", "page_key >= ? AND page_key < ?")
+            sql = "SELECT coalesce(\(upVotes), 0), count(*) FROM \(relation) WHERE \(condition) AND received_at >= ? AND received_at < ? AND status <> 'spam'"
             values = [prefix, prefix + "\u{10FFFF}", from, to]
         }
-        return try connection.first(sql, values) { VoteTally(up: $0.int(0), total: $0.int(1)) } ?? VoteTally()
+        return try connection.fetchFirst(sql, values) { VoteTally(up: $0.int(0), total: $0.int(1)) } ?? VoteTally()
     }
 }

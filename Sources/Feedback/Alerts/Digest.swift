@@ -1,5 +1,4 @@
 import Foundation
-import SQLite
 
 /// What the weekly digest reports, gathered on a read connection.
 public struct WeeklyDigest: Sendable {
@@ -33,11 +32,11 @@ public enum Digests {
     public static let minPageVotes = 5
 
     /// The digest of the week `[end − 7 days, end)`.
-    public static func build(weekEnding end: Int64, now: Int64, changeOptions: Changes.Options = Changes.Options(), connection: Connection) throws -> WeeklyDigest {
+    public static func build(weekEnding end: Int64, now: Int64, changeOptions: Changes.Options = Changes.Options(), connection: any SQLSession) throws -> WeeklyDigest {
         let week: Int64 = 7 * 86_400_000
         let start = end - week
-        let pages = try connection.query("""
-            SELECT page_key, sum(rating = 'up'), count(*) FROM feedback
+        let pages = try connection.fetch("""
+            SELECT page_key, \(connection.dialect.count("rating = 'up'")), count(*) FROM feedback
             WHERE received_at >= ? AND received_at < ? AND status <> 'spam' GROUP BY page_key HAVING count(*) >= ?
             """, [start, end, minPageVotes]) { WeeklyDigest.PageLine(page: $0.string(0), tally: VoteTally(up: $0.int(1), total: $0.int(2))) }
         let worst = pages.sorted {
@@ -54,14 +53,14 @@ public enum Digests {
                             comments: try comments(from: start, to: end, preferring: worst.map(\.page), connection: connection))
     }
 
-    static func total(from: Int64, to: Int64, connection: Connection) throws -> VoteTally {
-        try connection.first("SELECT coalesce(sum(rating = 'up'), 0), count(*) FROM feedback WHERE received_at >= ? AND received_at < ? AND status <> 'spam'",
-                             [from, to]) { VoteTally(up: $0.int(0), total: $0.int(1)) } ?? VoteTally()
+    static func total(from: Int64, to: Int64, connection: any SQLSession) throws -> VoteTally {
+        try connection.fetchFirst("SELECT coalesce(\(connection.dialect.count("rating = 'up'")), 0), count(*) FROM feedback WHERE received_at >= ? AND received_at < ? AND status <> 'spam'",
+                                  [from, to]) { VoteTally(up: $0.int(0), total: $0.int(1)) } ?? VoteTally()
     }
 
     /// The latest negative comment of each worst page, then the latest others, one per page.
-    static func comments(from: Int64, to: Int64, preferring pages: [String], connection: Connection) throws -> [WeeklyDigest.Comment] {
-        let recent = try connection.query("""
+    static func comments(from: Int64, to: Int64, preferring pages: [String], connection: any SQLSession) throws -> [WeeklyDigest.Comment] {
+        let recent = try connection.fetch("""
             SELECT page_key, reason, comment FROM feedback
             WHERE received_at >= ? AND received_at < ? AND rating = 'down' AND comment IS NOT NULL AND status <> 'spam'
             ORDER BY received_at DESC LIMIT 500
@@ -73,15 +72,25 @@ public enum Digests {
     }
 
     /// Whether the digest scheduled at `scheduledAt` was sent; records it (call in the transaction that queues it).
-    public static func markSent(scheduledAt: Int64, now: Int64, connection: Connection) throws -> Bool {
-        try connection.run("INSERT OR IGNORE INTO digest_runs(scheduled_at, sent_at) VALUES (?, ?)", [scheduledAt, now])
+    public static func markSent(scheduledAt: Int64, now: Int64, connection: any SQLSession) throws -> Bool {
+        try connection.perform(connection.dialect.ignoringConflicts("INSERT INTO digest_runs(scheduled_at, sent_at) VALUES (?, ?)"), [scheduledAt, now])
         return connection.changes > 0
     }
 
+    /// Whether the digest scheduled at `scheduledAt` was already sent.
+    public static func wasSent(scheduledAt: Int64, connection: any SQLSession) throws -> Bool {
+        try connection.fetchFirst("SELECT 1 FROM digest_runs WHERE scheduled_at = ?", [scheduledAt]) { $0.int(0) } != nil
+    }
+
+    /// Keys of the changes whose fix verdict was announced.
+    public static func reportedFixes(connection: any SQLSession) throws -> Set<String> {
+        Set(try connection.fetch("SELECT change_key FROM fix_reports") { $0.string(0) })
+    }
+
     /// Records a fix verdict as announced; false when it already was.
-    public static func markFixReported(_ change: Change, now: Int64, connection: Connection) throws -> Bool {
-        try connection.run("INSERT OR IGNORE INTO fix_reports(change_key, verdict, reported_at) VALUES (?, ?, ?)",
-                           [change.subject.key, change.verdict.rawValue, now])
+    public static func markFixReported(_ change: Change, now: Int64, connection: any SQLSession) throws -> Bool {
+        try connection.perform(connection.dialect.ignoringConflicts("INSERT INTO fix_reports(change_key, verdict, reported_at) VALUES (?, ?, ?)"),
+                               [change.subject.key, change.verdict.rawValue, now])
         return connection.changes > 0
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import SQLite
 
 /// A page's finding from its first evaluation to the one that no longer sees it, or sees another kind.
 public struct Episode: Sendable, Equatable {
@@ -20,7 +19,7 @@ public enum Episodes {
     /// finding of their kind (recovered, or changed kind: then a new episode opens). Returns the
     /// episodes opened.
     @discardableResult
-    public static func apply(_ findings: [Finding], now: Int64, connection: Connection, announce: (Episode) throws -> Void) throws -> [Episode] {
+    public static func apply(_ findings: [Finding], now: Int64, connection: any SQLSession, announce: (Episode) throws -> Void) throws -> [Episode] {
         // One finding per page: the most significant, so a page is one alert however many tests flag it.
         var byPage: [String: Finding] = [:]
         for finding in findings where byPage[finding.page].map({ finding.q < $0.q }) ?? true { byPage[finding.page] = finding }
@@ -28,22 +27,23 @@ public enum Episodes {
         // kind is more significant this time: two tests trading places must not re-announce the page.
         var sameKind: [String: Finding] = [:]
         for finding in findings { sameKind["\(finding.page) \(finding.kind.rawValue)"] = finding }
-        return try connection.transaction(.immediate) {
+        return try connection.withTransaction {
             let open = try openEpisodes(connection: connection)
             var opened: [Episode] = []
             for episode in open {
                 let current = sameKind["\(episode.page) \(episode.kind.rawValue)"]
                 if current == nil {
-                    try connection.run("UPDATE alert_episodes SET closed_at = ? WHERE id = ?", [now, episode.id])
+                    try connection.perform("UPDATE alert_episodes SET closed_at = ? WHERE id = ?", [now, episode.id])
                 } else if let current {
-                    try connection.run("UPDATE alert_episodes SET last_seen_at = ?, summary = ?, q = ? WHERE id = ?", [now, current.summary, current.q, episode.id])
+                    try connection.perform("UPDATE alert_episodes SET last_seen_at = ?, summary = ?, q = ? WHERE id = ?", [now, current.summary, current.q, episode.id])
                 }
             }
             let continuing = Set(open.filter { sameKind["\($0.page) \($0.kind.rawValue)"] != nil }.map(\.page))
             for (page, finding) in byPage.sorted(by: { $0.key < $1.key }) where !continuing.contains(page) {
-                try connection.run("INSERT INTO alert_episodes(page_key, kind, summary, onset, q, opened_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                   [page, finding.kind.rawValue, finding.summary, finding.onset, finding.q, now, now])
-                let episode = Episode(id: connection.lastInsertRowID, page: page, kind: finding.kind, summary: finding.summary,
+                let id = try connection.insertReturningID(
+                    "INSERT INTO alert_episodes(page_key, kind, summary, onset, q, opened_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [page, finding.kind.rawValue, finding.summary, finding.onset, finding.q, now, now])
+                let episode = Episode(id: id, page: page, kind: finding.kind, summary: finding.summary,
                                       onset: finding.onset, q: finding.q, openedAt: now, closedAt: nil)
                 try announce(episode)
                 opened.append(episode)
@@ -54,16 +54,16 @@ public enum Episodes {
 
     static let columns = "id, page_key, kind, summary, onset, q, opened_at, closed_at"
 
-    static func read(_ row: Row) -> Episode {
+    static func read(_ row: any SQLRow) -> Episode {
         Episode(id: row.int64(0), page: row.string(1), kind: FindingKind(rawValue: row.string(2)) ?? .helpfulnessDrop, summary: row.string(3),
                 onset: row.optionalString(4), q: row.double(5), openedAt: row.int64(6), closedAt: row.isNull(7) ? nil : row.int64(7))
     }
 
-    public static func openEpisodes(connection: Connection) throws -> [Episode] {
-        try connection.query("SELECT \(columns) FROM alert_episodes WHERE closed_at IS NULL ORDER BY q, page_key", [], read)
+    public static func openEpisodes(connection: any SQLSession) throws -> [Episode] {
+        try connection.fetch("SELECT \(columns) FROM alert_episodes WHERE closed_at IS NULL ORDER BY q, page_key", [], read)
     }
 
-    public static func opened(since: Int64, until: Int64, connection: Connection) throws -> [Episode] {
-        try connection.query("SELECT \(columns) FROM alert_episodes WHERE opened_at >= ? AND opened_at < ? ORDER BY q, page_key", [since, until], read)
+    public static func opened(since: Int64, until: Int64, connection: any SQLSession) throws -> [Episode] {
+        try connection.fetch("SELECT \(columns) FROM alert_episodes WHERE opened_at >= ? AND opened_at < ? ORDER BY q, page_key", [since, until], read)
     }
 }

@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import SQLite
 
 /// One message for one webhook and where its delivery stands.
 public struct Delivery: Sendable, Equatable {
@@ -55,85 +54,85 @@ public enum Outbox {
     /// format. Call inside the transaction that records the event. Returns the deliveries' ids.
     /// `now` is the wall clock: the first attempt is due then, and retries give up 24 hours later.
     @discardableResult
-    public static func enqueue(_ event: WebhookEvent, now: Int64, connection: Connection, body: (Webhook) throws -> String) throws -> [Int64] {
+    public static func enqueue(_ event: WebhookEvent, now: Int64, connection: any SQLSession, body: (Webhook) throws -> String) throws -> [Int64] {
         let targets = try Webhooks.list(connection: connection).filter { $0.disabledAt == nil && $0.events.contains(event) }
         return try targets.map { try enqueue(event: event.rawValue, to: $0, body: try body($0), now: now, connection: connection) }
     }
 
-    public static func enqueue(event: String, to webhook: Webhook, body: String, now: Int64, connection: Connection) throws -> Int64 {
-        try connection.run("INSERT INTO webhook_deliveries(webhook_id, message_id, event, body, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)",
-                           [webhook.id, messageID(), event, body, now, now])
-        return connection.lastInsertRowID
+    public static func enqueue(event: String, to webhook: Webhook, body: String, now: Int64, connection: any SQLSession) throws -> Int64 {
+        try connection.insertReturningID(
+            "INSERT INTO webhook_deliveries(webhook_id, message_id, event, body, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)",
+            [webhook.id, messageID(), event, body, now, now])
     }
 
     static let columns = "id, webhook_id, message_id, event, body, created_at, state, next_attempt_at, attempts, last_status, last_error, finished_at"
 
-    static func read(_ row: Row) -> Delivery {
+    static func read(_ row: any SQLRow) -> Delivery {
         Delivery(id: row.int64(0), webhookID: row.int64(1), messageID: row.string(2), event: row.string(3), body: row.string(4),
                  createdAt: row.int64(5), state: Delivery.State(rawValue: row.string(6)) ?? .pending, nextAttemptAt: row.int64(7),
                  attempts: row.int(8), lastStatus: row.optionalInt(9), lastError: row.optionalString(10), finishedAt: row.isNull(11) ? nil : row.int64(11))
     }
 
     /// Pending deliveries due by `now`, oldest first, with their webhooks.
-    public static func due(now: Int64, limit: Int, connection: Connection) throws -> [(Delivery, Webhook)] {
-        let deliveries = try connection.query("SELECT \(columns) FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
+    public static func due(now: Int64, limit: Int, connection: any SQLSession) throws -> [(Delivery, Webhook)] {
+        let deliveries = try connection.fetch("SELECT \(columns) FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
                                               [now, limit], read)
         return try deliveries.compactMap { d in try Webhooks.get(d.webhookID, connection: connection).map { (d, $0) } }
     }
 
     /// The earliest time a pending delivery is due, if any.
-    public static func nextDue(connection: Connection) throws -> Int64? {
-        try connection.first("SELECT min(next_attempt_at) FROM webhook_deliveries WHERE state = 'pending'") { $0.isNull(0) ? nil : $0.int64(0) } ?? nil
+    public static func nextDue(connection: any SQLSession) throws -> Int64? {
+        try connection.fetchFirst("SELECT min(next_attempt_at) FROM webhook_deliveries WHERE state = 'pending'") { $0.isNull(0) ? nil : $0.int64(0) } ?? nil
     }
 
     /// Records one attempt and its outcome in one small transaction.
-    public static func record(_ delivery: Delivery, attempt: DeliveryAttempt, outcome: Outcome, connection: Connection) throws {
-        try connection.transaction(.immediate) {
-            try connection.run("INSERT INTO webhook_attempts(delivery_id, at, status, error, duration_ms) VALUES (?, ?, ?, ?, ?)",
-                               [delivery.id, attempt.at, attempt.status, attempt.error, attempt.durationMilliseconds])
+    public static func record(_ delivery: Delivery, attempt: DeliveryAttempt, outcome: Outcome, connection: any SQLSession) throws {
+        try connection.withTransaction {
+            try connection.perform("INSERT INTO webhook_attempts(delivery_id, at, status, error, duration_ms) VALUES (?, ?, ?, ?, ?)",
+                                   [delivery.id, attempt.at, attempt.status, attempt.error, attempt.durationMilliseconds])
             let finishedAt = attempt.at + Int64(attempt.durationMilliseconds)
             switch outcome {
             case .delivered:
-                try connection.run("UPDATE webhook_deliveries SET state = 'delivered', attempts = attempts + 1, last_status = ?, last_error = NULL, finished_at = ? WHERE id = ?",
-                                   [attempt.status, finishedAt, delivery.id])
+                try connection.perform("UPDATE webhook_deliveries SET state = 'delivered', attempts = attempts + 1, last_status = ?, last_error = NULL, finished_at = ? WHERE id = ?",
+                                       [attempt.status, finishedAt, delivery.id])
                 // A test that gets through shows the receiver is back: a webhook disabled by 410 is enabled again.
                 if delivery.event == "test" {
-                    try connection.run("UPDATE webhooks SET disabled_at = NULL, disabled_reason = NULL WHERE id = ?", [delivery.webhookID])
+                    try connection.perform("UPDATE webhooks SET disabled_at = NULL, disabled_reason = NULL WHERE id = ?", [delivery.webhookID])
                 }
             case .retry(let at):
-                try connection.run("UPDATE webhook_deliveries SET attempts = attempts + 1, last_status = ?, last_error = ?, next_attempt_at = ? WHERE id = ?",
-                                   [attempt.status, attempt.error, at, delivery.id])
+                try connection.perform("UPDATE webhook_deliveries SET attempts = attempts + 1, last_status = ?, last_error = ?, next_attempt_at = ? WHERE id = ?",
+                                       [attempt.status, attempt.error, at, delivery.id])
             case .givenUp, .gone:
-                try connection.run("UPDATE webhook_deliveries SET state = 'failed', attempts = attempts + 1, last_status = ?, last_error = ?, finished_at = ? WHERE id = ?",
-                                   [attempt.status, attempt.error, finishedAt, delivery.id])
+                try connection.perform("UPDATE webhook_deliveries SET state = 'failed', attempts = attempts + 1, last_status = ?, last_error = ?, finished_at = ? WHERE id = ?",
+                                       [attempt.status, attempt.error, finishedAt, delivery.id])
             }
             if outcome == .gone {
-                try connection.run("UPDATE webhooks SET disabled_at = ?, disabled_reason = ? WHERE id = ? AND disabled_at IS NULL",
-                                   [finishedAt, "the receiver answered 410 Gone", delivery.webhookID])
-                try connection.run("UPDATE webhook_deliveries SET state = 'failed', last_error = 'webhook disabled (410 Gone)', finished_at = ? WHERE webhook_id = ? AND state = 'pending'",
-                                   [finishedAt, delivery.webhookID])
+                try connection.perform("UPDATE webhooks SET disabled_at = ?, disabled_reason = ? WHERE id = ? AND disabled_at IS NULL",
+                                       [finishedAt, "the receiver answered 410 Gone", delivery.webhookID])
+                try connection.perform("UPDATE webhook_deliveries SET state = 'failed', last_error = 'webhook disabled (410 Gone)', finished_at = ? WHERE webhook_id = ? AND state = 'pending'",
+                                       [finishedAt, delivery.webhookID])
             }
         }
     }
 
     /// Forgets finished deliveries (and their attempts) that ended before `cutoff`; returns how many.
     @discardableResult
-    public static func prune(finishedBefore cutoff: Int64, connection: Connection) throws -> Int {
-        try connection.transaction(.immediate) {
-            try connection.run("DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE state <> 'pending' AND finished_at < ?)", [cutoff])
-            try connection.run("DELETE FROM webhook_deliveries WHERE state <> 'pending' AND finished_at < ?", [cutoff])
+    public static func prune(finishedBefore cutoff: Int64, connection: any SQLSession) throws -> Int {
+        try connection.withTransaction {
+            try connection.perform("DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE state <> 'pending' AND finished_at < ?)", [cutoff])
+            try connection.perform("DELETE FROM webhook_deliveries WHERE state <> 'pending' AND finished_at < ?", [cutoff])
             return connection.changes
         }
     }
 
     /// A webhook's deliveries, newest first, below the cursor's id when given.
-    public static func deliveries(webhookID: Int64, limit: Int, before cursor: Int64?, connection: Connection) throws -> [Delivery] {
-        try connection.query("SELECT \(columns) FROM webhook_deliveries WHERE webhook_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
+    public static func deliveries(webhookID: Int64, limit: Int, before cursor: Int64?, connection: any SQLSession) throws -> [Delivery] {
+        try connection.fetch("SELECT \(columns) FROM webhook_deliveries WHERE webhook_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
                              [webhookID, cursor ?? Int64.max, limit], read)
     }
 
-    public static func attempts(deliveryID: Int64, connection: Connection) throws -> [DeliveryAttempt] {
-        try connection.query("SELECT at, status, error, duration_ms FROM webhook_attempts WHERE delivery_id = ? ORDER BY id", [deliveryID]) {
+    public static func attempts(deliveryID: Int64, connection: any SQLSession) throws -> [DeliveryAttempt] {
+        try connection.fetch("SELECT at, status, error, duration_ms FROM webhook_attempts WHERE delivery_id = ? ORDER BY id", [deliveryID]) {
             DeliveryAttempt(at: $0.int64(0), status: $0.optionalInt(1), error: $0.optionalString(2), durationMilliseconds: $0.int(3))
         }
     }

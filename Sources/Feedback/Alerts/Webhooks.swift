@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import SQLite
 
 public enum WebhookFormat: String, Sendable, CaseIterable { case json, slack }
 
@@ -50,40 +49,40 @@ public enum Webhooks {
     }
 
     public static func create(url: String, format: WebhookFormat, events: [WebhookEvent], secret: String?, now: Int64 = Timestamp.nowMilliseconds(),
-                              connection: Connection) throws -> Webhook {
+                              connection: any SQLSession) throws -> Webhook {
         guard validURL(url) else { throw WebhookError.invalidURL }
         guard !events.isEmpty else { throw WebhookError.noEvents }
         let secret = secret ?? newSecret()
         guard key(fromSecret: secret) != nil else { throw WebhookError.invalidSecret }
         let ordered = WebhookEvent.allCases.filter(events.contains)
-        try connection.run("INSERT INTO webhooks(url, format, events, secret, created_at) VALUES (?, ?, ?, ?, ?)",
-                           [url, format.rawValue, ordered.map(\.rawValue).joined(separator: ","), secret, now])
-        return Webhook(id: connection.lastInsertRowID, url: url, format: format, events: ordered, secret: secret, createdAt: now,
+        let id = try connection.insertReturningID("INSERT INTO webhooks(url, format, events, secret, created_at) VALUES (?, ?, ?, ?, ?)",
+                                                  [url, format.rawValue, ordered.map(\.rawValue).joined(separator: ","), secret, now])
+        return Webhook(id: id, url: url, format: format, events: ordered, secret: secret, createdAt: now,
                        disabledAt: nil, disabledReason: nil)
     }
 
     static let columns = "id, url, format, events, secret, created_at, disabled_at, disabled_reason"
 
-    static func read(_ row: Row) -> Webhook {
+    static func read(_ row: any SQLRow) -> Webhook {
         Webhook(id: row.int64(0), url: row.string(1), format: WebhookFormat(rawValue: row.string(2)) ?? .json,
                 events: row.string(3).split(separator: ",").compactMap { WebhookEvent(rawValue: String($0)) }, secret: row.string(4),
                 createdAt: row.int64(5), disabledAt: row.isNull(6) ? nil : row.int64(6), disabledReason: row.optionalString(7))
     }
 
-    public static func list(connection: Connection) throws -> [Webhook] {
-        try connection.query("SELECT \(columns) FROM webhooks ORDER BY id", [], read)
+    public static func list(connection: any SQLSession) throws -> [Webhook] {
+        try connection.fetch("SELECT \(columns) FROM webhooks ORDER BY id", [], read)
     }
 
-    public static func get(_ id: Int64, connection: Connection) throws -> Webhook? {
-        try connection.first("SELECT \(columns) FROM webhooks WHERE id = ?", [id], read)
+    public static func get(_ id: Int64, connection: any SQLSession) throws -> Webhook? {
+        try connection.fetchFirst("SELECT \(columns) FROM webhooks WHERE id = ?", [id], read)
     }
 
     /// Deletes the webhook with its deliveries and their attempts.
-    public static func delete(_ id: Int64, connection: Connection) throws -> Bool {
-        try connection.transaction(.immediate) {
-            try connection.run("DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE webhook_id = ?)", [id])
-            try connection.run("DELETE FROM webhook_deliveries WHERE webhook_id = ?", [id])
-            try connection.run("DELETE FROM webhooks WHERE id = ?", [id])
+    public static func delete(_ id: Int64, connection: any SQLSession) throws -> Bool {
+        try connection.withTransaction {
+            try connection.perform("DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE webhook_id = ?)", [id])
+            try connection.perform("DELETE FROM webhook_deliveries WHERE webhook_id = ?", [id])
+            try connection.perform("DELETE FROM webhooks WHERE id = ?", [id])
             return connection.changes > 0
         }
     }

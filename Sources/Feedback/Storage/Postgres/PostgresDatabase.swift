@@ -1,0 +1,48 @@
+import Postgres
+
+/// The PostgreSQL schema, from `migrations/postgres/*.sql` as embedded at build time.
+public enum PostgresSchema {
+    public static let migrations: [Migration] = EmbeddedPostgresMigrations.files.compactMap { file in
+        Migration.parseFileName(file.name).map { Migration(version: $0.version, name: $0.name, sql: file.text) }
+    }
+}
+
+/// A PostgreSQL database named by a connection string. What exists so far: a migrated session and
+/// the read side; ingestion, the fold and the server's wiring come later (docs/postgres.md).
+public enum PostgresDatabase {
+    /// Whether `--db` names PostgreSQL (`postgres://…`, `postgresql://…`) rather than an SQLite file.
+    public static func isConnectionString(_ text: String) -> Bool {
+        ConnectionString.isPostgres(text)
+    }
+
+    /// Connects (the string goes to libpq unchanged) and applies the pending migrations, under the
+    /// migrator's advisory lock so instances starting together take turns.
+    public static func open(_ connectionString: String, migrations: [Migration] = PostgresSchema.migrations) throws -> PostgresSession {
+        let connection = try Postgres.Connection(connectionString)
+        do {
+            try Postgres.Migrator(migrations: migrations).migrate(connection)
+        } catch {
+            connection.close()
+            throw (error as? MigrationError).map { StoreError.migration($0.description) } ?? error
+        }
+        return PostgresSession(connection)
+    }
+
+    /// Every migration this build brings and when it was applied, without applying any (`hearken
+    /// check`); throws `StoreError.migration` for an edited or unknown applied migration.
+    public static func migrations(_ connectionString: String, migrations: [Migration] = PostgresSchema.migrations) throws -> [SchemaMigration] {
+        let connection = try Postgres.Connection(connectionString)
+        defer { connection.close() }
+        do {
+            return try Postgres.Migrator(migrations: migrations).status(connection)
+                .map { SchemaMigration(version: $0.version, name: $0.name, appliedAt: $0.appliedAt) }
+        } catch let error as MigrationError {
+            throw StoreError.migration(error.description)
+        }
+    }
+
+    /// The domain's reads on `session`.
+    public static func reader(_ session: PostgresSession) -> FeedbackReader {
+        FeedbackReader(session: session, drops: DropCounter())
+    }
+}
