@@ -43,8 +43,9 @@ import TestSupport
             var spam = FeedbackFilter()
             spam.page = "/p/1"
             spam.status = .spam
-            let (sql, values) = spam.clause(pageThroughStatus: true)
-            return try db.query("EXPLAIN QUERY PLAN SELECT id FROM \(spam.relation(pageThroughStatus: true).from) WHERE \(sql) ORDER BY id DESC", values) { $0.string(3) }
+            let (sql, values) = try spam.clause(pageThroughStatus: true)
+            return try db.fetch("EXPLAIN QUERY PLAN SELECT id FROM \(spam.relation(pageThroughStatus: true).from) WHERE \(sql) ORDER BY id DESC",
+                                values, reuse: false) { $0.string(3) }
         }
         #expect(plan.contains { $0.contains("INDEX feedback_status (status=?)") }, "\(plan)")
     }
