@@ -19,10 +19,10 @@ public final class Application: Sendable {
         var storage = configuration.storage
         storage.maxCommentLength = configuration.rules.maxCommentLength
         let metrics = ServiceMetrics()
-        let serverHandle = ServerHandle()
+        let connections = ConnectionGauge()
         store = try FeedbackStore(options: storage, drops: DropCounter { metrics.rejected($0.rawValue) },
                                   onCommit: { metrics.batchCommitted(rows: $0, nanoseconds: $1) },
-                                  completionScope: { serverHandle.coalescingWakeups($0) })
+                                  completionScope: { HTTPServer.deliveringTogether($0) })
         var router = Router()
         HealthRoutes(store: store).register(in: &router)
         let publicSide = configuration.publicSide
@@ -60,15 +60,17 @@ public final class Application: Sendable {
         let dashboard = DashboardAccess(store: store, lifetime: configuration.sessions, logger: logger)
         SignInRoutes(access: dashboard, limiter: RateLimiter(perMinute: publicSide.rateLimitPerMinute), resolver: resolver).register(in: &router)
         DashboardRoutes(access: dashboard, rules: configuration.rules).register(in: &router)
-        MetricsRoutes(metrics: metrics, store: store, server: serverHandle, token: configuration.metricsToken).register(in: &router)
+        // Built from the routes so far: `/metrics` itself, added after, is counted the slow way.
+        let requests = RequestMetrics(routes: router.routes)
+        MetricsRoutes(metrics: metrics, requests: requests, store: store, connections: connections, token: configuration.metricsToken).register(in: &router)
         routes = router.routes.map { route in
             (route.method, "/" + route.pattern.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/"))
         }
         do {
             let accessLog = AccessLog(logger: logger)
             server = try HTTPServer(configuration: configuration.server, router: router, logger: logger,
-                                    observer: { metrics.exchange($0); accessLog.record($0) }, renderError: APIError.render)
-            serverHandle.set(server)
+                                    observer: { requests.record($0); accessLog.record($0) }, renderError: APIError.render,
+                                    connections: connections)
         } catch {
             store.close()
             throw error

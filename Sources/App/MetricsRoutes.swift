@@ -7,15 +7,17 @@ import Synchronization
 /// `GET /metrics`: Prometheus text format. With `--metrics-token`, scrapers must send it as a bearer token.
 struct MetricsRoutes {
     let metrics: ServiceMetrics
+    let requests: RequestMetrics
     let store: FeedbackStore
-    let server: ServerHandle
+    let connections: ConnectionGauge
     /// SHA-256 of the configured token; compared in constant time.
     let tokenDigest: [UInt8]?
 
-    init(metrics: ServiceMetrics, store: FeedbackStore, server: ServerHandle, token: String?) {
+    init(metrics: ServiceMetrics, requests: RequestMetrics, store: FeedbackStore, connections: ConnectionGauge, token: String?) {
         self.metrics = metrics
+        self.requests = requests
         self.store = store
-        self.server = server
+        self.connections = connections
         tokenDigest = token.map { Array(SHA256.hash(data: Data($0.utf8))) }
     }
 
@@ -34,7 +36,8 @@ struct MetricsRoutes {
                     return
                 }
             }
-            let body = metrics.render(openConnections: server.openConnections, databaseBytes: store.sizeBytes, walFramesWritten: store.walFramesWritten)
+            let body = metrics.render(openConnections: connections.value, databaseBytes: store.sizeBytes, walFramesWritten: store.walFramesWritten,
+                                      requests: requests)
             var response = Response(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: body)
             response.headers.add("Cache-Control", "no-store")
             responder.respond(response)

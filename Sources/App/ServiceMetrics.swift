@@ -6,17 +6,11 @@ import Synchronization
 
 /// The service's metrics, recorded through swift-metrics into a Prometheus registry of this
 /// application's own (no global bootstrap, so several apps can live in one process, as in tests).
-/// Metric objects are created once per label set and cached: the request path only takes a lock
-/// and looks up a dictionary.
+/// Metric objects are created once per label set and cached. The per-request families are kept
+/// apart, without locks or lookups (`RequestMetrics`), and appended on scrape.
 final class ServiceMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     private let factory: PrometheusMetricsFactory
-    private struct RequestKey: Hashable {
-        let route: String
-        let method: String
-        let status: Int
-    }
-    private let requests = Mutex<[RequestKey: (CoreMetrics.Counter, CoreMetrics.Timer)]>([:])
     /// Counters by "source rating", and the sources that have a label of their own.
     private struct AcceptedCounters {
         var counters: [String: CoreMetrics.Counter] = [:]
@@ -38,7 +32,7 @@ final class ServiceMetrics: Sendable {
         let fast: [Duration] = [.microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2.5),
                                 .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
                                 .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5)]
-        factory.durationHistogramBuckets = ["hearken_http_request_duration_seconds": fast, "hearken_db_commit_duration_seconds": fast]
+        factory.durationHistogramBuckets = ["hearken_db_commit_duration_seconds": fast]
         factory.valueHistogramBuckets = ["hearken_db_write_batch_rows": [1, 2, 4, 8, 16, 32, 64, 128, 256]]
         self.factory = factory
         batchSize = CoreMetrics.Recorder(label: "hearken_db_write_batch_rows", dimensions: [], aggregate: true, factory: factory)
@@ -46,20 +40,6 @@ final class ServiceMetrics: Sendable {
         connections = CoreMetrics.Gauge(label: "hearken_http_open_connections", dimensions: [], factory: factory)
         databaseSize = CoreMetrics.Gauge(label: "hearken_db_size_bytes", dimensions: [], factory: factory)
         walFrames = CoreMetrics.Gauge(label: "hearken_db_wal_frames_written", dimensions: [], factory: factory)
-    }
-
-    func exchange(_ e: CompletedExchange) {
-        let key = RequestKey(route: e.route, method: e.method, status: e.status)
-        let (counter, timer) = requests.withLock { cache in
-            if let found = cache[key] { return found }
-            let made = (CoreMetrics.Counter(label: "hearken_http_requests_total",
-                                            dimensions: [("route", e.route), ("method", e.method), ("status", String(e.status))], factory: factory),
-                        CoreMetrics.Timer(label: "hearken_http_request_duration_seconds", dimensions: [("route", e.route)], factory: factory))
-            cache[key] = made
-            return made
-        }
-        counter.increment()
-        timer.recordNanoseconds(Int64(clamping: e.durationNanoseconds))
     }
 
     func accepted(source: String, rating: String) {
@@ -113,12 +93,15 @@ final class ServiceMetrics: Sendable {
     }
 
     /// The Prometheus text exposition, with the gauges read now.
-    func render(openConnections: Int, databaseBytes: Int, walFramesWritten: Int) -> [UInt8] {
+    func render(openConnections: Int, databaseBytes: Int, walFramesWritten: Int, requests: RequestMetrics) -> [UInt8] {
         connections.record(openConnections)
         databaseSize.record(databaseBytes)
         walFrames.record(walFramesWritten)
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
+        var perRequest = ""
+        requests.render(into: &perRequest)
+        buffer += perRequest.utf8
         return buffer
     }
 }

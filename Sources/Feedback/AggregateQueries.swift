@@ -41,6 +41,17 @@ public struct AggregateFilter: Sendable {
             conditions.append("EXISTS (SELECT 1 FROM feedback_labels l WHERE l.feedback_id = f.id AND l.key = ? AND l.value = ?)")
             values += [.text(label.key), .text(label.value)]
         }
+        // On SQLite, rows of the filtered pages come through the rows by page (feedback has no page
+        // index there, migrations/0009); PostgreSQL filters the outer query through its own index.
+        var from = "feedback f"
+        if dialect == .sqlite, page != nil || pagePrefix != nil {
+            from = "feedback_page_rows r JOIN feedback f ON f.id = r.feedback_id"
+            if let page { conditions.append(FeedbackFilter.pageCondition); values.append(.text(page)) }
+            if let pagePrefix {
+                conditions.append(FeedbackFilter.prefixCondition)
+                values += [.text(pagePrefix), .text(pagePrefix + "\u{10FFFF}")]
+            }
+        }
         // Bound the scan by time too, through the received_at index.
         if let day = sinceDay { conditions.append("f.received_at >= ?"); values.append(.integer(day * Rollups.dayMilliseconds)) }
         if let day = untilDay { conditions.append("f.received_at < ?"); values.append(.integer(day * Rollups.dayMilliseconds)) }
@@ -50,7 +61,7 @@ public struct AggregateFilter: Sendable {
                     \(dialect.flag("f.comment IS NOT NULL")) AS comments,
                     \(dialect.flag("f.rating = 'down' AND f.comment IS NOT NULL")) AS down_comments,
                     f.received_at AS first_at, f.received_at AS last_at
-             FROM feedback f WHERE \(conditions.joined(separator: " AND ")))
+             FROM \(from) WHERE \(conditions.joined(separator: " AND ")))
             """
         return (sql, values)
     }

@@ -32,10 +32,24 @@ public enum DerivedData {
         """
     static let labelsSQL = "SELECT feedback_id, key, value FROM feedback_labels WHERE feedback_id > ? AND feedback_id <= ? ORDER BY feedback_id"
     static let indexSQL = "INSERT INTO feedback_fts(rowid, comment) SELECT id, comment FROM feedback WHERE id > ? AND id <= ? AND comment IS NOT NULL"
+    // Every row, spam too (listings show it): its page first, then the row under it, page-major so
+    // each page's leaf is written once per fold (migrations/0009).
+    static let pagesSQL = "INSERT OR IGNORE INTO pages(page_key) SELECT DISTINCT page_key FROM feedback WHERE id > ? AND id <= ?"
+    static let pageRowsSQL = """
+        INSERT INTO feedback_page_rows(page_id, feedback_id)
+        SELECT p.id, f.id FROM feedback f CROSS JOIN pages p ON p.page_key = f.page_key WHERE f.id > ? AND f.id <= ? ORDER BY 1, 2
+        """
+    // Non-spam negative votes with a reason, for insights (migrations/0009).
+    static let downReasonsSQL = """
+        INSERT INTO feedback_down_reasons(page_id, received_at, feedback_id, reason, source)
+        SELECT p.id, f.received_at, f.id, f.reason, f.source FROM feedback f CROSS JOIN pages p ON p.page_key = f.page_key
+        WHERE f.id > ? AND f.id <= ? AND f.rating = 'down' AND f.reason IS NOT NULL AND f.status <> 'spam' ORDER BY 1, 2, 3
+        """
     private static let advanceSQL = "INSERT OR REPLACE INTO server_state(name, value) VALUES ('derived_through', ?)"
 
-    /// Folds up to `limit` rows above the watermark into the rollups and the search index and moves
-    /// the watermark past them. Call inside a write transaction. Returns how many rows it folded.
+    /// Folds up to `limit` rows above the watermark into the rollups, the search index, the rows by
+    /// page (`feedback_page_rows`) and the negative votes with a reason (`feedback_down_reasons`) and moves the watermark past them. Call inside a write
+    /// transaction. Returns how many rows it folded.
     @discardableResult
     public static func fold(limit: Int = foldRows, connection: Connection) throws -> Int {
         let from = try watermark(connection)
@@ -58,6 +72,9 @@ public enum DerivedData {
         try rollups.flush(connection)
         // One statement for the whole range: FTS5 writes a segment per statement (see migrations/0004).
         try connection.run(indexSQL, [from, through])
+        try connection.run(pagesSQL, [from, through])
+        try connection.run(pageRowsSQL, [from, through])
+        try connection.run(downReasonsSQL, [from, through])
         try connection.run(advanceSQL, [through])
         return rows.count
     }

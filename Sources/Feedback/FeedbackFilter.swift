@@ -24,16 +24,39 @@ public struct FeedbackFilter: Sendable {
 
     public init() {}
 
-    /// A WHERE clause over `feedback` with its bound values. `scanPrefixInIDOrder` keeps SQLite off the
-    /// page index for a prefix: newest-first listings of a common prefix are fastest walking ids.
-    /// PostgreSQL has no unary `+` on text and plans prefixes by itself, so the hint is SQLite's only.
-    func clause(scanPrefixInIDOrder: Bool = false, dialect: SQLDialect = .sqlite) throws -> (sql: String, values: [DatabaseValue]) {
+    /// What to read FROM for `clause`, and the id to order and page by. On SQLite `feedback` has no
+    /// index by page: with a page filter the rows come through the rows by page the fold keeps
+    /// (`feedback_page_rows` as `r`, migrations/0009), and every read folds the pending rows first,
+    /// so they hold every acknowledged row. Ordered by `r.feedback_id` a page's rows come newest first
+    /// straight from that table's key. PostgreSQL keeps its index by page and reads `feedback`.
+    /// `pageThroughStatus` reads a page's rows through the status index instead, for a status few rows
+    /// have (spam): a busy page has too many rows to check one by one.
+    func relation(scanPrefixInIDOrder: Bool = false, pageThroughStatus: Bool = false, dialect: SQLDialect = .sqlite) -> (from: String, id: String) {
+        guard dialect == .sqlite, (page != nil && !pageThroughStatus) || (pagePrefix != nil && !scanPrefixInIDOrder) else {
+            return ("feedback", "feedback.id")
+        }
+        return (Self.pageRowsJoin, "r.feedback_id")
+    }
+
+    static let pageRowsJoin = "feedback_page_rows r JOIN feedback ON feedback.id = r.feedback_id"
+
+    /// A WHERE clause over `relation` with its bound values. `scanPrefixInIDOrder` walks `feedback`
+    /// by id instead of the prefix's pages: newest-first listings of a common prefix find their rows
+    /// sooner that way (a unary + keeps SQLite off other indexes; PostgreSQL has no unary `+` on text
+    /// and plans prefixes by itself, so the hint is SQLite's only).
+    func clause(scanPrefixInIDOrder: Bool = false, pageThroughStatus: Bool = false, dialect: SQLDialect = .sqlite) throws -> (sql: String, values: [DatabaseValue]) {
         var parts: [String] = []
         var values: [DatabaseValue] = []
-        if let page { parts.append("page_key = ?"); values.append(.text(page)) }
+        if let page {
+            parts.append(dialect != .sqlite ? "page_key = ?" : pageThroughStatus ? Self.pageExists : Self.pageCondition)
+            values.append(.text(page))
+        }
         if let pagePrefix {
-            // A unary + makes the term unusable for an index, so the planner walks the primary key.
-            parts.append(scanPrefixInIDOrder && dialect == .sqlite ? "+page_key >= ? AND +page_key < ?" : "page_key >= ? AND page_key < ?")
+            if dialect != .sqlite {
+                parts.append("page_key >= ? AND page_key < ?")
+            } else {
+                parts.append(scanPrefixInIDOrder ? "+page_key >= ? AND +page_key < ?" : Self.prefixCondition)
+            }
             values += [.text(pagePrefix), .text(pagePrefix + "\u{10FFFF}")]
         }
         if let source { parts.append("source = ?"); values.append(.text(source)) }
@@ -55,6 +78,15 @@ public struct FeedbackFilter: Sendable {
         if let until { parts.append("received_at < ?"); values.append(.integer(until)) }
         return (parts.isEmpty ? "TRUE" : parts.joined(separator: " AND "), values)
     }
+
+    /// One page's rows in `pageRowsJoin`; binds the page key.
+    static let pageCondition = "r.page_id = (SELECT id FROM pages WHERE page_key = ?)"
+    /// One page's rows as a condition on `feedback` alone; binds the page key.
+    static let pageExists = """
+        EXISTS (SELECT 1 FROM feedback_page_rows r WHERE r.page_id = (SELECT id FROM pages WHERE page_key = ?) AND r.feedback_id = feedback.id)
+        """
+    /// A range of pages' rows in `pageRowsJoin`; binds the first key and the key past the last.
+    static let prefixCondition = "r.page_id IN (SELECT id FROM pages WHERE page_key >= ? AND page_key < ?)"
 
     /// Which rows the SQL clause chose stay: a flagged comment must also match once masked.
     func keeper() -> (FeedbackRecord) -> Bool {

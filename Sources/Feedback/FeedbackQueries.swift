@@ -24,10 +24,12 @@ public struct TriageUpdate: Sendable {
 public enum FeedbackQueries {
     /// Newest first, keyset-paginated on id: rows inserted meanwhile never shift later pages.
     public static func list(_ filter: FeedbackFilter, limit: Int, after cursor: Int64?, connection: any SQLSession) throws -> FeedbackPage {
-        let (sql, values) = try filter.clause(scanPrefixInIDOrder: try isCommonPrefix(filter, connection: connection), dialect: connection.dialect)
+        let byID = try isCommonPrefix(filter, connection: connection), byStatus = try isRareStatus(filter, connection: connection)
+        let (sql, values) = try filter.clause(scanPrefixInIDOrder: byID, pageThroughStatus: byStatus, dialect: connection.dialect)
+        let (from, id) = filter.relation(scanPrefixInIDOrder: byID, pageThroughStatus: byStatus, dialect: connection.dialect)
         func fetch(below: Int64?, count: Int) throws -> [FeedbackRecord] {
-            let bound = below == nil ? "" : " AND id < ?"
-            return try connection.fetch("SELECT \(FeedbackRecord.columns) FROM feedback WHERE \(sql)\(bound) ORDER BY id DESC LIMIT ?",
+            let bound = below == nil ? "" : " AND \(id) < ?"
+            return try connection.fetch("SELECT \(FeedbackRecord.columns) FROM \(from) WHERE \(sql)\(bound) ORDER BY \(id) DESC LIMIT ?",
                                         values + (below.map { [DatabaseValue.integer($0)] } ?? []) + [.integer(Int64(count))], reuse: false) { FeedbackRecord(row: $0) }
         }
         // Rows the SQL chose can still fail `keeps` (a masked comment); fetch on past them, in growing
@@ -60,6 +62,15 @@ public enum FeedbackQueries {
             "SELECT (SELECT coalesce(sum(up + down), 0) FROM rollup_page_total WHERE page_key >= ? AND page_key < ?), (SELECT coalesce(sum(up + down), 0) FROM rollup_page_total)",
             [prefix, prefix + "\u{10FFFF}"]) { ($0.int(0), $0.int(1)) } ?? (0, 0)
         return counts.0 * 50 > counts.1
+    }
+
+    /// Whether a page's listing on SQLite filters on a status fewer than 2,000 rows have (spam,
+    /// usually): then the status index finds them sooner than checking every row of a busy page (113
+    /// against 0.3 ms for the busiest page at 1M rows). Counting stops at 2,000 index entries.
+    static func isRareStatus(_ filter: FeedbackFilter, connection: any SQLSession) throws -> Bool {
+        guard connection.dialect == .sqlite, filter.page != nil, let status = filter.status else { return false }
+        let count = try connection.fetchFirst("SELECT count(*) FROM (SELECT 1 FROM feedback WHERE status = ? LIMIT 2000) AS s", [status.rawValue]) { $0.int(0) } ?? 0
+        return count < 2000
     }
 
     public static func get(_ id: Int64, connection: any SQLSession) throws -> FeedbackRecord? {

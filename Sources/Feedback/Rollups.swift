@@ -31,10 +31,11 @@ enum Rollups {
         """
 
     /// A WHERE condition for one page's rows on one day (binding page key, day start, day end) that
-    /// reads through whichever index holds fewer rows to visit: the page's (every day it has) or the
+    /// reads through whichever index holds fewer rows to visit: the page's rows (every day it has,
+    /// `feedback_page_rows`, which holds every folded row, the only ones a rebuild counts) or the
     /// day's (every page). Rollup counts stand in for row counts; a unary `+` keeps SQLite off the
     /// other index. Through the day alone, a delete at 1M rows over 90 days read about 11,000 rows.
-    static func pageDayRows(pageKey: String, day: Int64, connection: Connection) throws -> String {
+    static func pageDayRows(pageKey: String, day: Int64, connection: Connection) throws -> (from: String, rows: String) {
         let pageVotes = try connection.first("SELECT coalesce(sum(up + down), 0) FROM rollup_page_total WHERE page_key = ?", [pageKey]) {
             $0.int64(0)
         } ?? 0
@@ -42,7 +43,9 @@ enum Rollups {
         let dayVotes = try connection.first("SELECT coalesce(sum(up + down), 0) FROM rollup_hourly WHERE hour >= ? AND hour < ?", [hours, hours + 24]) {
             $0.int64(0)
         } ?? 0
-        return pageVotes < dayVotes ? "page_key = ? AND +received_at >= ? AND +received_at < ?" : "+page_key = ? AND received_at >= ? AND received_at < ?"
+        return pageVotes < dayVotes
+            ? (FeedbackFilter.pageRowsJoin, "\(FeedbackFilter.pageCondition) AND +received_at >= ? AND +received_at < ?")
+            : ("feedback", "+page_key = ? AND received_at >= ? AND received_at < ?")
     }
 
     /// Rebuilds the groups a changed or deleted row belongs to from the folded rows themselves. A row
@@ -57,12 +60,12 @@ enum Rollups {
         let day = receivedAt / dayMilliseconds, hour = receivedAt / hourMilliseconds
         let dayStart = day * dayMilliseconds, dayEnd = dayStart + dayMilliseconds
         let pageID = try pageID(pageKey, connection: connection)
-        let rows = try pageDayRows(pageKey: pageKey, day: day, connection: connection)
+        let (from, rows) = try pageDayRows(pageKey: pageKey, day: day, connection: connection)
         try connection.run("DELETE FROM rollup_page_daily WHERE page_id = ? AND day = ?", [pageID, day])
         try connection.run(
             """
             INSERT INTO rollup_page_daily(page_id, day, up, down, comments, down_comments, first_at, last_at)
-            SELECT ?, ?, \(counts) FROM feedback
+            SELECT ?, ?, \(counts) FROM \(from)
             WHERE \(rows) AND +id <= ? AND status <> 'spam' GROUP BY page_key
             """,
             [pageID, day, pageKey, dayStart, dayEnd, folded]
@@ -71,7 +74,7 @@ enum Rollups {
         try connection.run(
             """
             INSERT INTO rollup_daily(day, page_key, source, up, down, comments, down_comments, first_at, last_at)
-            SELECT ?, page_key, source, \(counts) FROM feedback
+            SELECT ?, page_key, source, \(counts) FROM \(from)
             WHERE \(rows) AND +id <= ? AND source = ? AND status <> 'spam' GROUP BY page_key, source
             """,
             [day, pageKey, dayStart, dayEnd, folded, source]
@@ -83,7 +86,7 @@ enum Rollups {
             try connection.run(
                 """
                 INSERT INTO rollup_label_daily(key, value, day, page_key, source, up, down, comments, down_comments, first_at, last_at)
-                SELECT ?, ?, ?, ?, ?, \(counts) FROM feedback
+                SELECT ?, ?, ?, ?, ?, \(counts) FROM \(from)
                 WHERE \(rows) AND +id <= ? AND source = ? AND status <> 'spam' \(labelled)
                 GROUP BY page_key
                 """,
@@ -104,6 +107,15 @@ enum Rollups {
             """,
             [pageKey, source]
         )
+        // A negative vote with a reason leaves (or joins) those insights read, as it leaves its rollups.
+        if rating == "down", let reason {
+            if included {
+                try connection.run("INSERT OR REPLACE INTO feedback_down_reasons(page_id, received_at, feedback_id, reason, source) VALUES (?, ?, ?, ?, ?)",
+                                   [pageID, receivedAt, id, reason, source])
+            } else {
+                try connection.run("DELETE FROM feedback_down_reasons WHERE page_id = ? AND received_at = ? AND feedback_id = ?", [pageID, receivedAt, id])
+            }
+        }
         // Reason and hourly groups carry only counts: take the row out (or put it back) directly.
         let sign = included ? 1 : -1
         let up = rating == "up" ? sign : 0, down = rating == "down" ? sign : 0, comments = hasComment ? sign : 0

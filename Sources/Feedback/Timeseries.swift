@@ -99,7 +99,7 @@ public enum Timeseries {
         let dialect = connection.dialect
         return try connection.fetch("""
             SELECT received_at / 3600000, \(dialect.count("rating = 'up'")), \(dialect.count("rating = 'down'")), \(dialect.count("comment IS NOT NULL"))
-            FROM feedback WHERE status <> 'spam' AND \(clause) GROUP BY 1 ORDER BY 1
+            FROM \(rows.relation(dialect: dialect).from) WHERE status <> 'spam' AND \(clause) GROUP BY 1 ORDER BY 1
             """, values, reuse: false) { ($0.int64(0), $0.int(1), $0.int(2), $0.int(3)) }
     }
 }

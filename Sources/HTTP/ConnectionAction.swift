@@ -32,6 +32,7 @@ enum ConnectionAction {
 struct AnsweredExchange {
     let method: String
     let route: String
+    let routeIndex: Int?
     let status: Int
     let path: String
     let requestID: String

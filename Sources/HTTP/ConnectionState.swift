@@ -88,6 +88,8 @@ struct ConnectionState {
         let version: HTTPVersion
         var keepAlive: Bool
         var route: String
+        /// The matched route's `Router.Route.index`; nil for `unmatched` and `invalid`.
+        var routeIndex: Int? = nil
     }
 
     init(rules: ConnectionRules, connectionID: UInt64, remoteAddress: String, now: UInt64, draining: Bool = false) {
@@ -325,6 +327,7 @@ struct ConnectionState {
             return nil
         }
         self.exchange?.route = route.pattern
+        self.exchange?.routeIndex = route.index
         let request = Request(head: current.head, path: current.path, query: current.query, body: decoder.body,
                               requestID: exchange.requestID, remoteAddress: remoteAddress, parameters: parameters)
         decoder = BodyDecoder(framing: .none, limit: 0, limits: rules.configuration.limits)
@@ -367,7 +370,7 @@ struct ConnectionState {
         } else {
             enter(.writing, moment.now)
         }
-        return .respond(bytes, AnsweredExchange(method: exchange.method, route: exchange.route, status: response.status.code,
+        return .respond(bytes, AnsweredExchange(method: exchange.method, route: exchange.route, routeIndex: exchange.routeIndex, status: response.status.code,
                                                 path: exchange.path, requestID: exchange.requestID, bodyBytes: response.body.count))
     }
 
@@ -379,6 +382,7 @@ struct ConnectionState {
         }
         exchange?.keepAlive = false
         exchange?.route = "invalid"
+        exchange?.routeIndex = nil
         current = nil
         answer = rules.renderError(error.status, error.code, error.message)
         phase = .waiting

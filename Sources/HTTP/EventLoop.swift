@@ -17,12 +17,11 @@ final class EventLoop: @unchecked Sendable { // all `var` state is touched only 
     private let events: OpaquePointer
     private let mailbox = Mutex(Mailbox())
 
-    /// Work for the loop thread from other threads, and when to wake the loop for it.
+    /// Work for the loop thread from other threads.
     private struct Mailbox {
         var tasks: [@Sendable (EventLoop) -> Void] = []
-        /// Threads answering a batch (`holdWakeups`): the wakeup waits until the last of them is done.
-        var holds = 0
-        var wakeOwed = false
+        /// How many times tasks were put in (one per `execute`, one per `DeliveryBatch` handed over).
+        var deliveries = 0
     }
     private let threadID = Mutex<pthread_t?>(nil)
 
@@ -79,37 +78,30 @@ final class EventLoop: @unchecked Sendable { // all `var` state is touched only 
         threadID.withLock { id in id.map { pthread_equal($0, pthread_self()) != 0 } ?? false }
     }
 
-    /// Runs `task` on the loop thread; safe from any thread.
+    /// Runs `task` on the loop thread; safe from any thread. Inside `DeliveryBatch.collecting` on this
+    /// thread the task waits in the batch and reaches the loop with the rest of it.
     func execute(_ task: @escaping @Sendable (EventLoop) -> Void) {
+        if let batch = DeliveryBatch.current {
+            batch.add(task, for: self)
+        } else {
+            executeAll(CollectionOfOne(task))
+        }
+    }
+
+    /// Puts `tasks` in the mailbox at once, and wakes the loop once if it was empty.
+    func executeAll<Tasks: Collection>(_ tasks: Tasks) where Tasks.Element == @Sendable (EventLoop) -> Void {
         let wake = mailbox.withLock { box in
-            box.tasks.append(task)
-            // More than one task: the wakeup for the first was sent, or is owed.
-            guard box.tasks.count == 1 else { return false }
-            if box.holds > 0 {
-                box.wakeOwed = true
-                return false
-            }
-            return true
+            box.deliveries += 1
+            // Not empty before: the wakeup for the first task was sent and the loop has not run it yet.
+            let wasEmpty = box.tasks.isEmpty
+            box.tasks.append(contentsOf: tasks)
+            return wasEmpty
         }
         if wake { _ = cnet_eventfd_signal(wakeFD) }
     }
 
-    /// Defers waking the loop for tasks queued from now until the matching `releaseWakeups`. On a busy
-    /// core each wakeup lets the loop preempt the thread that is answering, so answering a batch of N
-    /// requests one wakeup at a time costs N context-switch pairs instead of one.
-    func holdWakeups() {
-        mailbox.withLock { $0.holds += 1 }
-    }
-
-    func releaseWakeups() {
-        let wake = mailbox.withLock { box in
-            box.holds -= 1
-            guard box.holds == 0, box.wakeOwed else { return false }
-            box.wakeOwed = false
-            return !box.tasks.isEmpty
-        }
-        if wake { _ = cnet_eventfd_signal(wakeFD) }
-    }
+    /// How many deliveries reached the mailbox so far (tests).
+    var mailboxDeliveries: Int { mailbox.withLock { $0.deliveries } }
 
     /// Delivers a handler's response to the connection that asked, if it is still waiting for it.
     func deliver(_ response: Response, connectionID: UInt64, generation: UInt64) {
@@ -248,30 +240,24 @@ final class ServerCore: Sendable {
     let configuration: ServerConfiguration
     let rules: ConnectionRules
     let logger: Logger
-    private let open = Atomic<Int>(0)
+    let connections: ConnectionGauge
     let observer: ExchangeObserver?
 
     init(configuration: ServerConfiguration, router: Router, logger: Logger, observer: ExchangeObserver? = nil,
-         renderError: ErrorRenderer? = nil) {
+         renderError: ErrorRenderer? = nil, connections: ConnectionGauge = ConnectionGauge()) {
         self.configuration = configuration
         rules = ConnectionRules(configuration: configuration, router: router, renderError: renderError)
         self.logger = logger
         self.observer = observer
+        self.connections = connections
     }
 
     /// Counts a new connection; false when the server is full.
-    func admit() -> Bool {
-        let now = open.wrappingAdd(1, ordering: .relaxed).newValue
-        if now > configuration.maxConnections {
-            open.wrappingSubtract(1, ordering: .relaxed)
-            return false
-        }
-        return true
-    }
+    func admit() -> Bool { connections.admit(limit: configuration.maxConnections) }
 
-    func release() { open.wrappingSubtract(1, ordering: .relaxed) }
+    func release() { connections.release() }
 
-    var openConnections: Int { open.load(ordering: .relaxed) }
+    var openConnections: Int { connections.value }
 }
 
 public struct ServerError: Error, CustomStringConvertible {

@@ -135,7 +135,7 @@ final class HTTPConnection {
         let finished = cnet_monotonic_ns()
         let duration = dispatchedAt == 0 ? 0 : finished &- dispatchedAt
         dispatchedAt = 0
-        loop.core.observer?(CompletedExchange(method: answered.method, route: answered.route, status: answered.status,
+        loop.core.observer?(CompletedExchange(method: answered.method, route: answered.route, routeIndex: answered.routeIndex, status: answered.status,
                                               durationNanoseconds: duration, path: answered.path,
                                               requestID: answered.requestID, bodyBytes: answered.bodyBytes))
     }

@@ -24,7 +24,11 @@ public struct HTTPHeaders: Sendable, Sequence {
     }
 
     public func values(_ name: String) -> [String] {
-        fields.filter { Self.equal($0.name, name) }.map(\.value)
+        // One pass and one array (none when absent): filter-then-map built two per present header,
+        // and every request head asks for several (dhat).
+        var values: [String] = []
+        for field in fields where Self.equal(field.name, name) { values.append(field.value) }
+        return values
     }
 
     public func contains(_ name: String) -> Bool { fields.contains { Self.equal($0.name, name) } }

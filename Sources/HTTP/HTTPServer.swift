@@ -20,10 +20,12 @@ public final class HTTPServer: Sendable {
     private let finished = DispatchGroup()
 
     /// `observer` hears about every answered request (metrics, access log); `renderError` shapes the
-    /// errors the server answers by itself (unparseable requests, timeouts, no route, connection limit).
+    /// errors the server answers by itself (unparseable requests, timeouts, no route, connection limit);
+    /// `connections` counts the open connections for whoever else holds it.
     public init(configuration: ServerConfiguration, router: Router, logger: Logger, observer: ExchangeObserver? = nil,
-                renderError: ErrorRenderer? = nil) throws(ServerError) {
-        core = ServerCore(configuration: configuration, router: router, logger: logger, observer: observer, renderError: renderError)
+                renderError: ErrorRenderer? = nil, connections: ConnectionGauge = ConnectionGauge()) throws(ServerError) {
+        core = ServerCore(configuration: configuration, router: router, logger: logger, observer: observer, renderError: renderError,
+                          connections: connections)
         var loops: [EventLoop] = []
         for _ in 0..<max(1, configuration.eventLoops) { loops.append(try EventLoop(core: core)) }
         self.loops = loops
@@ -107,13 +109,15 @@ public final class HTTPServer: Sendable {
         }
     }
 
-    /// Runs `body`, which answers several requests from one thread (a group commit's completions),
-    /// and wakes each loop once when it ends instead of once per answer.
-    public func coalescingWakeups<T>(_ body: () throws -> T) rethrows -> T {
-        for loop in loops { loop.holdWakeups() }
-        defer { for loop in loops { loop.releaseWakeups() } }
-        return try body()
+    /// Runs `body`, which answers several requests from one thread (a group commit's completions):
+    /// the answers reach each loop in one delivery, with one wakeup, when it returns (`DeliveryBatch`).
+    /// Needs no server: the writer's completion scope is set up before the server exists.
+    public static func deliveringTogether<T>(_ body: () throws -> T) rethrows -> T {
+        try DeliveryBatch.collecting(body)
     }
+
+    /// How many deliveries reached the loops' mailboxes so far (tests).
+    var mailboxDeliveries: Int { loops.reduce(0) { $0 + $1.mailboxDeliveries } }
 
     /// Graceful stop: no new connections, idle ones closed, in-flight exchanges finish
     /// (answered with `Connection: close`) until `timeout` seconds, then the rest are closed.

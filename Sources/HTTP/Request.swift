@@ -76,9 +76,19 @@ public struct Request: Sendable {
 
     /// The media type of the body without parameters, lower-cased.
     public var contentType: String? {
-        headers["content-type"].map { value in
-            value.split(separator: ";", maxSplits: 1).first.map { $0.trimmingOWS().lowercasedASCII() } ?? ""
-        }
+        headers["content-type"].map(Self.mediaType)
+    }
+
+    /// The part before any `;`, trimmed and lower-cased, on UTF-8 bytes: splitting the String by
+    /// Character cost a tenth of a 400 answer (callgrind). A bare lower-case type is returned as is.
+    static func mediaType(_ value: String) -> String {
+        let bytes = value.utf8
+        if !bytes.contains(where: { $0 == UInt8(ascii: ";") || $0 == 0x20 || $0 == 0x09 || ($0 >= 0x41 && $0 <= 0x5A) }) { return value }
+        let end = bytes.firstIndex(of: UInt8(ascii: ";")) ?? bytes.endIndex
+        let type = bytes[bytes.startIndex..<end]
+        guard let first = type.firstIndex(where: { $0 != 0x20 && $0 != 0x09 }),
+              let last = type.lastIndex(where: { $0 != 0x20 && $0 != 0x09 }) else { return "" }
+        return String(decoding: type[first...last].map(lowerASCII), as: UTF8.self)
     }
 }
 

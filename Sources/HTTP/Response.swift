@@ -43,25 +43,38 @@ public enum JSONText {
             out += "\""
             return
         }
-        out += "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "<": out += "\\u003c" // keeps JSON inert if a browser sniffs it as HTML
+        // On UTF-8 bytes into one buffer: appending scalar by scalar to the String cost a seventh of a
+        // 400 answer (callgrind; every error message quotes its allowed values). What is escaped is
+        // ASCII, or U+2028/2029 (E2 80 A8/A9), so copied bytes stay whole characters.
+        let bytes = Array(value.utf8)
+        var escaped: [UInt8] = []
+        escaped.reserveCapacity(bytes.count + 16)
+        escaped.append(UInt8(ascii: "\""))
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            switch byte {
+            case UInt8(ascii: "\""): escaped.append(contentsOf: #"\""#.utf8)
+            case UInt8(ascii: "\\"): escaped.append(contentsOf: #"\\"#.utf8)
+            case UInt8(ascii: "\n"): escaped.append(contentsOf: #"\n"#.utf8)
+            case UInt8(ascii: "\r"): escaped.append(contentsOf: #"\r"#.utf8)
+            case UInt8(ascii: "\t"): escaped.append(contentsOf: #"\t"#.utf8)
+            case UInt8(ascii: "<"): escaped.append(contentsOf: #"\u003c"#.utf8) // keeps JSON inert if a browser sniffs it as HTML
+            case 0xE2 where index + 2 < bytes.count && bytes[index + 1] == 0x80 && (bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9):
+                escaped.append(contentsOf: (bytes[index + 2] == 0xA8 ? #"\u2028"# : #"\u2029"#).utf8)
+                index += 2
+            case ..<0x20:
+                let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                escaped.append(contentsOf: #"\u00"#.utf8)
+                escaped.append(hex[Int(byte >> 4)])
+                escaped.append(hex[Int(byte & 0x0F)])
             default:
-                if scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
+                escaped.append(byte)
             }
+            index += 1
         }
-        out += "\""
+        escaped.append(UInt8(ascii: "\""))
+        out += String(decoding: escaped, as: UTF8.self)
     }
 
     public static func quoted(_ value: String) -> String {

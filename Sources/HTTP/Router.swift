@@ -8,6 +8,8 @@ public struct Router: Sendable {
         public let pattern: String
         /// Largest body this route accepts; nil uses the server default.
         public let bodyLimit: Int?
+        /// Its place in `routes`: observers keep per-route figures in arrays, without hashing the pattern.
+        public let index: Int
         let segments: [Segment]
         let handler: Handler
     }
@@ -29,7 +31,7 @@ public struct Router: Sendable {
 
     public mutating func add(_ method: String, _ pattern: String, bodyLimit: Int? = nil, _ handler: @escaping Handler) {
         let segments = Self.split(pattern).map { $0.hasPrefix(":") ? Segment.parameter(String($0.dropFirst())) : .literal(String($0)) }
-        routes.append(Route(method: method, pattern: pattern, bodyLimit: bodyLimit, segments: segments, handler: handler))
+        routes.append(Route(method: method, pattern: pattern, bodyLimit: bodyLimit, index: routes.count, segments: segments, handler: handler))
     }
 
     public mutating func get(_ pattern: String, _ handler: @escaping Handler) { add("GET", pattern, handler) }

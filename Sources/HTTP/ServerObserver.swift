@@ -6,6 +6,8 @@ public struct CompletedExchange: Sendable {
     /// The matched route's pattern (`/v1/feedback/:id`), `unmatched` for 404/405, `invalid` for
     /// requests that could not be parsed: never the raw path, so label sets stay small.
     public let route: String
+    /// The matched route's `Router.Route.index` (its place in `Router.routes`); nil for `unmatched` and `invalid`.
+    public let routeIndex: Int?
     public let status: Int
     public let durationNanoseconds: UInt64
     /// The percent-encoded path without the query (`-` when unknown): for logs, never for metric labels.

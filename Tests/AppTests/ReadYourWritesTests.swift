@@ -37,6 +37,9 @@ import TestSupport
             total += 1
             let page = try live.get("/v1/stats/summary?page_prefix=/mine/\(i)/", token: token).json ?? [:]
             #expect(page["down"] as? Int == 1, "vote \(i) missing from its page's stats: \(page)")
+            // Listings by page read the rows by page the fold keeps (migrations/0009).
+            let listed = try live.get("/v1/feedback?page=/mine/\(i)/p", token: token)
+            #expect(listed.items.map { $0["id"] as? Int } == [posted.json?["id"] as? Int], "vote \(i) missing from its page's listing")
             let mine = try live.get("/v1/stats/pages?page_prefix=/mine/&limit=1000", token: token)
             #expect(mine.items.reduce(0) { $0 + (($1["down"] as? Int) ?? 0) } == total, "after vote \(i)")
             if i % 10 == 0 {

@@ -19,6 +19,11 @@ import TestSupport
          "SELECT l.key, l.value, f.page_key, f.source, sum(f.rating = 'up'), sum(f.rating = 'down'), sum(f.comment IS NOT NULL), sum(f.rating = 'down' AND f.comment IS NOT NULL), min(f.received_at), max(f.received_at) FROM feedback f JOIN feedback_labels l ON l.feedback_id = f.id WHERE f.status <> 'spam' GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"),
         ("SELECT key, value, page_key, day, source, up, down, comments, down_comments, first_at, last_at FROM rollup_label_daily ORDER BY 1, 2, 3, 4, 5",
          "SELECT l.key, l.value, f.page_key, f.received_at / 86400000, f.source, sum(f.rating = 'up'), sum(f.rating = 'down'), sum(f.comment IS NOT NULL), sum(f.rating = 'down' AND f.comment IS NOT NULL), min(f.received_at), max(f.received_at) FROM feedback f JOIN feedback_labels l ON l.feedback_id = f.id WHERE f.status <> 'spam' GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5"),
+        // Not a rollup, but folded the same way (migrations/0009): every row under its page, spam too.
+        ("SELECT p.page_key, r.feedback_id FROM feedback_page_rows r JOIN pages p ON p.id = r.page_id ORDER BY 1, 2",
+         "SELECT page_key, id FROM feedback ORDER BY 1, 2"),
+        ("SELECT p.page_key, r.received_at, r.feedback_id, r.reason, r.source FROM feedback_down_reasons r JOIN pages p ON p.id = r.page_id ORDER BY 1, 2, 3",
+         "SELECT page_key, received_at, id, reason, source FROM feedback WHERE rating = 'down' AND reason IS NOT NULL AND status <> 'spam' ORDER BY 1, 2, 3"),
         ("SELECT hour, source, up, down, comments FROM rollup_hourly ORDER BY 1, 2",
          "SELECT received_at / 3600000, source, sum(rating = 'up'), sum(rating = 'down'), sum(comment IS NOT NULL) FROM feedback WHERE status <> 'spam' GROUP BY 1, 2 ORDER BY 1, 2"),
     ]

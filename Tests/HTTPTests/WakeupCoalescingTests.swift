@@ -6,7 +6,7 @@ import Testing
 import TestSupport
 @testable import HTTP
 
-/// Answers given inside `HTTPServer.coalescingWakeups` wake each event loop once, when the scope ends.
+/// Answers given inside `HTTPServer.deliveringTogether` reach each event loop in one delivery, when the scope ends.
 @Suite struct WakeupCoalescingTests {
     final class ParkingServer: Sendable {
         let server: HTTPServer
@@ -32,6 +32,13 @@ import TestSupport
 
         deinit { server.shutdown(timeout: 1) }
 
+        /// `count` clients, each with a request parked, and the responders of those requests.
+        func parkedClients(_ count: Int) throws -> ([RawClient], [Responder]) {
+            let clients = try (0..<count).map { _ in try RawClient(port: port) }
+            for client in clients { try client.send(RawClient.requestText("GET", "/parked")) }
+            return (clients, waitForParked(count))
+        }
+
         func waitForParked(_ count: Int) -> [Responder] {
             _ = waitUntil(interval: 0.002) { parking.responders.withLock { $0.count } >= count }
             return parking.responders.withLock { $0 }
@@ -41,11 +48,9 @@ import TestSupport
     @Test(arguments: [1, 2])
     func answersInsideTheScopeArriveWhenItEndsAndNoneIsLost(eventLoops: Int) throws {
         let server = try ParkingServer(eventLoops: eventLoops)
-        let clients = try (0..<8).map { _ in try RawClient(port: server.port) }
-        for client in clients { try client.send(RawClient.requestText("GET", "/parked")) }
-        let responders = server.waitForParked(clients.count)
+        let (clients, responders) = try server.parkedClients(8)
         #expect(responders.count == clients.count)
-        server.server.coalescingWakeups {
+        HTTPServer.deliveringTogether {
             for (index, responder) in responders.enumerated() {
                 responder.respond(Response(status: .ok, contentType: "text/plain", body: "answer \(index)".utf8))
             }
@@ -63,15 +68,26 @@ import TestSupport
         #expect(Set(answers).count == clients.count)
     }
 
+    @Test(arguments: [1, 2])
+    func aScopesAnswersReachEachLoopInOneDelivery(eventLoops: Int) throws {
+        let server = try ParkingServer(eventLoops: eventLoops)
+        let (clients, responders) = try server.parkedClients(8)
+        let loops = Set(responders.map { ObjectIdentifier($0.loop) }).count
+        let before = server.server.mailboxDeliveries
+        HTTPServer.deliveringTogether {
+            for responder in responders { responder.respond(building: { Response(status: .ok, contentType: "text/plain", body: "ok".utf8) }) }
+        }
+        #expect(server.server.mailboxDeliveries - before == loops, "one delivery per loop that has answers, not one per answer")
+        for client in clients { #expect(try client.readResponse().status == 200) }
+    }
+
     @Test func answersFromOtherThreadsDuringAScopeAreNotLost() throws {
         let server = try ParkingServer(eventLoops: 1)
-        let clients = try (0..<40).map { _ in try RawClient(port: server.port) }
-        for client in clients { try client.send(RawClient.requestText("GET", "/parked")) }
-        let responders = server.waitForParked(clients.count)
+        let (clients, responders) = try server.parkedClients(40)
         // Half answered in overlapping scopes on several threads, half plainly, all at once.
         DispatchQueue.concurrentPerform(iterations: responders.count) { index in
             let answer = { responders[index].respond(Response(status: .ok, contentType: "text/plain", body: "\(index)".utf8)) }
-            if index % 2 == 0 { server.server.coalescingWakeups(answer) } else { answer() }
+            if index % 2 == 0 { HTTPServer.deliveringTogether(answer) } else { answer() }
         }
         for client in clients { #expect(try client.readResponse().status == 200) }
     }

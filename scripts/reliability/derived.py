@@ -1,4 +1,4 @@
-"""Recomputes every rollup table and the comment search index from the feedback rows and compares
+"""Recomputes every rollup table, the rows by page and the comment search index from the feedback rows and compares
 them with what the server stored (used by run.py after each crash restart).
 
 The server folds rows into rollups and the search index behind a watermark (server_state
@@ -25,6 +25,14 @@ CHECKS = [
     ("rollup_label_daily",
      "SELECT key, value, page_key, day, source, up, down, comments, down_comments, first_at, last_at FROM rollup_label_daily ORDER BY 1, 2, 3, 4, 5",
      "SELECT l.key, l.value, f.page_key, f.received_at / 86400000, f.source, sum(f.rating = 'up'), sum(f.rating = 'down'), sum(f.comment IS NOT NULL), sum(f.rating = 'down' AND f.comment IS NOT NULL), min(f.received_at), max(f.received_at) FROM feedback f JOIN feedback_labels l ON l.feedback_id = f.id WHERE f.status <> 'spam' AND f.id <= :w GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5"),
+    # Not rollups, but derived the same way (migrations/0009): every folded row under its page, spam
+    # too, and the non-spam negative votes with a reason.
+    ("feedback_page_rows",
+     "SELECT p.page_key, r.feedback_id FROM feedback_page_rows r JOIN pages p ON p.id = r.page_id ORDER BY 1, 2",
+     "SELECT page_key, id FROM feedback WHERE id <= :w ORDER BY 1, 2"),
+    ("feedback_down_reasons",
+     "SELECT p.page_key, r.received_at, r.feedback_id, r.reason, r.source FROM feedback_down_reasons r JOIN pages p ON p.id = r.page_id ORDER BY 1, 2, 3",
+     "SELECT page_key, received_at, id, reason, source FROM feedback WHERE rating = 'down' AND reason IS NOT NULL AND status <> 'spam' AND id <= :w ORDER BY 1, 2, 3"),
     ("rollup_hourly",
      "SELECT hour, source, up, down, comments FROM rollup_hourly ORDER BY 1, 2",
      "SELECT received_at / 3600000, source, sum(rating = 'up'), sum(rating = 'down'), sum(comment IS NOT NULL) FROM feedback WHERE status <> 'spam' AND id <= :w GROUP BY 1, 2 ORDER BY 1, 2"),

@@ -134,12 +134,13 @@ def crash_test(rounds):
             t.start()
         time.sleep(random.uniform(0.2, 1.5))
         if round_number % 2 == 1:
-            # Kill while the aggregator folds: stop writing, then kill within the 100 ms after which
-            # the last rows are folded (the fold of a few thousand rows takes milliseconds).
+            # Kill while the aggregator folds: stop writing, then kill within the 500 ms after which
+            # the last rows are folded (FeedbackWriter.foldInterval; a fold of a few thousand rows
+            # takes milliseconds).
             stop.set()
             for t in threads:
                 t.join()
-            time.sleep(random.uniform(0.0, 0.12))
+            time.sleep(random.uniform(0.0, 0.6))
             mid_fold_rounds += 1
         proc.send_signal(signal.SIGKILL)
         proc.wait()

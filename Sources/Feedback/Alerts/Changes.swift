@@ -95,11 +95,16 @@ public enum Changes {
         let sql: String
         let values: [any DatabaseBindable]
         if let page = subject.page {
-            sql = "SELECT coalesce(\(upVotes), 0), count(*) FROM feedback WHERE page_key = ? AND received_at >= ? AND received_at < ? AND status <> 'spam'"
+            // On SQLite through the rows by page the fold keeps (migrations/0009); PostgreSQL has its index.
+            let (relation, condition) = connection.dialect == .sqlite
+                ? (FeedbackFilter.pageRowsJoin, FeedbackFilter.pageCondition) : ("feedback", "page_key = ?")
+            sql = "SELECT coalesce(\(upVotes), 0), count(*) FROM \(relation) WHERE \(condition) AND received_at >= ? AND received_at < ? AND status <> 'spam'"
             values = [page, from, to]
         } else {
             let prefix = subject.pagePrefix ?? ""
-            sql = "SELECT coalesce(\(upVotes), 0), count(*) FROM feedback WHERE page_key >= ? AND page_key < ? AND received_at >= ? AND received_at < ? AND status <> 'spam'"
+            let (relation, condition) = connection.dialect == .sqlite
+                ? (FeedbackFilter.pageRowsJoin, FeedbackFilter.prefixCondition) : ("feedback", "page_key >= ? AND page_key < ?")
+            sql = "SELECT coalesce(\(upVotes), 0), count(*) FROM \(relation) WHERE \(condition) AND received_at >= ? AND received_at < ? AND status <> 'spam'"
             values = [prefix, prefix + "\u{10FFFF}", from, to]
         }
         return try connection.fetchFirst(sql, values) { VoteTally(up: $0.int(0), total: $0.int(1)) } ?? VoteTally()

@@ -1,0 +1,52 @@
+import Foundation
+import SQLite
+import Testing
+import TestSupport
+@testable import Feedback
+
+/// Listings by page read the rows by page the fold keeps (migrations/0009), or, for a status few rows
+/// have, the status index with the page as a condition: both must list the same rows.
+@Suite struct PageRowsTests {
+    @Test func aPageListingFindsItsRowsThroughEitherIndex() throws {
+        let dir = TemporaryDirectory()
+        let store = try FeedbackStore(options: StorageOptions(path: dir.file("p.db")))
+        defer { store.close() }
+        try store.writeNow { db in
+            try db.transaction {
+                for n in 0..<60 {
+                    let page = "/p/\(n % 3)"
+                    let row = NewFeedback(page: page, pageKey: page, rating: n % 2 == 0 ? .up : .down, reason: nil, comment: nil, source: "docs",
+                                          labels: [], email: nil, userAgent: nil, origin: nil, referer: nil, clientAddress: nil)
+                    let id = try FeedbackRows.insert(row, receivedAt: 1_700_000_000_000 + Int64(n), clientHash: nil, connection: db)
+                    if n % 4 == 0 { try db.run("UPDATE feedback SET status = 'spam' WHERE id = ?", [id]) }
+                }
+            }
+            try DerivedData.foldAll(connection: db)
+        }
+        var filter = FeedbackFilter()
+        filter.page = "/p/1"
+        filter.status = .spam
+        let (rare, listed) = try store.readNow { db in
+            (try FeedbackQueries.isRareStatus(filter, connection: db), try FeedbackQueries.list(filter, limit: 3, after: nil, connection: db))
+        }
+        #expect(rare)
+        // n ≡ 1 (mod 3) and n ≡ 0 (mod 4): n = 4, 16, 28, 40, 52 → ids n + 1, newest first.
+        #expect(listed.items.map(\.id) == [53, 41, 29])
+        let rest = try store.readNow { db in
+            try FeedbackQueries.list(filter, limit: 3, after: listed.nextCursor.flatMap(Cursor.decodeID), connection: db)
+        }
+        #expect(rest.items.map(\.id) == [17, 5])
+        filter.status = nil
+        let all = try store.readNow { try FeedbackQueries.list(filter, limit: 100, after: nil, connection: $0) }
+        #expect(all.items.map(\.id) == stride(from: 59, through: 2, by: -3).map { Int64($0) })
+        let plan = try store.readNow { db in
+            var spam = FeedbackFilter()
+            spam.page = "/p/1"
+            spam.status = .spam
+            let (sql, values) = try spam.clause(pageThroughStatus: true)
+            return try db.fetch("EXPLAIN QUERY PLAN SELECT id FROM \(spam.relation(pageThroughStatus: true).from) WHERE \(sql) ORDER BY id DESC",
+                                values, reuse: false) { $0.string(3) }
+        }
+        #expect(plan.contains { $0.contains("INDEX feedback_status (status=?)") }, "\(plan)")
+    }
+}
