@@ -123,6 +123,9 @@ public final class Connection {
         try Statement(connection: db(), sql: sql, persistent: false)
     }
 
+    /// How many statements this connection keeps prepared (what `cached` has kept so far).
+    public var cachedStatements: Int { cache.count }
+
     /// A statement from this connection's cache, prepared once per SQL text.
     public func cached(_ sql: String) throws(SQLiteError) -> Statement {
         if let statement = cache[sql] { return statement }

@@ -79,4 +79,31 @@ import TestSupport
         try ask("a", "b=c")
         #expect(evaluations == 2, "the same one is kept")
     }
+
+    /// The reasons query is kept prepared per SQL text; with label filters its text grows with the number
+    /// of labels, which the client chooses, so it must not be kept: the statement cache would grow for good.
+    @Test func labelFiltersKeepNoStatementPerLabelCount() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("h.db")
+        let store = try FeedbackStore(options: StorageOptions(path: path))
+        defer { store.close() }
+        var seeder = Seeder(rows: 6_000)
+        seeder.pages = 20
+        seeder.days = 60
+        try store.writeNow { db in
+            try seeder.run(connection: db)
+            try DerivedData.foldAll(connection: db)
+        }
+        let reader = try Connection(path: path, options: ConnectionOptions(readOnly: true))
+        var options = InsightOptions()
+        options.minReasonVotes = 1
+        _ = try Insights.evaluate(AggregateFilter(), options: options, now: Timestamp.nowMilliseconds(), connection: reader)
+        let kept = reader.cachedStatements
+        for count in 1...4 {
+            var filter = AggregateFilter()
+            filter.labels = Array(repeating: (key: "version", value: "v1"), count: count) // the seeder labels every row
+            _ = try Insights.evaluate(filter, options: options, now: Timestamp.nowMilliseconds(), connection: reader)
+        }
+        #expect(reader.cachedStatements == kept, "one more statement per label count: \(reader.cachedStatements) against \(kept)")
+    }
 }
