@@ -41,21 +41,24 @@ struct PageDetailPage {
         if total.votes == 0 { html += "<p class=\"notice\">This page has no votes in \(h(period.description)).</p>" }
 
         let labels = series.map { Widgets.seriesLabel($0.start, .day) }
+        let changes = try PageAnnotations.inPeriod(page: page, period: period, db)
+        let markers = PageAnnotations.markers(changes, period: period, points: series.count)
         html += "<h2>Votes by \(period.bucket.rawValue)</h2>\n"
         let votesChart = SVGChart().line(id: "votes", title: "Votes by \(period.bucket.rawValue)", desc: "Votes on this page per \(period.bucket.rawValue), \(period.description).",
-                                         points: zip(labels, series).map { (label: $0, value: Double($1.up + $1.down)) }, format: SVGChart.count)
+                                         points: zip(labels, series).map { (label: $0, value: Double($1.up + $1.down)) }, markers: markers, format: SVGChart.count)
         html += "<figure>\(votesChart)</figure>"
         html += "<h2>Helpfulness by \(period.bucket.rawValue)</h2>\n"
         let ratioChart = SVGChart().line(id: "helpfulness", title: "Helpfulness by \(period.bucket.rawValue)",
                                          desc: "Share of helpful votes on this page per \(period.bucket.rawValue), \(period.description).",
                                          points: zip(labels, series).map { (label: $0, value: $1.up + $1.down > 0 ? Double($1.up) / Double($1.up + $1.down) : nil) },
-                                         yMax: 1, format: SVGChart.percent)
+                                         yMax: 1, markers: markers, format: SVGChart.percent)
         html += Widgets.figure(ratioChart, caption: "Votes and helpfulness by \(period.bucket.rawValue)", columns: [period.bucket.rawValue, "Up", "Down", "Helpful", "Comments"],
                                rows: zip(labels, series).map { label, point in
                                    [label, String(point.up), String(point.down),
                                     Widgets.percent(point.up + point.down > 0 ? Double(point.up) / Double(point.up + point.down) : nil), String(point.comments)]
                                }, collapsed: true)
 
+        html += PageAnnotations.list(changes)
         html += "<h2>Reasons</h2>\n"
         if sampled { html += "<p class=\"hint\">From the latest \(PageSeries.reasonSample) votes of the period.</p>" }
         let reasonChart = SVGChart(width: 640, height: max(60, 26 * reasons.count + 8)).bars(

@@ -16,6 +16,7 @@ struct SVGChart {
         .chart-bg{fill:#fff}.axis,.tick{stroke:#59636e;stroke-width:1}.grid{stroke:#d8dee4;stroke-width:1}
         .label{fill:#59636e;font-size:11px;font-family:system-ui,sans-serif}.series{fill:none;stroke:#1f5fbf;stroke-width:2}
         .point{fill:#1f5fbf}.bar{fill:#4f7fd1}.empty{fill:#59636e;font-size:13px;font-family:system-ui,sans-serif}
+        .marker{stroke:#d97706;stroke-width:1.5;stroke-dasharray:4 3}.marker-flag{fill:#d97706}
         @media (prefers-color-scheme:dark){.chart-bg{fill:#0f1216}.axis,.tick{stroke:#9aa5b1}.grid{stroke:#30363d}
         .label,.empty{fill:#9aa5b1}.series{stroke:#6ea8fe}.point,.bar{fill:#6ea8fe}}
         """
@@ -36,9 +37,17 @@ struct SVGChart {
         "<text class=\"empty\" x=\"\(width / 2)\" y=\"\(height / 2)\" text-anchor=\"middle\">\(Self.escape(message))</text></svg>"
     }
 
+    /// A vertical mark on a line chart: an event such as a docs deploy. `position` is in points of the
+    /// series (0 is the first point, 1.5 half way between the second and the third); `title` shows on hover.
+    struct Marker {
+        let position: Double
+        let title: String
+    }
+
     /// A line over time. `points` are (label, value); nil values leave a gap. `yMax` fixes the scale (1 for ratios).
+    /// `markers` outside the series' span are left out.
     func line(id: String, title: String, desc: String, points: [(label: String, value: Double?)],
-              yMax fixedMax: Double? = nil, format: (Double) -> String) -> String {
+              yMax fixedMax: Double? = nil, markers: [Marker] = [], format: (Double) -> String) -> String {
         var out = open(id: id, title: title, desc: desc)
         let plotted = Self.downsample(points, to: Self.maxPlotted)
         guard plotted.contains(where: { $0.value != nil }) else { return out + empty("No votes in this period") }
@@ -71,6 +80,15 @@ struct SVGChart {
             drawing = true
         }
         out += "<path class=\"series\" d=\"\(path)\"/>"
+        // Markers scale with the downsampling, so they stay at their time whatever the series' length.
+        let scale = points.count > 1 && plotted.count > 1 ? Double(plotted.count - 1) / Double(points.count - 1) : 1
+        for marker in markers where marker.position >= 0 && marker.position <= Double(max(0, points.count - 1)) {
+            let px = plotted.count == 1 ? (left + right) / 2 : left + marker.position * scale * (right - left) / Double(plotted.count - 1)
+            let x = Self.number(px)
+            out += "<g><title>\(Self.escape(marker.title))</title>"
+            out += "<line class=\"marker\" x1=\"\(x)\" y1=\"\(Self.number(top))\" x2=\"\(x)\" y2=\"\(Self.number(bottom))\"/>"
+            out += "<path class=\"marker-flag\" d=\"M\(x) \(Self.number(top))l5 3l-5 3z\"/></g>"
+        }
         // Lone points (no neighbour to draw a line to) still show.
         for (index, point) in plotted.enumerated() where point.value != nil {
             let alone = (index == 0 || plotted[index - 1].value == nil) && (index + 1 == plotted.count || plotted[index + 1].value == nil)
