@@ -29,6 +29,13 @@ import HTTP
         #expect(!page.contains("<script>alert(1)"))
         #expect(page.contains("Changes on this page") && page.contains("href=\"https://example.com/pr/1\""))
         #expect(page.contains("on every page under /guides/") && !page.contains("elsewhere"))
+        // The overview marks every page's annotations on its chart and lists them, with the page linked.
+        let overview = try browser.get("/dashboard").text
+        #expect(overview.components(separatedBy: "class=\"marker\"").count - 1 == 3)
+        #expect(overview.contains("Changes in this period") && overview.contains("elsewhere") && overview.contains("href=\"/dashboard/page?page=/other\""))
+        #expect(!overview.contains("<script>alert(1)"))
+        let weekly = try browser.get("/dashboard?period=90&bucket=week").text
+        #expect(weekly.components(separatedBy: "class=\"marker\"").count - 1 == 3)
         // A period without annotations draws no mark and no list.
         let old = try browser.get("/dashboard/page?page=/guides/auth&since=2025-01-01&until=2025-02-01").text
         #expect(!old.contains("class=\"marker\"") && !old.contains("Changes on this page"))

@@ -15,6 +15,8 @@ struct OverviewPage {
         /// rows costs more than a page view may, and the scheduler runs one every --insight-interval.
         let findings: [Episode]
         let comments: [FeedbackRecord]
+        /// Annotations on any page in the period, marked on the chart.
+        let annotations: [Annotation]
     }
 
     /// The pages of the period ranked worst first with their sparklines, and sections: the other read.
@@ -43,7 +45,8 @@ struct OverviewPage {
             chartSeries: try Timeseries.regroup(series, since: period.since, until: period.until, bucket: period.bucket, timeZone: utc),
             reasons: try db.grouped(.reason, window).filter { !$0.0.isEmpty }.sorted { ($1.1.votes, $0.0) < ($0.1.votes, $1.0) },
             findings: try db.openEpisodes(),
-            comments: try db.feedback(negative, limit: 10, after: nil).items)
+            comments: try db.feedback(negative, limit: 10, after: nil).items,
+            annotations: try PageAnnotations.inPeriod(page: nil, period: period, db))
         for point in series {
             if point.start >= period.since {
                 trends.current.up += point.up; trends.current.down += point.down; trends.current.comments += point.comments
@@ -83,11 +86,14 @@ struct OverviewPage {
         let points = chartSeries.map { (label: Widgets.seriesLabel($0.start, period.bucket), value: $0.up + $0.down > 0 ? Double($0.up) / Double($0.up + $0.down) : nil) }
         let chart = SVGChart().line(id: "helpfulness", title: "Helpfulness by \(period.bucket.rawValue)",
                                     desc: "Share of votes that were helpful per \(period.bucket.rawValue), \(period.description).",
-                                    points: points, yMax: 1, format: SVGChart.percent)
+                                    points: points, yMax: 1,
+                                    markers: PageAnnotations.markers(trends.annotations, starts: chartSeries.map(\.start), end: period.until),
+                                    format: SVGChart.percent)
         html += Widgets.figure(chart, caption: "Helpfulness by \(period.bucket.rawValue)", columns: [period.bucket.rawValue, "Votes", "Helpful", "Comments"],
                                rows: chartSeries.map { [Widgets.seriesLabel($0.start, period.bucket), String($0.up + $0.down),
                                                         Widgets.percent($0.up + $0.down > 0 ? Double($0.up) / Double($0.up + $0.down) : nil), String($0.comments)] },
                                collapsed: true)
+        html += PageAnnotations.list(trends.annotations, heading: "Changes in this period")
 
         html += "<h2>Pages failing readers</h2>\n<p class=\"hint\">Worst first by the Wilson interval of their helpful share. <a href=\"/dashboard/pages\(h(QueryString.make(period.query)))\">All pages</a></p>\n"
         html += worstTable(ranking.worst)

@@ -42,7 +42,7 @@ struct PageDetailPage {
 
         let labels = series.map { Widgets.seriesLabel($0.start, .day) }
         let changes = try PageAnnotations.inPeriod(page: page, period: period, db)
-        let markers = PageAnnotations.markers(changes, period: period, points: series.count)
+        let markers = PageAnnotations.markers(changes, starts: series.map(\.start), end: period.until)
         html += "<h2>Votes by \(period.bucket.rawValue)</h2>\n"
         let votesChart = SVGChart().line(id: "votes", title: "Votes by \(period.bucket.rawValue)", desc: "Votes on this page per \(period.bucket.rawValue), \(period.description).",
                                          points: zip(labels, series).map { (label: $0, value: Double($1.up + $1.down)) }, markers: markers, format: SVGChart.count)
