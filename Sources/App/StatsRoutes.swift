@@ -118,22 +118,24 @@ struct StatsRoutes {
         } catch Timeseries.Failure.tooManyBuckets {
             throw APIError.parameter("since", "gives more than \(Timeseries.maxBuckets) buckets; narrow since/until or use a larger bucket")
         }
-        if let chart { return SVGFormat.response(ChartDocuments.timeseries(chart, points, bucket: bucket, page: filter.page)) }
-        let table = ResultTable(columns: ["bucket_start", "up", "down", "votes", "helpful_ratio", "comments"], rows: points.map { point in
-            let votes = point.up + point.down
-            return [.time(point.start), .int(point.up), .int(point.down), .int(votes),
-                    .number(votes > 0 ? Double(point.up) / Double(votes) : nil), .int(point.comments)]
-        })
         // Annotations in the span on the series' pages, so charts can mark deploys and fixes.
         var annotationFilter = AnnotationFilter()
         annotationFilter.since = since
         annotationFilter.until = until
         annotationFilter.page = filter.page
         annotationFilter.pagePrefix = filter.pagePrefix
-        let annotations = ResultTable(columns: AnnotationRoutes.columns,
-                                      rows: try db.annotations(annotationFilter, limit: 1000).reversed().map(AnnotationRoutes.row))
+        let annotations = Array(try db.annotations(annotationFilter, limit: 1000).reversed())
+        if let chart {
+            return SVGFormat.response(ChartDocuments.timeseries(chart, points, bucket: bucket, page: filter.page, annotations: annotations, until: until))
+        }
+        let table = ResultTable(columns: ["bucket_start", "up", "down", "votes", "helpful_ratio", "comments"], rows: points.map { point in
+            let votes = point.up + point.down
+            return [.time(point.start), .int(point.up), .int(point.down), .int(votes),
+                    .number(votes > 0 ? Double(point.up) / Double(votes) : nil), .int(point.comments)]
+        })
+        let annotationTable = ResultTable(columns: AnnotationRoutes.columns, rows: annotations.map(AnnotationRoutes.row))
         return format.render(table, envelope: [("bucket", JSONText.quoted(bucket.rawValue)), ("tz", JSONText.quoted(zone.identifier)),
-                                               ("annotations", "[" + annotations.rows.map(annotations.jsonObject).joined(separator: ",") + "]")])
+                                               ("annotations", "[" + annotationTable.rows.map(annotationTable.jsonObject).joined(separator: ",") + "]")])
     }
 
     private func grouped(_ column: AggregateQueries.GroupColumn, _ name: String, _ request: Request, _ db: FeedbackReader) throws -> Response {

@@ -36,6 +36,10 @@ import HTTP
         #expect(!overview.contains("<script>alert(1)"))
         let weekly = try browser.get("/dashboard?period=90&bucket=week").text
         #expect(weekly.components(separatedBy: "class=\"marker\"").count - 1 == 3)
+        // The API's SVG time series of the page marks them too.
+        let svg = try live.get("/v1/stats/timeseries?page=/guides/auth&format=svg", token: try live.token(.read))
+        #expect(svg.status == 200 && svg.text.components(separatedBy: "class=\"marker\"").count - 1 == 2)
+        #expect(!svg.text.contains("<script>alert(1)"))
         // A period without annotations draws no mark and no list.
         let old = try browser.get("/dashboard/page?page=/guides/auth&since=2025-01-01&until=2025-02-01").text
         #expect(!old.contains("class=\"marker\"") && !old.contains("Changes on this page"))

@@ -2,7 +2,8 @@ import Feedback
 
 /// The standalone charts of `format=svg`: what each stats endpoint's answer looks like as a picture.
 enum ChartDocuments {
-    static func timeseries(_ chart: SVGChart, _ points: [SeriesPoint], bucket: Bucket, page: String?) -> String {
+    static func timeseries(_ chart: SVGChart, _ points: [SeriesPoint], bucket: Bucket, page: String?,
+                           annotations: [Annotation] = [], until: Int64) -> String {
         let scope = page.map { " of \($0)" } ?? ""
         let values = points.map { point in
             (label: Widgets.seriesLabel(point.start, bucket),
@@ -11,7 +12,8 @@ enum ChartDocuments {
         let votes = points.reduce(0) { $0 + $1.up + $1.down }
         return chart.line(id: "timeseries", title: "Helpfulness by \(bucket.rawValue)\(scope)",
                           desc: "Share of helpful votes per \(bucket.rawValue)\(scope); \(votes) votes in \(points.count) buckets.",
-                          points: values, yMax: 1, format: SVGChart.percent)
+                          points: values, yMax: 1,
+                          markers: PageAnnotations.markers(annotations, starts: points.map(\.start), end: until), format: SVGChart.percent)
     }
 
     static func pages(_ chart: SVGChart, _ groups: [RankedGroup], sort: PageSort, section: Bool) -> String {
