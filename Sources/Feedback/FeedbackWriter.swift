@@ -40,10 +40,7 @@ public enum WriteFailure: Error, Equatable, Sendable {
 /// A batch's transaction holds only the rows (and their labels and keys). The same queue folds them
 /// into the rollups and the search index later, in large batches (`DerivedData`): once
 /// `DerivedData.foldRows` rows wait, or `foldInterval` after the first of them, or when a reader
-/// asks (`foldPending`), so every read sees every acknowledged write. A fold that is due rides in
-/// the next batch's transaction (after its rows) rather than in one of its own: the batches queued
-/// behind it then wait for one commit and one fsync, not two. Only when no batch comes within
-/// `foldGrace` does the fold commit alone.
+/// asks (`foldPending`), so every read sees every acknowledged write.
 public final class FeedbackWriter: Sendable {
     public typealias Completion = @Sendable (Result<StoredFeedback, WriteFailure>) -> Void
 
@@ -57,8 +54,6 @@ public final class FeedbackWriter: Sendable {
         var pending: [Pending] = []
         var scheduled = false
         var closed = false
-        /// The fold timer fired: the next batch's transaction folds (set off the queue, hence here).
-        var foldDue = false
     }
 
     private let database: DatabaseQueue
@@ -73,8 +68,6 @@ public final class FeedbackWriter: Sendable {
     /// (at 5,000 POSTs/s over 50 pages: 3.3 KB and 80 µs a row at 100 ms, 2.5 KB and 66 µs at 500 ms);
     /// a read folds what waits first, so this bounds what one read (or a timer fold) may have to fold.
     public let foldInterval: DispatchTimeInterval = .milliseconds(500)
-    /// How long a due fold waits for a batch to ride in before it commits alone.
-    let foldGrace: DispatchTimeInterval = .milliseconds(20)
     private let drops: DropCounter
     private let onCommit: BatchObserver?
     private let completionScope: CompletionScope?
@@ -119,28 +112,21 @@ public final class FeedbackWriter: Sendable {
     /// Writes the submissions in the queue in batches until it is empty.
     private func drain(_ connection: Connection) {
         while true {
-            let (batch, foldDue): ([Pending], Bool) = state.withLock { state in
+            let batch: [Pending] = state.withLock { state in
                 let count = min(state.pending.count, maxBatch)
                 if count == 0 {
                     state.scheduled = false
-                    return ([], false)
+                    return []
                 }
                 let taken = Array(state.pending.prefix(count))
                 state.pending.removeFirst(count)
-                let due = state.foldDue
-                state.foldDue = false
-                return (taken, due)
+                return taken
             }
             if batch.isEmpty { return }
-            let fold = foldDue || folding.unfolded >= DerivedData.foldRows
-            let (results, folded) = write(batch, connection, fold: fold)
+            let results = write(batch, connection)
             var inserted = 0
             for case .success(let stored) in results where !stored.duplicate && !stored.replayed { inserted += 1 }
-            if let folded {
-                // The fold ran after the batch's rows, so it counted them too when it caught up.
-                folding.unfolded = folded.caughtUp ? 0 : max(1, folding.unfolded + inserted - folded.rows)
-                unfoldedRows.store(!folded.caughtUp, ordering: .releasing)
-            } else if inserted > 0 {
+            if inserted > 0 {
                 folding.unfolded += inserted
                 unfoldedRows.store(true, ordering: .releasing)
             }
@@ -151,29 +137,15 @@ public final class FeedbackWriter: Sendable {
                 }
             }
             if let completionScope { completionScope(complete) } else { complete() }
-            if fold && folded == nil {
-                foldPending(connection) // the fold failed inside the batch's transaction: alone, as before
+            if folding.unfolded >= DerivedData.foldRows {
+                foldPending(connection)
             } else if folding.unfolded > 0 && !folding.timerArmed {
-                armFoldTimer()
-            }
-        }
-    }
-
-    /// After `foldInterval`, marks the fold due for the next batch, and folds alone if none has
-    /// taken it `foldGrace` later.
-    private func armFoldTimer() {
-        folding.timerArmed = true
-        DispatchQueue.global().asyncAfter(deadline: .now() + foldInterval) { [self] in
-            state.withLock { $0.foldDue = true }
-            DispatchQueue.global().asyncAfter(deadline: .now() + foldGrace) { [self] in
-                database.async { [self] connection in
-                    folding.timerArmed = false
-                    let due = state.withLock { state in
-                        defer { state.foldDue = false }
-                        return state.foldDue
+                folding.timerArmed = true
+                DispatchQueue.global().asyncAfter(deadline: .now() + foldInterval) { [self] in
+                    database.async { [self] connection in
+                        folding.timerArmed = false
+                        foldPending(connection)
                     }
-                    if due { foldPending(connection) }
-                    if folding.unfolded > 0 { armFoldTimer() }
                 }
             }
         }
@@ -191,32 +163,6 @@ public final class FeedbackWriter: Sendable {
             unfoldedRows.store(false, ordering: .releasing)
         } catch {
             unfoldedRows.store(true, ordering: .releasing)
-        }
-    }
-
-    /// What a fold inside a batch's transaction did.
-    private struct Folded { let rows: Int, caughtUp: Bool }
-
-    /// Commits `batch`, and with `fold` also folds the rows above the watermark (the batch's too) in
-    /// the same transaction. `Folded` is nil when no fold committed: a failed fold retries the batch
-    /// without it, so the fold can never fail the rows.
-    private func write(_ batch: [Pending], _ connection: Connection, fold: Bool) -> ([Result<StoredFeedback, WriteFailure>], Folded?) {
-        guard fold else { return (write(batch, connection), nil) }
-        let ingestor = ingestor.value
-        let started = DispatchTime.now().uptimeNanoseconds
-        do {
-            let (results, rows) = try connection.transaction(.immediate) {
-                let results = try batch.map { item -> Result<StoredFeedback, WriteFailure> in
-                    .success(try ingestor.ingest(item.feedback, receivedAt: item.receivedAt, connection: connection))
-                }
-                return (results, try DerivedData.fold(connection: connection))
-            }
-            ingestor.committed(now: Timestamp.nowMilliseconds())
-            onCommit?(batch.count, DispatchTime.now().uptimeNanoseconds - started)
-            return (results, Folded(rows: rows, caughtUp: rows < DerivedData.foldRows))
-        } catch {
-            ingestor.rolledBack()
-            return (write(batch, connection), nil)
         }
     }
 
