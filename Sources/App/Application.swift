@@ -60,8 +60,8 @@ public final class Application: Sendable {
         let dashboard = DashboardAccess(store: store, lifetime: configuration.sessions, logger: logger)
         SignInRoutes(access: dashboard, limiter: RateLimiter(perMinute: publicSide.rateLimitPerMinute), resolver: resolver).register(in: &router)
         DashboardRoutes(access: dashboard, rules: configuration.rules).register(in: &router)
-        // Built from the routes so far: `/metrics` itself, added after, is counted the slow way.
-        let requests = RequestMetrics(routes: router.routes)
+        // Built from the routes so far: `/metrics` itself, added after, is counted the slow way (by its pattern).
+        let requests = RequestMetrics(routes: router.routes, laterPatterns: [MetricsRoutes.path])
         MetricsRoutes(metrics: metrics, requests: requests, store: store, connections: connections, token: configuration.metricsToken).register(in: &router)
         routes = router.routes.map { route in
             (route.method, "/" + route.pattern.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/"))

@@ -6,6 +6,7 @@ import Synchronization
 
 /// `GET /metrics`: Prometheus text format. With `--metrics-token`, scrapers must send it as a bearer token.
 struct MetricsRoutes {
+    static let path = "/metrics"
     let metrics: ServiceMetrics
     let requests: RequestMetrics
     let store: FeedbackStore
@@ -22,7 +23,7 @@ struct MetricsRoutes {
     }
 
     func register(in router: inout Router) {
-        router.get("/metrics") { request, responder in
+        router.get(Self.path) { request, responder in
             if let tokenDigest {
                 let presented = request.headers["authorization"].flatMap { header -> String? in
                     let parts = header.split(separator: " ", maxSplits: 1)

@@ -3,7 +3,8 @@ import Synchronization
 
 /// `hearken_http_requests_total` and `hearken_http_request_duration_seconds`, recorded for every
 /// answered request without a lock or a hash: each route (by `Router.Route.index`) and common status
-/// has its counter in a fixed array, each route its histogram, all atomics, read on scrape.
+/// has its counter in a fixed array, each route pattern its histogram (the routes of one pattern,
+/// GET and POST `/v1/feedback`, share it: one series per label set), all atomics, read on scrape.
 /// Everything else (unmatched and unparseable requests, HEAD on a GET route, rare statuses, routes
 /// added after this was built) is counted under a lock, by its labels.
 final class RequestMetrics: Sendable {
@@ -25,19 +26,37 @@ final class RequestMetrics: Sendable {
     static let bounds: [UInt64] = [100_000, 250_000, 500_000, 1_000_000, 2_500_000, 5_000_000, 10_000_000, 25_000_000, 50_000_000,
                                    100_000_000, 250_000_000, 500_000_000, 1_000_000_000, 2_500_000_000, 5_000_000_000]
     private static let boundLabels = bounds.map { String(Double($0) / 1e9) } + ["+Inf"]
-    /// Cells per histogram: one per bucket (not cumulative), +Inf, the sum in nanoseconds, the count.
-    private static let histogramCells = bounds.count + 3
+    /// Cells per histogram: one per bucket (not cumulative), +Inf, the sum in nanoseconds. The count is
+    /// the buckets' total, so a scrape during an observation never shows more in +Inf than in `_count`.
+    private static let histogramCells = bounds.count + 2
 
     private let routes: [(method: String, pattern: String)]
     private let counts: [Cell]
-    /// One histogram per route, then `unmatched`, then `invalid`.
+    /// The histograms' route labels: each pattern once, in the order routes first use it, then the
+    /// patterns of routes registered after this was built, then `unmatched` and `invalid`.
+    private let patterns: [String]
+    /// Each route's histogram: its pattern's place in `patterns`.
+    private let histogramOfRoute: [Int]
     private let histograms: [Cell]
     private let others = Mutex<[Labels: Int]>([:])
 
-    init(routes: [Router.Route]) {
+    /// `laterPatterns`: routes registered after these (the scrape's own), counted by their pattern.
+    init(routes: [Router.Route], laterPatterns: [String] = []) {
         self.routes = routes.map { ($0.method, $0.pattern) }
         counts = (0..<(routes.count * Self.statuses.count)).map { _ in Cell() }
-        histograms = (0..<((routes.count + 2) * Self.histogramCells)).map { _ in Cell() }
+        var patterns: [String] = [], slots: [Int] = []
+        for route in routes {
+            if let slot = patterns.firstIndex(of: route.pattern) {
+                slots.append(slot)
+            } else {
+                slots.append(patterns.count)
+                patterns.append(route.pattern)
+            }
+        }
+        patterns += laterPatterns.filter { !patterns.contains($0) } + ["unmatched", "invalid"]
+        self.patterns = patterns
+        histogramOfRoute = slots
+        histograms = (0..<(patterns.count * Self.histogramCells)).map { _ in Cell() }
     }
 
     /// The status's place in `statuses`; a switch, not a lookup.
@@ -72,7 +91,7 @@ final class RequestMetrics: Sendable {
         let known = exchange.routeIndex.flatMap { $0 < routes.count ? $0 : nil }
         let histogram: Int
         if let known {
-            histogram = known
+            histogram = histogramOfRoute[known]
         } else if let index = histogramIndex(route: exchange.route) {
             histogram = index
         } else {
@@ -88,9 +107,9 @@ final class RequestMetrics: Sendable {
 
     private func histogramIndex(route: String) -> Int? {
         switch route {
-        case "unmatched": routes.count
-        case "invalid": routes.count + 1
-        default: routes.firstIndex { $0.pattern == route } // routes added after this was built: rare (the scrape itself)
+        case "unmatched": patterns.count - 2
+        case "invalid": patterns.count - 1
+        default: patterns.firstIndex(of: route) // routes added after this was built: rare (the scrape itself)
         }
     }
 
@@ -100,7 +119,6 @@ final class RequestMetrics: Sendable {
         while bucket < Self.bounds.count && nanoseconds > Self.bounds[bucket] { bucket += 1 }
         histograms[base + bucket].add(1)
         histograms[base + Self.bounds.count + 1].add(Int(clamping: nanoseconds))
-        histograms[base + Self.bounds.count + 2].add(1)
     }
 
     /// Both families in the Prometheus text format.
@@ -116,15 +134,15 @@ final class RequestMetrics: Sendable {
             counter(labels.route, labels.method, labels.status, count, into: &out)
         }
         out += "# TYPE hearken_http_request_duration_seconds histogram\n"
-        let names = routes.map(\.pattern) + ["unmatched", "invalid"]
-        for (index, name) in names.enumerated() {
+        for (index, name) in patterns.enumerated() {
             let base = index * Self.histogramCells
-            let total = histograms[base + Self.bounds.count + 2].current
+            let buckets = (0..<Self.boundLabels.count).map { histograms[base + $0].current }
+            let total = buckets.reduce(0, +)
             guard total > 0 else { continue }
             let route = Self.escape(name)
             var cumulative = 0
-            for (bucket, bound) in Self.boundLabels.enumerated() {
-                cumulative += histograms[base + bucket].current
+            for (count, bound) in zip(buckets, Self.boundLabels) {
+                cumulative += count
                 out += "hearken_http_request_duration_seconds_bucket{route=\"\(route)\",le=\"\(bound)\"} \(cumulative)\n"
             }
             let seconds = Double(histograms[base + Self.bounds.count + 1].current) / 1e9

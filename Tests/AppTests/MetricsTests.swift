@@ -14,6 +14,24 @@ import TestSupport
         return out
     }
 
+    /// One histogram series per route pattern: GET and POST `/v1/feedback` share theirs (a repeated
+    /// label set in one scrape is dropped by Prometheus), and the scrape's own route has one.
+    @Test func everySampleAppearsOnceAndTheScrapeIsTimedToo() throws {
+        let live = try LiveApp()
+        #expect(try live.post(#"{"page":"/a","rating":"down"}"#).status == 201)
+        #expect(try live.get("/v1/feedback").status == 401)
+        #expect(try live.send("OPTIONS", "/v1/feedback", token: nil).status >= 200)
+        _ = try live.get("/metrics")
+        let text = try live.get("/metrics").text
+        let names = text.split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { line in line.lastIndex(of: " ").map { line[..<$0] } }
+        #expect(Set(names).count == names.count, "repeated: \(Dictionary(grouping: names) { $0 }.filter { $0.value.count > 1 }.keys.sorted())")
+        let s = samples(text)
+        #expect((s[#"hearken_http_request_duration_seconds_count{route="/v1/feedback"}"#] ?? 0) >= 3)
+        #expect((s[#"hearken_http_request_duration_seconds_count{route="/metrics"}"#] ?? 0) >= 1)
+        #expect(s[#"hearken_http_request_duration_seconds_count{route="/v1/feedback"}"#]
+                == s[#"hearken_http_request_duration_seconds_bucket{route="/v1/feedback",le="+Inf"}"#])
+    }
+
     @Test func metricsCountRequestsFeedbackRejectionsAndWrites() throws {
         let live = try LiveApp { $0.publicSide.rateLimitPerMinute = 6; $0.allowedOrigins = ["https://docs.example.com"] }
         for i in 0..<3 { #expect(try live.post(#"{"page":"/a\#(i)","rating":"down","source":"guides"}"#).status == 201) }
