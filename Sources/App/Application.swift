@@ -22,6 +22,11 @@ public final class Application: Sendable {
         let connections = ConnectionGauge()
         store = try FeedbackStore(options: storage, drops: DropCounter { metrics.rejected($0.rawValue) },
                                   onCommit: { metrics.batchCommitted(rows: $0, nanoseconds: $1) },
+                                  onFoldFailure: { error in
+                                      metrics.foldFailed()
+                                      logger.warning("folding derived data failed; until it succeeds, aggregates and listings by page miss the newest votes",
+                                                     metadata: ["error": "\(error)"])
+                                  },
                                   completionScope: { HTTPServer.deliveringTogether($0) })
         var router = Router()
         HealthRoutes(store: store).register(in: &router)

@@ -24,6 +24,7 @@ final class ServiceMetrics: Sendable {
     private let connections: CoreMetrics.Gauge
     private let databaseSize: CoreMetrics.Gauge
     private let walFrames: CoreMetrics.Gauge
+    private let foldFailures: CoreMetrics.Counter
     /// Sources are readers' input: past this many distinct ones, the rest count as `other`.
     static let maxSources = 50
 
@@ -40,7 +41,10 @@ final class ServiceMetrics: Sendable {
         connections = CoreMetrics.Gauge(label: "hearken_http_open_connections", dimensions: [], factory: factory)
         databaseSize = CoreMetrics.Gauge(label: "hearken_db_size_bytes", dimensions: [], factory: factory)
         walFrames = CoreMetrics.Gauge(label: "hearken_db_wal_frames_written", dimensions: [], factory: factory)
+        foldFailures = CoreMetrics.Counter(label: "hearken_db_fold_failures_total", dimensions: [], factory: factory)
     }
+
+    func foldFailed() { foldFailures.increment() }
 
     func accepted(source: String, rating: String) {
         let counter = accepted.withLock { cache in

@@ -66,7 +66,8 @@ public final class FeedbackStore: Sendable {
 
     /// Opens (creating if needed) and migrates the database.
     public init(options: StorageOptions, migrate: Bool = true, drops: DropCounter = DropCounter(),
-                onCommit: FeedbackWriter.BatchObserver? = nil, completionScope: FeedbackWriter.CompletionScope? = nil) throws {
+                onCommit: FeedbackWriter.BatchObserver? = nil, onFoldFailure: FeedbackWriter.FoldFailureObserver? = nil,
+                completionScope: FeedbackWriter.CompletionScope? = nil) throws {
         self.options = options
         let directory = URL(fileURLWithPath: options.path).deletingLastPathComponent().path
         if !directory.isEmpty && !FileManager.default.fileExists(atPath: directory) {
@@ -130,7 +131,7 @@ public final class FeedbackStore: Sendable {
         }
         self.drops = drops
         writer = FeedbackWriter(database: writeQueue, ingestor: ingestor, drops: drops, maxPending: options.maxPendingWrites, maxBatch: options.maxBatch, onCommit: onCommit,
-                                completionScope: completionScope)
+                                onFoldFailure: onFoldFailure, completionScope: completionScope)
         let interval = options.maintenanceInterval
         maintenance.withLock { [weak self] slot in
             let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "hearken.maintenance"))

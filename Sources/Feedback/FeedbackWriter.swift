@@ -70,19 +70,23 @@ public final class FeedbackWriter: Sendable {
     public let foldInterval: DispatchTimeInterval = .milliseconds(500)
     private let drops: DropCounter
     private let onCommit: BatchObserver?
+    private let onFoldFailure: FoldFailureObserver?
     private let completionScope: CompletionScope?
     public let maxPending: Int
     public let maxBatch: Int
 
     /// Told the size and duration of every committed batch (for metrics).
     public typealias BatchObserver = @Sendable (_ rows: Int, _ nanoseconds: UInt64) -> Void
+    /// Told every failed fold (for the log and metrics): until one succeeds, reads see folded data only.
+    public typealias FoldFailureObserver = @Sendable (_ error: any Error) -> Void
     /// Wraps the running of one batch's completions, so their answers can be handed on together.
     public typealias CompletionScope = @Sendable (_ runCompletions: () -> Void) -> Void
 
     init(database: DatabaseQueue, ingestor: Ingestor, drops: DropCounter, maxPending: Int, maxBatch: Int, onCommit: BatchObserver? = nil,
-         completionScope: CompletionScope? = nil) {
+         onFoldFailure: FoldFailureObserver? = nil, completionScope: CompletionScope? = nil) {
         self.database = database
         self.onCommit = onCommit
+        self.onFoldFailure = onFoldFailure
         self.completionScope = completionScope
         self.ingestor = IngestorBox(value: ingestor)
         self.drops = drops
@@ -155,7 +159,8 @@ public final class FeedbackWriter: Sendable {
     public var mayHaveUnfoldedRows: Bool { unfoldedRows.load(ordering: .acquiring) }
 
     /// Runs on the writer's queue: folds every row above the watermark. A fold that fails (a full
-    /// disk) leaves them for the next one; readers then see what is folded.
+    /// disk) leaves them for the next one; readers then see what is folded, and the observer is told
+    /// (the server logs it and counts `hearken_db_fold_failures_total`), so the gap is never silent.
     public func foldPending(_ connection: Connection) {
         do {
             try DerivedData.foldAll(connection: connection)
@@ -163,6 +168,7 @@ public final class FeedbackWriter: Sendable {
             unfoldedRows.store(false, ordering: .releasing)
         } catch {
             unfoldedRows.store(true, ordering: .releasing)
+            onFoldFailure?(error)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import SQLite
 import Testing
 import TestSupport
@@ -48,5 +49,28 @@ import TestSupport
                                 values, reuse: false) { $0.string(3) }
         }
         #expect(plan.contains { $0.contains("INDEX feedback_status (status=?)") }, "\(plan)")
+    }
+}
+
+/// A fold that fails is never silent: the store's observer hears of it (the server logs and counts it).
+@Suite struct FoldFailureTests {
+    @Test func aFailedFoldIsReported() throws {
+        let dir = TemporaryDirectory()
+        let failures = Mutex<[String]>([])
+        let store = try FeedbackStore(options: StorageOptions(path: dir.file("f.db")), onFoldFailure: { error in
+            failures.withLock { $0.append("\(error)") }
+        })
+        defer { store.close() }
+        try store.writeNow { db in
+            // The fold writes this table; without it every fold fails until it is back.
+            try db.execute("ALTER TABLE feedback_down_reasons RENAME TO kept_aside")
+            let row = NewFeedback(page: "/f", pageKey: "/f", rating: .down, reason: "outdated", comment: nil, source: "docs",
+                                  labels: [], email: nil, userAgent: nil, origin: nil, referer: nil, clientAddress: nil)
+            _ = try FeedbackRows.insert(row, receivedAt: Timestamp.nowMilliseconds(), clientHash: nil, connection: db)
+        }
+        #expect(failures.withLock { $0.isEmpty })
+        try store.writeNow { db in store.writer.foldPending(db) }
+        #expect(failures.withLock { $0.count } == 1)
+        #expect(failures.withLock { $0.first?.contains("feedback_down_reasons") } == true)
     }
 }
