@@ -22,9 +22,9 @@ import TestSupport
         return (try PostgresDatabase.open(url), { try Postgres.Connection(url) })
     }
 
-    /// `count` submissions over 30 days: pages, sources, labels, reasons, comments; repeated votes of
+    /// `count` submissions over `days` days before `now`: pages, sources, labels, reasons, comments; repeated votes of
     /// one client within the duplicate window (some adding a comment), retries with an idempotency key.
-    static func submissions(_ count: Int, seed start: UInt64 = 7) -> [PostgresIngestor.Submission] {
+    static func submissions(_ count: Int, seed start: UInt64 = 7, days: Int64 = 30) -> [PostgresIngestor.Submission] {
         var seed = start
         func next(_ bound: Int) -> Int {
             seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
@@ -34,7 +34,7 @@ import TestSupport
         let reasons: [String?] = [nil, "outdated", "unclear"]
         var out: [PostgresIngestor.Submission] = []
         for n in 0..<count {
-            let at = now - 30 * day + Int64(n) * (30 * day / Int64(count))
+            let at = now - days * day + Int64(n) * (days * day / Int64(count))
             if n > 0, next(5) == 0, let earlier = out.last {
                 // The same client again: a duplicate vote, sometimes with a comment or a reason.
                 var again = earlier.feedback

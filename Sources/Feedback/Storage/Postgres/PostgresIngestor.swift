@@ -92,10 +92,13 @@ public final class PostgresIngestor {
             return replay
         }
         var result: StoredFeedback?
+        // Within the window on either side: another instance may have stamped the same vote a moment later.
         if let clientHash = p.clientHash, duplicateWindow > 0, let earlier = try connection.first("""
-            SELECT id, received_at FROM feedback WHERE client_hash = $1 AND page_key = $2 AND rating = $3 AND received_at > $4
+            SELECT id, received_at FROM feedback
+            WHERE client_hash = $1 AND page_key = $2 AND rating = $3 AND received_at > $4 AND received_at < $5
             ORDER BY received_at DESC, id DESC LIMIT 1
-            """, [clientHash, f.pageKey, f.rating.rawValue, receivedAt - duplicateWindow], { ($0.int64(0), $0.int64(1)) }),
+            """, [clientHash, f.pageKey, f.rating.rawValue, receivedAt - duplicateWindow, receivedAt + duplicateWindow],
+            { ($0.int64(0), $0.int64(1)) }),
             try attach(f, to: earlier.0, connection) {
             result = StoredFeedback(id: earlier.0, receivedAt: earlier.1, duplicate: true)
         }
@@ -155,11 +158,24 @@ public final class PostgresIngestor {
         guard let bytes = try connection.first("SELECT secret FROM client_hash_keys WHERE day = $1", [day], { $0.bytes(0) }), bytes.count == 32 else {
             throw StorageError.noRowInserted(sql: "INSERT INTO client_hash_keys")
         }
-        // Older secrets go, so hashes cannot be linked across days.
-        try connection.run("DELETE FROM client_hash_keys WHERE day < $1", [day])
+        // Older secrets go, so hashes cannot be linked across days. The day before stays one more
+        // day: another instance may still be writing a vote it received before midnight, and a new
+        // secret for that day would let that reader's repeated vote through.
+        if let previous = Self.previousDay(day) {
+            try connection.run("DELETE FROM client_hash_keys WHERE day < $1", [previous])
+        }
         let key = HMAC<SHA256>(key: SymmetricKey(data: bytes))
         hashKey = (day, key)
         return key
+    }
+
+    /// The UTC day before `day` (YYYY-MM-DD), or nil when `day` is not one.
+    static func previousDay(_ day: String) -> String? {
+        let parts = day.split(separator: "-").compactMap { Int64($0) }
+        guard parts.count == 3, let date = DateComponents(calendar: Calendar(identifier: .gregorian), timeZone: .gmt,
+                                                          year: Int(parts[0]), month: Int(parts[1]), day: Int(parts[2])).date
+        else { return nil }
+        return Timestamp.day(milliseconds: Int64(date.timeIntervalSince1970 * 1000) - Rollups.dayMilliseconds)
     }
 
     /// An advisory lock key for one idempotency key or duplicate-window key.
