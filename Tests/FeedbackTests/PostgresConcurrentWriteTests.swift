@@ -48,6 +48,44 @@ import TestSupport
         #expect(try PostgresFold.foldAll(session.connection) == 1)
     }
 
+    /// One writer's transaction holds a submission uncommitted while another writer sends it again:
+    /// the second waits for the first and answers with its row. Once by idempotency key, once as the
+    /// same reader's repeated vote.
+    @Test(arguments: [("retry", Optional<String>.none, Optional("key-1")), ("duplicate vote", Optional("192.0.2.9"), nil)])
+    func aSubmissionRacingItsTwinOnAnotherConnectionIsStoredOnce(_ race: (String, String?, String?)) throws {
+        let (session, connect) = try PostgresWritePathTests.database()
+        let item = Self.vote("/race", at: PostgresWritePathTests.now, address: race.1, key: race.2)
+        let first = try connect(), second = ConnectionBox(try connect())
+        let writers = IngestorBox([PostgresIngestor(duplicateWindow: Self.window, maxCommentLength: 100),
+                                   PostgresIngestor(duplicateWindow: Self.window, maxCommentLength: 100)])
+        // Each writer has the day's hash secret already, so nothing but the race itself makes one wait.
+        _ = writers.value[0].write([Self.vote("/warm", at: item.receivedAt, address: "192.0.2.1")], connection: first)
+        _ = writers.value[1].write([Self.vote("/warm", at: item.receivedAt, address: "192.0.2.2")], connection: second.connection)
+        let secondPID = try #require(try second.connection.first("SELECT pg_backend_pid()", [], { $0.int(0) }))
+        try first.execute("BEGIN")
+        let held = try writers.value[0].ingest([item], first)[0]
+        let answer = Mutex<StoredFeedback?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            let result = writers.value[1].write([item], connection: second.connection)
+            answer.withLock { $0 = try? result[0].get() }
+            done.signal()
+        }
+        // Until the second writer waits for a lock the first holds (or, were it not to wait, has answered).
+        let deadline = Date().addingTimeInterval(60)
+        func waiting() throws -> Int {
+            try session.connection.first("SELECT count(*) FROM pg_locks WHERE pid = $1 AND NOT granted", [secondPID], { $0.int(0) }) ?? 0
+        }
+        while answer.withLock({ $0 == nil }), Date() < deadline, try waiting() == 0 {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        try first.execute("COMMIT")
+        #expect(done.wait(timeout: .now() + 60) == .success)
+        let stored = try #require(answer.withLock { $0 }, "\(race.0)")
+        #expect(stored.id == held.id, "\(race.0)")
+        #expect(try session.connection.first("SELECT count(*) FROM feedback WHERE page = '/race'") { $0.int(0) } == 1, "\(race.0)")
+    }
+
     /// Two writers send the same batches at the same moment (every submission reaches two instances):
     /// each idempotency key and each vote is stored once, both get the same answer, and two folders
     /// folding all the while leave rollups equal to a recomputation from the rows.
@@ -103,6 +141,12 @@ import TestSupport
         #expect(try PostgresFold.pendingRows(session.connection) == 0)
         try PostgresWritePathTests.expectRollupsMatchTheRows(session.connection)
     }
+}
+
+/// Hands ingestors to the one thread that uses each.
+private final class IngestorBox: @unchecked Sendable { // each ingestor is used by one thread at a time
+    let value: [PostgresIngestor]
+    init(_ value: [PostgresIngestor]) { self.value = value }
 }
 
 /// Hands a connection to the one thread that uses it.

@@ -60,7 +60,8 @@ public final class PostgresIngestor {
         let clientHash: String?
     }
 
-    private func ingest(_ batch: [Submission], _ connection: Postgres.Connection) throws -> [StoredFeedback] {
+    /// Stores the batch inside the caller's transaction (tests hold one open to race another writer).
+    func ingest(_ batch: [Submission], _ connection: Postgres.Connection) throws -> [StoredFeedback] {
         let prepared = try batch.map { item in
             let f = item.feedback
             let address = f.clientAddress
