@@ -103,6 +103,31 @@ import TestSupport
         try Self.expectRollupsMatchTheRows(session.connection)
     }
 
+    /// A repeated vote that brings a comment and a reason, once before its record was folded and once
+    /// after: the rollups count the record as it is now.
+    @Test func aRepeatedVoteChangesTheRecordItRepeatsFoldedOrNot() throws {
+        let (session, _) = try Self.database()
+        let ingestor = PostgresIngestor(duplicateWindow: Self.window, maxCommentLength: 4000)
+        var vote = PostgresConcurrentWriteTests.vote("/d", at: Self.now, address: "192.0.2.7")
+        vote = .init({ var f = vote.feedback; f.rating = .down; return f }(), receivedAt: Self.now)
+        func again(_ comment: String, reason: String, after: Int64) throws -> StoredFeedback {
+            var f = vote.feedback
+            (f.comment, f.reason) = (comment, reason)
+            return try ingestor.write([.init(f, receivedAt: Self.now + after)], connection: session.connection)[0].get()
+        }
+        let id = try ingestor.write([vote], connection: session.connection)[0].get().id
+        #expect(try again("before the fold", reason: "unclear", after: 1000).id == id)
+        try PostgresFold.foldAll(session.connection)
+        try Self.expectRollupsMatchTheRows(session.connection)
+        #expect(try again("after the fold", reason: "wrong", after: 2000).duplicate)
+        // Taken out of the rollups and queued again: the next fold counts it as it is now.
+        #expect(try PostgresFold.pendingRows(session.connection) == 1)
+        #expect(try PostgresFold.foldAll(session.connection) == 1)
+        try Self.expectRollupsMatchTheRows(session.connection)
+        #expect(try session.connection.first("SELECT comment, reason FROM feedback WHERE id = $1", [id]) { "\($0.string(0))|\($0.string(1))" }
+            == "before the fold\n\nafter the fold|wrong")
+    }
+
     /// Every rollup equals a recomputation from the rows (spam left out).
     static func expectRollupsMatchTheRows(_ db: Postgres.Connection, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let checks: [(String, String)] = [
