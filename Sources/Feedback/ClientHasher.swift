@@ -12,7 +12,12 @@ final class ClientHasher {
 
     func hash(address: String?, userAgent: String?, pageHost: String?, day today: String, connection: Connection) throws -> String? {
         guard let address else { return nil }
-        var hmac = try key(for: today, connection: connection)
+        return Self.digest(try key(for: today, connection: connection), address: address, userAgent: userAgent, pageHost: pageHost)
+    }
+
+    /// The hash under the day's keyed HMAC state; both backends hash this way.
+    static func digest(_ key: HMAC<SHA256>, address: String, userAgent: String?, pageHost: String?) -> String {
+        var hmac = key
         hmac.update(data: Array("\(address)\n\(userAgent ?? "")\n\(pageHost ?? "")".utf8))
         return Hex.encode(hmac.finalize().prefix(16))
     }

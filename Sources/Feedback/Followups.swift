@@ -29,16 +29,23 @@ public enum Followups {
         }
     }
 
+    /// The record's reason, comment and email with `details` merged in: a new reason or email replaces
+    /// the old one, a new comment is appended to an existing one. Both backends merge this way.
+    static func merge(_ details: FeedbackDetails, reason: String?, comment: String?, email: String?,
+                      maxCommentLength: Int) -> (reason: String?, comment: String?, email: String?) {
+        var merged = comment
+        if let added = details.comment, added != comment {
+            merged = comment.map { String(($0 + "\n\n" + added).prefix(2 * maxCommentLength)) } ?? added
+        }
+        return (details.reason ?? reason, merged, details.email ?? email)
+    }
+
     /// Merges `details` into the record: a new reason or email replaces the old one, a new comment is
     /// appended to an existing one. Returns false when the record is gone. Call inside a transaction.
     static func attach(_ details: FeedbackDetails, to id: Int64, markUsed: Bool, maxCommentLength: Int, connection: Connection) throws -> Bool {
         guard let before = try FeedbackQueries.get(id, connection: connection) else { return false }
-        let reason = details.reason ?? before.reason
-        var comment = before.comment
-        if let added = details.comment, added != before.comment {
-            comment = before.comment.map { String(($0 + "\n\n" + added).prefix(2 * maxCommentLength)) } ?? added
-        }
-        let email = details.email ?? before.email
+        let (reason, comment, email) = merge(details, reason: before.reason, comment: before.comment, email: before.email,
+                                             maxCommentLength: maxCommentLength)
         let counted = before.status != TriageStatus.spam.rawValue
         let rollupsChange = counted && (reason != before.reason || (comment != nil) != (before.comment != nil))
         if rollupsChange {

@@ -103,6 +103,8 @@ final class ReadBackends {
                 for row in rows { try postgres.perform(sql, row.map(\.databaseValue)) }
             }
         }
+        // The copied rollups count every copied row already: nothing is left for PostgreSQL's fold.
+        try postgres.execute("DELETE FROM feedback_unfolded")
     }
 
     /// `query`'s answer on each backend, as text.
