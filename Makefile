@@ -25,7 +25,8 @@ run: release
 	.build/release/hearken serve --host $(HOST) --port $(PORT) --db $(DB)
 
 ## Runs the whole test suite (the integration tests start the real binary, so build it first).
-test: deps
+test:
+	@./scripts/ensure-deps.sh --tests
 	$(SWIFT) build
 	$(SWIFT) test
 

@@ -4,11 +4,14 @@
 # FoundationNetworking's URLSession, used to send webhooks, needs it when the Swift runtime is linked
 # statically, as `make release` does). Installs them with apt-get when running as root.
 #
-# The tests also start a throwaway PostgreSQL server (initdb, pg_ctl from Debian's `postgresql`): as
-# root it is installed too, without creating or starting Debian's own cluster. Otherwise its absence
-# is only reported: the build does not need it, and the PostgreSQL tests say what is missing (or
-# are skipped with HEARKEN_SKIP_POSTGRES=1, which also keeps this script from installing the server).
+# With --tests (what `make test` passes), also the server binaries the tests start a throwaway
+# PostgreSQL with (initdb, pg_ctl from Debian's `postgresql`): as root they are installed, without
+# creating or starting Debian's own cluster; otherwise their absence is only reported, and the
+# PostgreSQL tests say what is missing (or are skipped with HEARKEN_SKIP_POSTGRES=1, which also keeps
+# this script from installing them). `make run` and the builds never need the server.
 set -euo pipefail
+tests=0
+[ "${1:-}" = "--tests" ] && tests=1
 missing=()
 if ! { [ -f /usr/include/sqlite3.h ] || { command -v pkg-config >/dev/null && pkg-config --exists sqlite3; }; }; then
   missing+=(libsqlite3-dev)
@@ -20,7 +23,7 @@ if ! ls /usr/lib/*/libcurl.so >/dev/null 2>&1 && [ ! -e /usr/lib/libcurl.so ]; t
   missing+=(libcurl4-openssl-dev)
 fi
 server_missing=0
-if [ "${HEARKEN_SKIP_POSTGRES:-}" != "1" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+if [ "$tests" = "1" ] && [ "${HEARKEN_SKIP_POSTGRES:-}" != "1" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
    && ! { [ -n "${HEARKEN_PG_BINDIR:-}" ] && [ -x "${HEARKEN_PG_BINDIR}/initdb" ]; }; then
   server_missing=1
 fi
