@@ -1,3 +1,4 @@
+import Synchronization
 import Feedback
 import HTTP
 import Logging
@@ -20,10 +21,20 @@ public final class Application: Sendable {
         storage.maxCommentLength = configuration.rules.maxCommentLength
         let metrics = ServiceMetrics()
         let connections = ConnectionGauge()
+        // Every read retries a failed fold: warn at most once a minute (a full disk must not fill the log
+        // too); the metric counts every failure.
+        let lastFoldWarning = Mutex<Int64>(0)
         store = try FeedbackStore(options: storage, drops: DropCounter { metrics.rejected($0.rawValue) },
                                   onCommit: { metrics.batchCommitted(rows: $0, nanoseconds: $1) },
                                   onFoldFailure: { error in
                                       metrics.foldFailed()
+                                      let now = Timestamp.nowMilliseconds()
+                                      let due = lastFoldWarning.withLock { last in
+                                          guard now - last >= 60_000 else { return false }
+                                          last = now
+                                          return true
+                                      }
+                                      guard due else { return }
                                       logger.warning("folding derived data failed; until it succeeds, aggregates and listings by page miss the newest votes",
                                                      metadata: ["error": "\(error)"])
                                   },

@@ -150,8 +150,9 @@ public final class FeedbackStore: Sendable {
         let drops = self.drops
         writeQueue.sync { connection in
             try? drops.flush(connection)
-            // Rows written outside the writer (plain SQL) are folded here at the latest.
-            _ = try? DerivedData.foldAll(connection: connection)
+            // Rows written outside the writer (plain SQL) are folded here at the latest; a failure is
+            // reported like any other fold's.
+            writer.foldPending(connection)
         }
         guard now - lastRetention.load(ordering: .relaxed) >= 3_600_000 else { return }
         lastRetention.store(now, ordering: .relaxed)

@@ -93,7 +93,7 @@ struct OverviewPage {
                                rows: chartSeries.map { [Widgets.seriesLabel($0.start, period.bucket), String($0.up + $0.down),
                                                         Widgets.percent($0.up + $0.down > 0 ? Double($0.up) / Double($0.up + $0.down) : nil), String($0.comments)] },
                                collapsed: true)
-        html += PageAnnotations.list(trends.annotations, heading: "Changes in this period")
+        html += PageAnnotations.list(trends.annotations, heading: "Changes in this period", showPage: true)
 
         html += "<h2>Pages failing readers</h2>\n<p class=\"hint\">Worst first by the Wilson interval of their helpful share. <a href=\"/dashboard/pages\(h(QueryString.make(period.query)))\">All pages</a></p>\n"
         html += worstTable(ranking.worst)

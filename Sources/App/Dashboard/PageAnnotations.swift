@@ -12,8 +12,8 @@ enum PageAnnotations {
         var filter = AnnotationFilter()
         filter.page = page
         filter.since = period.since
-        filter.until = period.until - 1
-        return try db.annotations(filter, limit: most).reversed()
+        filter.until = period.until // the filter leaves its end out, like the period
+        return try db.annotations(filter, limit: most + 1).reversed()
     }
 
     /// Chart marks for a series whose buckets start at `starts` (ascending) and whose last ends at `end`:
@@ -21,7 +21,7 @@ enum PageAnnotations {
     /// that bucket and the one before. Buckets need not be equal (weeks aligned to Mondays, months).
     static func markers(_ annotations: [Annotation], starts: [Int64], end: Int64) -> [SVGChart.Marker] {
         guard let first = starts.first else { return [] }
-        return annotations.compactMap { annotation in
+        return annotations.suffix(most).compactMap { annotation in
             guard annotation.at >= first, annotation.at < end else { return nil }
             let index = (starts.lastIndex { $0 <= annotation.at }) ?? 0
             let bucketEnd = index + 1 < starts.count ? starts[index + 1] : end
@@ -32,17 +32,19 @@ enum PageAnnotations {
     }
 
     /// The annotations as a list (the charts' marks in words); empty when there are none.
-    static func list(_ annotations: [Annotation], heading: String = "Changes on this page") -> String {
+    static func list(_ annotations: [Annotation], heading: String = "Changes on this page", showPage: Bool = false) -> String {
         guard !annotations.isEmpty else { return "" }
-        var html = "<h2>\(heading)</h2>\n<ul class=\"annotations\">"
-        for annotation in annotations {
+        var html = "<h2>\(heading)</h2>\n"
+        if annotations.count > most { html += "<p class=\"hint\">The latest \(most) of more; all of them through <code>GET /v1/annotations</code>.</p>" }
+        html += "<ul class=\"annotations\">"
+        for annotation in annotations.suffix(most) {
             html += "<li><time datetime=\"\(Timestamp.rfc3339(milliseconds: annotation.at))\">\(Timestamp.day(milliseconds: annotation.at))</time> "
             html += h(annotation.note)
             if let url = annotation.url, url.hasPrefix("https://") || url.hasPrefix("http://") {
                 html += " (<a href=\"\(h(url))\" rel=\"noopener noreferrer nofollow\">link</a>)"
             }
             if let prefix = annotation.pagePrefix { html += " <span class=\"hint\">on every page under \(h(prefix))</span>" }
-            if heading != "Changes on this page", let page = annotation.page {
+            if showPage, let page = annotation.page {
                 html += " <span class=\"hint\">on <a href=\"/dashboard/page\(h(QueryString.make([("page", page)])))\">\(h(page))</a></span>"
             }
             html += "</li>"

@@ -80,10 +80,11 @@ struct SVGChart {
             drawing = true
         }
         out += "<path class=\"series\" d=\"\(path)\"/>"
-        // Markers scale with the downsampling, so they stay at their time whatever the series' length.
-        let scale = points.count > 1 && plotted.count > 1 ? Double(plotted.count - 1) / Double(points.count - 1) : 1
+        // Downsampling averages groups of points into one: a marker goes where its point's group is
+        // drawn, so it stays at its time whatever the series' length.
         for marker in markers where marker.position >= 0 && marker.position <= Double(max(0, points.count - 1)) {
-            let px = plotted.count == 1 ? (left + right) / 2 : left + marker.position * scale * (right - left) / Double(plotted.count - 1)
+            let plottedPosition = (marker.position + 0.5) * Double(plotted.count) / Double(max(1, points.count)) - 0.5
+            let px = plotted.count == 1 ? (left + right) / 2 : left + plottedPosition * (right - left) / Double(plotted.count - 1)
             let x = Self.number(px)
             out += "<g><title>\(Self.escape(marker.title))</title>"
             out += "<line class=\"marker\" x1=\"\(x)\" y1=\"\(Self.number(top))\" x2=\"\(x)\" y2=\"\(Self.number(bottom))\"/>"

@@ -76,8 +76,10 @@ public final class PostgresIngestor {
              p.clientHash.map { Self.lockKey("duplicate", Array("\($0)\n\(p.item.feedback.pageKey)\n\(p.item.feedback.rating.rawValue)".utf8)) }]
                 .compactMap { $0 }
         }).sorted()
-        if !locks.isEmpty {
-            _ = try connection.run("SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k", [PostgresFold.idList(locks)])
+        // One statement per key, in sorted order: the order a set-returning query calls a function
+        // in is not promised, and two batches must take common keys in the same order.
+        for lock in locks {
+            _ = try connection.run("SELECT pg_advisory_xact_lock($1)", [lock])
         }
         return try prepared.map { try ingest($0, connection) }
     }
