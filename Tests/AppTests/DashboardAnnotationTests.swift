@@ -44,4 +44,23 @@ import HTTP
         let old = try browser.get("/dashboard/page?page=/guides/auth&since=2025-01-01&until=2025-02-01").text
         #expect(!old.contains("class=\"marker\"") && !old.contains("Changes on this page"))
     }
+
+    /// The period's last millisecond is in it (its end is left out, as everywhere), and past 50 the page says so.
+    @Test func thePeriodsLastMillisecondCountsAndMoreThanFiftyAreSaid() throws {
+        let live = try LiveApp()
+        // A vote that day, so the charts are drawn (an empty period shows a message instead).
+        _ = try live.insert([("/p", .up, nil, nil, "docs", "v1", 1_767_268_800_000)]) // 2026-01-01T12:00:00Z
+        let triage = try live.token(.triage)
+        #expect(try live.send("POST", "/v1/annotations", token: triage,
+                              body: #"{"page":"/p","note":"last moment","at":"2026-01-01T23:59:59.999Z"}"#).status == 201)
+        let browser = try Browser.signedIn(live, token: try live.token(.read))
+        let day = try browser.get("/dashboard/page?page=/p&since=2026-01-01&until=2026-01-02").text
+        #expect(day.contains("last moment") && day.components(separatedBy: "class=\"marker\"").count - 1 == 2)
+        for i in 0..<51 {
+            #expect(try live.send("POST", "/v1/annotations", token: triage, body: #"{"page":"/p","note":"change \#(i)","at":"2026-01-01T12:00:00Z"}"#).status == 201)
+        }
+        let busy = try browser.get("/dashboard/page?page=/p&since=2026-01-01&until=2026-01-02").text
+        #expect(busy.contains("The latest 50 of more"))
+        #expect(busy.components(separatedBy: "class=\"marker\"").count - 1 == 100)
+    }
 }
