@@ -48,6 +48,19 @@ import TestSupport
         #expect(try PostgresFold.foldAll(session.connection) == 1)
     }
 
+    /// A fold stops after `maxPasses` transactions, so under steady inserts its lock comes free; the
+    /// next fold counts the rest.
+    @Test func aFoldStopsAfterItsPassesAndTheNextCountsTheRest() throws {
+        let (session, _) = try PostgresWritePathTests.database()
+        let writer = PostgresIngestor(duplicateWindow: 0, maxCommentLength: 100)
+        for i in 0..<5 { _ = writer.write([Self.vote("/c\(i)", at: 1000 + Int64(i))], connection: session.connection) }
+        #expect(try PostgresFold.foldAll(session.connection, limit: 1, maxPasses: 3) == 3)
+        #expect(try PostgresFold.pendingRows(session.connection) == 2)
+        #expect(try PostgresFold.foldAll(session.connection, limit: 1, maxPasses: 3) == 2)
+        #expect(try PostgresFold.pendingRows(session.connection) == 0)
+        try PostgresWritePathTests.expectRollupsMatchTheRows(session.connection)
+    }
+
     /// One writer's transaction holds a submission uncommitted while another writer sends it again:
     /// the second waits for the first and answers with its row. Once by idempotency key, once as the
     /// same reader's repeated vote.

@@ -14,17 +14,19 @@ public enum PostgresFold {
     /// Rows per fold transaction at most, as on SQLite.
     public static let foldRows = DerivedData.foldRows
 
-    /// Folds every queued row, `limit` per transaction; nil when another session is folding (its
-    /// fold will count what is queued, or the next one will).
+    /// Folds queued rows, `limit` per transaction, at most `maxPasses` transactions: under steady
+    /// inserts the queue may never empty, and the lock must come free for the next fold's caller.
+    /// Nil when another session is folding (its fold will count what is queued, or the next one will).
     @discardableResult
-    public static func foldAll(_ connection: Postgres.Connection, limit: Int = foldRows) throws -> Int? {
+    public static func foldAll(_ connection: Postgres.Connection, limit: Int = foldRows, maxPasses: Int = 20) throws -> Int? {
         try connection.withAdvisoryLock(lockKey) {
             var total = 0
-            while true {
+            for _ in 0..<max(1, maxPasses) {
                 let folded = try connection.transaction { try fold(limit: limit, connection) }
                 total += folded
-                if folded < limit { return total }
+                if folded < limit { break }
             }
+            return total
         }
     }
 
