@@ -2,21 +2,23 @@ import Analytics
 
 /// Settings of the insight evaluation; defaults as documented in docs/insights.md.
 /// Hashable so `InsightCache` keys on the options whole: an option added later cannot be left out.
+/// The defaults are the detector's own, so they are written in one place.
 public struct InsightOptions: Sendable, Hashable {
+    private static let defaults = DetectorOptions()
     /// Candidate onsets for drops, reason shifts and bursts: each of the last `recentDays` days.
-    public var recentDays = 14
+    public var recentDays = Self.defaults.scanDays
     /// Days before the candidate onsets that give the rates "before".
-    public var baselineDays = 42
+    public var baselineDays = Self.defaults.baselineDays
     /// Days the slow-decline trend covers.
-    public var trendDays = 84
+    public var trendDays = Self.defaults.trendDays
     /// Votes after an onset before it is a candidate.
-    public var minVotes = 10
+    public var minVotes = Self.defaults.minVotes
     /// False discovery rate for Benjamini–Hochberg over every test of one evaluation.
-    public var alpha = 0.05
+    public var alpha = Self.defaults.alpha
     /// Negative comments after an onset before it is a candidate for a burst.
-    public var minComments = 3
+    public var minComments = Self.defaults.minComments
     /// Negative votes with a reason after an onset before it is a candidate for a reason shift.
-    public var minReasonVotes = 10
+    public var minReasonVotes = Self.defaults.minReasonVotes
 
     public init() {}
 
