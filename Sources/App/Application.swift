@@ -6,7 +6,7 @@ import Logging
 /// The running service: the database and the HTTP server with every route.
 public final class Application: Sendable {
     public let configuration: AppConfiguration
-    public let store: FeedbackStore
+    public let store: any FeedbackStorage
     public let server: HTTPServer
     /// Every route as (method, pattern with `{name}` parameters), for checking the API description.
     public let routes: [(method: String, path: String)]
@@ -24,7 +24,7 @@ public final class Application: Sendable {
         // Every read retries a failed fold: warn at most once a minute (a full disk must not fill the log
         // too); the metric counts every failure.
         let lastFoldWarning = Mutex<Int64>(0)
-        store = try FeedbackStore(options: storage, drops: DropCounter { metrics.rejected($0.rawValue) },
+        store = try StorageBackends.open(options: storage, drops: DropCounter { metrics.rejected($0.rawValue) },
                                   onCommit: { metrics.batchCommitted(rows: $0, nanoseconds: $1) },
                                   onFoldFailure: { error in
                                       metrics.foldFailed()

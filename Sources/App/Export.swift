@@ -66,7 +66,7 @@ public final class ExportCursor: Sendable {
 /// `GET /v1/export` as a `BodyStream`: each piece is read on a reader queue when the socket wants it.
 struct ExportStream: BodyStream {
     let cursor: ExportCursor
-    let store: FeedbackStore
+    let store: any FeedbackStorage
 
     func next(_ deliver: @escaping @Sendable (Result<[UInt8]?, any Error>) -> Void) {
         let cursor = self.cursor

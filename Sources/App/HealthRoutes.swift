@@ -4,7 +4,7 @@ import HTTP
 
 /// `GET /healthz` (the process answers) and `GET /readyz` (the database is open, migrated and writable).
 struct HealthRoutes {
-    let store: FeedbackStore
+    let store: any FeedbackStorage
 
     func register(in router: inout Router) {
         router.get("/healthz") { _, responder in

@@ -21,7 +21,7 @@ public struct NDJSONImport {
     }
 
     /// Reads `handle` to its end in constant memory (one batch at a time).
-    public func run(_ handle: FileHandle, store: FeedbackStore) throws -> Report {
+    public func run(_ handle: FileHandle, store: any FeedbackStorage) throws -> Report {
         var report = Report()
         var batch: [Transfer.ImportedRecord] = []
         func flush() throws {

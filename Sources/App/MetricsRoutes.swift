@@ -9,12 +9,12 @@ struct MetricsRoutes {
     static let path = "/metrics"
     let metrics: ServiceMetrics
     let requests: RequestMetrics
-    let store: FeedbackStore
+    let store: any FeedbackStorage
     let connections: ConnectionGauge
     /// SHA-256 of the configured token; compared in constant time.
     let tokenDigest: [UInt8]?
 
-    init(metrics: ServiceMetrics, requests: RequestMetrics, store: FeedbackStore, connections: ConnectionGauge, token: String?) {
+    init(metrics: ServiceMetrics, requests: RequestMetrics, store: any FeedbackStorage, connections: ConnectionGauge, token: String?) {
         self.metrics = metrics
         self.requests = requests
         self.store = store

@@ -6,7 +6,7 @@ import Logging
 /// origin and rate-limit screening, the honeypot, validation and the group-commit writer.
 /// Each drop is counted by reason.
 struct PublicIntake: Sendable {
-    let store: FeedbackStore
+    let store: any FeedbackStorage
     let validator: FeedbackValidator
     let cors: CORSPolicy
     let limiter: RateLimiter
@@ -94,7 +94,7 @@ struct PublicIntake: Sendable {
         }
         feedback.idempotencyKey = idempotencyKey
         let metrics = self.metrics, source = feedback.source, rating = feedback.rating.rawValue
-        store.writer.submit(feedback) { result in
+        store.submit(feedback) { result in
             if case .success(let stored) = result, !stored.duplicate, !stored.replayed { metrics.accepted(source: source, rating: rating) }
             completion(result.mapError { .write($0) })
         }

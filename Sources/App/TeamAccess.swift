@@ -6,12 +6,12 @@ import Synchronization
 /// Bearer-token access for team endpoints: authenticates on a database queue, checks the scope,
 /// runs the handler's work there and answers. Handlers never block an event loop.
 struct TeamAccess: Sendable {
-    let store: FeedbackStore
+    let store: any FeedbackStorage
     let logger: Logger
     /// When each token's `last_used_at` was last written, to write it at most once a minute.
     private let touched = TouchLog()
 
-    init(store: FeedbackStore, logger: Logger) {
+    init(store: any FeedbackStorage, logger: Logger) {
         self.store = store
         self.logger = logger
     }

@@ -50,7 +50,7 @@ public enum StoreError: Error, CustomStringConvertible {
 }
 
 /// The database: one writer connection behind `FeedbackWriter` and a few read-only connections.
-public final class FeedbackStore: Sendable {
+public final class FeedbackStore: FeedbackStorage {
     public let options: StorageOptions
     public let writer: FeedbackWriter
     public let followups: FollowupTokens
@@ -170,6 +170,11 @@ public final class FeedbackStore: Sendable {
             self.writer.foldPending(connection)
             if (try? Retention.eraseChunk(before: cutoff, connection: connection)) ?? 0 > 0 { self.eraseExpired(before: cutoff) }
         }
+    }
+
+    /// Queues a validated submission for the writer's next group commit.
+    public func submit(_ feedback: NewFeedback, completion: @escaping FeedbackWriter.Completion) {
+        writer.submit(feedback, completion: completion)
     }
 
     /// Runs a query on the next reader's queue and hands back its result there. Rows acknowledged

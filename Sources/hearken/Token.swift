@@ -12,11 +12,11 @@ struct TokenCommand: ParsableCommand {
         @Option(help: "SQLite database file (env HEARKEN_DB, default ./data/hearken.db).")
         var db: String?
 
-        func open() throws -> FeedbackStore {
+        func open() throws -> any FeedbackStorage {
             let path = try Settings.database.resolve(db, default: Settings.defaultDatabase)
             var options = StorageOptions(path: path)
             options.readers = 1
-            return try FeedbackStore(options: options)
+            return try StorageBackends.open(options: options)
         }
     }
 
@@ -84,7 +84,7 @@ struct Seed: ParsableCommand {
         var options = StorageOptions(path: path)
         options.durability = .normal
         options.readers = 1
-        let store = try FeedbackStore(options: options)
+        let store = try StorageBackends.open(options: options)
         defer { store.close() }
         var seeder = Seeder(rows: rows)
         seeder.days = days

@@ -53,7 +53,7 @@ struct Import: ParsableCommand {
             guard let opened = FileHandle(forReadingAtPath: file) else { throw ValidationError("cannot read \(file)") }
             handle = opened
         }
-        let store = try FeedbackStore(options: StorageOptions(path: path))
+        let store = try StorageBackends.open(options: StorageOptions(path: path))
         defer { store.close() }
         let report = try NDJSONImport(rules: rules).run(handle, store: store)
         for (line, reason) in report.rejected.prefix(1000) {

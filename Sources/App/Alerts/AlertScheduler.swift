@@ -29,7 +29,7 @@ public struct AlertOptions: Sendable {
 /// writer, and so ingestion, is never held by the analysis), then records what is new in small
 /// transactions, each queueing its webhook messages with the event it records.
 final class AlertScheduler: Sendable {
-    private let store: FeedbackStore
+    private let store: any FeedbackStorage
     private let options: AlertOptions
     private let dispatcher: WebhookDispatcher
     private let logger: Logger
@@ -37,7 +37,7 @@ final class AlertScheduler: Sendable {
     /// Made in `start`: libdispatch traps on releasing a timer that was never activated.
     private let timer = Mutex<(any DispatchSourceTimer)?>(nil)
 
-    init(store: FeedbackStore, options: AlertOptions, dispatcher: WebhookDispatcher, logger: Logger) {
+    init(store: any FeedbackStorage, options: AlertOptions, dispatcher: WebhookDispatcher, logger: Logger) {
         self.store = store
         self.options = options
         self.dispatcher = dispatcher

@@ -17,7 +17,7 @@ struct DashboardSession: Sendable {
 struct DashboardAccess: Sendable {
     static let cookieName = "hearken_session"
 
-    let store: FeedbackStore
+    let store: any FeedbackStorage
     let lifetime: SessionLifetime
     let logger: Logger
 

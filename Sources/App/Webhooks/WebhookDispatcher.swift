@@ -31,7 +31,7 @@ public struct DeliveryOptions: Sendable {
 /// transaction as soon as it ends. Stopping waits for attempts in flight and records them, so a clean
 /// restart sends nothing twice; after a crash an attempt may repeat under the same message id.
 final class WebhookDispatcher: Sendable {
-    private let store: FeedbackStore
+    private let store: any FeedbackStorage
     private let options: DeliveryOptions
     private let client: WebhookClient
     private let metrics: ServiceMetrics
@@ -46,7 +46,7 @@ final class WebhookDispatcher: Sendable {
     private let idle = DispatchSemaphore(value: 0)
     static let batchSize = 8
 
-    init(store: FeedbackStore, options: DeliveryOptions, metrics: ServiceMetrics, logger: Logger) {
+    init(store: any FeedbackStorage, options: DeliveryOptions, metrics: ServiceMetrics, logger: Logger) {
         self.store = store
         self.options = options
         self.metrics = metrics
