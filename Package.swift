@@ -81,7 +81,7 @@ let package = Package(
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "AnalyticsTests", dependencies: ["Analytics"], swiftSettings: strict),
         .testTarget(name: "FeedbackTests", dependencies: ["Analytics", "Feedback", "SQLite", "Postgres", "TestSupport", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
-        .testTarget(name: "AppTests", dependencies: ["Analytics", "App", "HTTP", "Feedback", "SQLite", "TestSupport", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
+        .testTarget(name: "AppTests", dependencies: ["Analytics", "App", "HTTP", "Feedback", "Postgres", "SQLite", "TestSupport", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -13,13 +13,13 @@ import TestSupport
 
     func drops(_ live: LiveApp) throws -> [String: Int] {
         live.app.store.maintain()
-        let rows = try live.app.store.readNow { try live.app.store.drops.counts(sinceDay: 0, connection: $0) }
+        let rows = try live.app.store.read { try $0.drops(sinceDay: 0) }
         return Dictionary(rows.map { ($0.reason, $0.count) }, uniquingKeysWith: +)
     }
 
-    @Test func rateLimitAnswers429WithRetryAfterAndStoresNothingMore() throws {
+    @Test(arguments: Backend.allCases) func rateLimitAnswers429WithRetryAfterAndStoresNothingMore(_ backend: Backend) throws {
         // 1 a minute (burst 5): no token comes back within a minute, however slowly the posts below go.
-        let live = try LiveApp { $0.publicSide.rateLimitPerMinute = 1 }
+        let live = try LiveApp(backend) { $0.publicSide.rateLimitPerMinute = 1 }
         var statuses: [Int] = []
         for i in 0..<8 { statuses.append(try live.post(body("https://docs.example.com/p\(i)")).status) }
         #expect(statuses.prefix(5).allSatisfy { $0 == 201 })
@@ -51,9 +51,9 @@ import TestSupport
         #expect(limiter.take("a", now: 1000) != nil)
     }
 
-    @Test func trustedProxyForwardedForNamesTheClientOthersCannotSpoofIt() throws {
+    @Test(arguments: Backend.allCases) func trustedProxyForwardedForNamesTheClientOthersCannotSpoofIt(_ backend: Backend) throws {
         waitUntilFarFromUTCMidnight() // two clients, two hashes: on one day
-        let live = try LiveApp {
+        let live = try LiveApp(backend) {
             $0.publicSide.rateLimitPerMinute = 1 // burst 5, and no refill within a minute
             $0.publicSide.trustedProxies = [CIDR("127.0.0.0/8")].compactMap { $0 }
         }
@@ -68,7 +68,7 @@ import TestSupport
         let spoof = try live.post(body("https://docs.example.com/s"), headers: [("X-Forwarded-For", "203.0.113.9, 198.51.100.1")])
         #expect(spoof.status == 429)
         // The client hash comes from the forwarded address, never the proxy's.
-        let hashes = try live.app.store.readNow { try $0.query("SELECT DISTINCT client_hash FROM feedback") { $0.string(0) } }
+        let hashes = try live.database.query("SELECT DISTINCT client_hash FROM feedback") { $0.string(0) }
         #expect(hashes.count == 2)
     }
 
@@ -94,8 +94,8 @@ import TestSupport
         #expect(IPAddress("2001:db8:1:2:3:4:5:6")?.clientKey == IPAddress("2001:db8:1:2:ffff::1")?.clientKey, "IPv6 clients count per /64")
     }
 
-    @Test func honeypotIsAnsweredAsAcceptedButNothingIsStored() throws {
-        let live = try LiveApp()
+    @Test(arguments: Backend.allCases) func honeypotIsAnsweredAsAcceptedButNothingIsStored(_ backend: Backend) throws {
+        let live = try LiveApp(backend)
         let json = try live.post(body(extra: #","website":"http://spam.example""#))
         #expect(json.status == 201)
         #expect(json.json?["id"] != nil && json.json?["followup_token"] != nil)
@@ -108,9 +108,9 @@ import TestSupport
         #expect(try drops(live)["honeypot"] == 2)
     }
 
-    @Test func sameClientSameVoteSamePageCountsOnceAndTheLaterCommentAttaches() throws {
+    @Test(arguments: Backend.allCases) func sameClientSameVoteSamePageCountsOnceAndTheLaterCommentAttaches(_ backend: Backend) throws {
         waitUntilFarFromUTCMidnight() // a repeat is found by the client hash, which changes at midnight
-        let live = try LiveApp { $0.storage.duplicateWindowSeconds = 600 }
+        let live = try LiveApp(backend) { $0.storage.duplicateWindowSeconds = 600 }
         let first = try live.post(body(rating: "down"), headers: [browser])
         #expect(first.status == 201)
         let again = try live.post(body(rating: "down", extra: #","reason":"outdated","comment":"the example uses v1""#), headers: [browser])
@@ -118,7 +118,7 @@ import TestSupport
         #expect(again.json?["duplicate"] as? Bool == true)
         #expect(again.json?["id"] as? Int == first.json?["id"] as? Int)
         #expect(try live.count() == 1)
-        let row = try live.app.store.readNow { try $0.first("SELECT reason, comment FROM feedback") { ($0.string(0), $0.string(1)) } }
+        let row = try live.database.first("SELECT reason, comment FROM feedback") { ($0.string(0), $0.string(1)) }
         #expect(row?.0 == "outdated" && row?.1 == "the example uses v1")
         #expect(try live.count("SELECT sum(down) FROM rollup_page_total") == 1)
         #expect(try live.count("SELECT sum(comments) FROM rollup_page_total") == 1)
@@ -155,8 +155,8 @@ import TestSupport
         #expect(second.duplicate && second.id == first.id)
     }
 
-    @Test func idempotencyKeyReplaysTheFirstAnswerAndStoresNothingNew() throws {
-        let live = try LiveApp()
+    @Test(arguments: Backend.allCases) func idempotencyKeyReplaysTheFirstAnswerAndStoresNothingNew(_ backend: Backend) throws {
+        let live = try LiveApp(backend)
         let key = ("Idempotency-Key", "2b0c5e8e-1c1e-4f2a-9d0e-5a3f0f1d7a11")
         let first = try live.post(body(extra: #","comment":"first""#), headers: [key])
         #expect(first.status == 201)
@@ -175,8 +175,8 @@ import TestSupport
         #expect(try live.count("SELECT count(*) FROM idempotency_keys WHERE length(key_hash) = 32") == 2)
     }
 
-    @Test func concurrentRetriesWithOneKeyStoreOneRow() throws {
-        let live = try LiveApp()
+    @Test(arguments: Backend.allCases) func concurrentRetriesWithOneKeyStoreOneRow(_ backend: Backend) throws {
+        let live = try LiveApp(backend)
         let group = DispatchGroup()
         // Every answer is kept, failures included: each must be the one 201 or a replay of it.
         let answers = Mutex<[String]>([])
@@ -209,8 +209,8 @@ import TestSupport
         #expect(try drops(live)["origin"] == 1)
     }
 
-    @Test func dropsEndpointReportsEveryReason() throws {
-        let live = try LiveApp { $0.publicSide.rateLimitPerMinute = 1; $0.allowedOrigins = ["https://docs.example.com"] }
+    @Test(arguments: Backend.allCases) func dropsEndpointReportsEveryReason(_ backend: Backend) throws {
+        let live = try LiveApp(backend) { $0.publicSide.rateLimitPerMinute = 1; $0.allowedOrigins = ["https://docs.example.com"] }
         _ = try live.post(body(extra: #","website":"x""#))
         _ = try live.post(body(), headers: [("Origin", "https://evil.example")])
         for _ in 0..<6 { _ = try live.post(body("https://docs.example.com/\(UUID())")) }

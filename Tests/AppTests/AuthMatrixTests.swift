@@ -21,8 +21,8 @@ import TestSupport
         ("DELETE", "/v1/tokens/nobody", nil, .admin),
     ]
 
-    @Test func everyEndpointAgainstEveryCredential() throws {
-        let live = try LiveApp()
+    @Test(arguments: Backend.allCases) func everyEndpointAgainstEveryCredential(_ backend: Backend) throws {
+        let live = try LiveApp(backend)
         var tokens: [Scope: String] = [:]
         for scope in Scope.allCases { tokens[scope] = try live.token(scope) }
         for endpoint in Self.endpoints {
@@ -44,15 +44,15 @@ import TestSupport
         }
     }
 
-    @Test func publicEndpointsNeedNoToken() throws {
-        let live = try LiveApp()
+    @Test(arguments: Backend.allCases) func publicEndpointsNeedNoToken(_ backend: Backend) throws {
+        let live = try LiveApp(backend)
         #expect(try live.get("/healthz", token: nil).status == 200)
         #expect(try live.get("/readyz", token: nil).status == 200)
         #expect(try live.post(#"{"page":"/a","rating":"up"}"#).status == 201)
     }
 
-    @Test func tokensAreStoredHashedAndRevocationIsImmediate() throws {
-        let live = try LiveApp()
+    @Test(arguments: Backend.allCases) func tokensAreStoredHashedAndRevocationIsImmediate(_ backend: Backend) throws {
+        let live = try LiveApp(backend)
         let admin = try live.token(.admin)
         let created = try live.send("POST", "/v1/tokens", token: admin, body: #"{"name":"ci-reader","scope":"read"}"#)
         #expect(created.status == 201)
@@ -61,7 +61,7 @@ import TestSupport
         #expect(try live.get("/v1/stats/summary", token: secret).status == 200)
         let duplicate = try live.send("POST", "/v1/tokens", token: admin, body: #"{"name":"ci-reader","scope":"read"}"#)
         #expect(duplicate.status == 409)
-        let stored = try live.app.store.readNow { try $0.query("SELECT token_hash FROM api_tokens") { $0.string(0) } }
+        let stored = try live.database.query("SELECT token_hash FROM api_tokens") { $0.string(0) }
         #expect(!stored.contains(secret))
         #expect(stored.allSatisfy { $0.count == 64 })
         let listed = try live.get("/v1/tokens", token: admin)
@@ -71,13 +71,13 @@ import TestSupport
         #expect(try live.get("/v1/stats/summary", token: secret).status == 401)
     }
 
-    @Test func lastUsedIsRecorded() throws {
-        let live = try LiveApp()
+    @Test(arguments: Backend.allCases) func lastUsedIsRecorded(_ backend: Backend) throws {
+        let live = try LiveApp(backend)
         let reader = try live.token(.read, name: "used")
         #expect(try live.get("/v1/feedback", token: reader).status == 200)
         // Recorded off the request path, so it lands a little later.
         func lastUsed() throws -> Int64? {
-            try live.app.store.readNow { try $0.first("SELECT last_used_at FROM api_tokens WHERE name = 'used'") { $0.isNull(0) ? nil : $0.int64(0) } } ?? nil
+            try live.database.first("SELECT last_used_at FROM api_tokens WHERE name = 'used'") { $0.isNull(0) ? nil : $0.int64(0) } ?? nil
         }
         _ = try waitUntil { try lastUsed() != nil }
         #expect(try lastUsed() != nil)

@@ -8,11 +8,11 @@ import TestSupport
 /// `--followup-minutes` has run out.
 @Suite struct FollowupTests {
     private func email(_ live: LiveApp, _ id: Int) throws -> String? {
-        try live.app.store.readNow { try $0.first("SELECT email FROM feedback WHERE id = ?", [id]) { $0.optionalString(0) } } ?? nil
+        try live.database.first("SELECT email FROM feedback WHERE id = ?", [id]) { $0.optionalString(0) } ?? nil
     }
 
-    @Test func emailFieldIsValidatedAndStoredFromJSONAndForms() throws {
-        let live = try LiveApp()
+    @Test(arguments: Backend.allCases) func emailFieldIsValidatedAndStoredFromJSONAndForms(_ backend: Backend) throws {
+        let live = try LiveApp(backend)
         let vote = try live.post(#"{"page":"/guide/auth","rating":"down"}"#)
         let id = try #require(vote.json?["id"] as? Int)
         let token = try #require(vote.json?["followup_token"] as? String)

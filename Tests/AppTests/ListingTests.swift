@@ -4,8 +4,8 @@ import TestSupport
 @testable import Feedback
 
 @Suite struct ListingTests {
-    @Test func filtersMatchAnIndependentComputation() throws {
-        let live = try LiveApp()
+    @Test(arguments: Backend.allCases) func filtersMatchAnIndependentComputation(_ backend: Backend) throws {
+        let live = try LiveApp(backend)
         let token = try live.token(.read)
         let rows = try live.insertMix(count: 120)
         func ids(_ query: String) throws -> [Int64] {
@@ -38,16 +38,17 @@ import TestSupport
         ("limit=0", "limit"), ("limit=1001", "limit"), ("rating=meh", "rating"), ("status=done", "status"),
         ("has_comment=maybe", "has_comment"), ("since=yesterday", "since"), ("cursor=bogus", "cursor"),
         ("page=not-a-url", "page"), ("pgae=/a", "pgae"), ("format=xml", "format"), ("limit=1&limit=2", "limit"),
-    ])
-    func invalidParametersAre400NamingTheParameter(_ query: String, _ parameter: String) throws {
-        let live = try LiveApp()
+    ], Backend.allCases)
+    func invalidParametersAre400NamingTheParameter(_ invalid: (String, String), _ backend: Backend) throws {
+        let (query, parameter) = invalid
+        let live = try LiveApp(backend)
         let response = try live.get("/v1/feedback?" + query, token: try live.token(.read))
         #expect(response.status == 400)
         #expect(errorField(response).field == parameter)
     }
 
-    @Test func paginationNeitherSkipsNorRepeatsUnderConcurrentInserts() throws {
-        let live = try LiveApp()
+    @Test(arguments: Backend.allCases) func paginationNeitherSkipsNorRepeatsUnderConcurrentInserts(_ backend: Backend) throws {
+        let live = try LiveApp(backend)
         let token = try live.token(.read)
         let initial = try live.insertMix(count: 95)
         var seen: [Int64] = []
@@ -66,8 +67,8 @@ import TestSupport
         #expect(seen == initial.map(\.id).sorted(by: >))
     }
 
-    @Test func getPatchAndDeleteOneRecord() throws {
-        let live = try LiveApp()
+    @Test(arguments: Backend.allCases) func getPatchAndDeleteOneRecord(_ backend: Backend) throws {
+        let live = try LiveApp(backend)
         let triager = try live.token(.triage), admin = try live.token(.admin)
         let created = try live.post(#"{"page":"/x","rating":"down","comment":"needle in comment"}"#)
         let id = created.json?["id"] as? Int ?? -1
@@ -103,8 +104,8 @@ import TestSupport
         #expect(try live.count("SELECT coalesce(sum(up + down), 0) FROM rollup_daily") == 0)
     }
 
-    @Test func formatsRenderTheSameRows() throws {
-        let live = try LiveApp()
+    @Test(arguments: Backend.allCases) func formatsRenderTheSameRows(_ backend: Backend) throws {
+        let live = try LiveApp(backend)
         let token = try live.token(.read)
         _ = try live.post(#"{"page":"/f","rating":"down","comment":"=HYPERLINK(\"http://evil\",\"x\"), with \"quotes\"\nand a newline"}"#)
         _ = try live.post(#"{"page":"/g","rating":"up","comment":"@SUM(A1)"}"#)

@@ -17,24 +17,19 @@ struct Seeded {
 
 extension LiveApp {
     func token(_ scope: Scope, name: String? = nil) throws -> String {
-        try app.store.writeNow { try Tokens.create(name: name ?? "t-\(scope.rawValue)-\(UUID().uuidString.prefix(8))", scope: scope, connection: $0) }
+        try app.store.write { try $0.createToken(name: name ?? "t-\(scope.rawValue)-\(UUID().uuidString.prefix(8))", scope: scope) }
     }
 
-    /// Inserts rows straight through the storage layer at chosen times, folded (rollups, search) in the same transaction.
+    /// Inserts rows straight through the backend's write path at chosen times, folded (rollups, search) before it returns.
     func insert(_ rows: [(page: String, rating: Rating, reason: String?, comment: String?, source: String, version: String, at: Int64)]) throws -> [Seeded] {
-        try app.store.writeNow { db in
-            try db.transaction {
-                let seeded = try rows.map { row in
-                    let feedback = NewFeedback(page: row.page, pageKey: row.page, rating: row.rating, reason: row.reason, comment: row.comment,
-                                               source: row.source, labels: [("version", row.version)], email: nil, userAgent: nil, origin: nil,
-                                               referer: nil, clientAddress: nil)
-                    let id = try FeedbackRows.insert(feedback, receivedAt: row.at, clientHash: nil, connection: db)
-                    return Seeded(id: id, page: row.page, rating: row.rating, reason: row.reason, comment: row.comment,
-                                  source: row.source, version: row.version, at: row.at)
-                }
-                try DerivedData.fold(limit: .max, connection: db)
-                return seeded
-            }
+        let ids = try database.store(rows.map { row in
+            (NewFeedback(page: row.page, pageKey: row.page, rating: row.rating, reason: row.reason, comment: row.comment,
+                         source: row.source, labels: [("version", row.version)], email: nil, userAgent: nil, origin: nil,
+                         referer: nil, clientAddress: nil), at: row.at)
+        })
+        return zip(ids, rows).map { id, row in
+            Seeded(id: id, page: row.page, rating: row.rating, reason: row.reason, comment: row.comment,
+                   source: row.source, version: row.version, at: row.at)
         }
     }
 

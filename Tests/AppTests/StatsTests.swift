@@ -7,8 +7,8 @@ import Analytics
 @Suite struct StatsTests {
     func double(_ value: Any?) -> Double? { (value as? Double) ?? (value as? Int).map(Double.init) }
 
-    @Test func summaryMatchesTheRows() throws {
-        let live = try LiveApp()
+    @Test(arguments: Backend.allCases) func summaryMatchesTheRows(_ backend: Backend) throws {
+        let live = try LiveApp(backend)
         let token = try live.token(.read)
         let rows = try live.insertMix(count: 90)
         let response = try live.get("/v1/stats/summary", token: token)
@@ -38,8 +38,8 @@ import Analytics
         #expect(labelled["votes"] as? Int == week.count && labelled["pages"] as? Int == Set(week.map(\.page)).count, "\(labelled)")
     }
 
-    @Test func pagesRankWorstFirstByWilsonUpperBound() throws {
-        let live = try LiveApp()
+    @Test(arguments: Backend.allCases) func pagesRankWorstFirstByWilsonUpperBound(_ backend: Backend) throws {
+        let live = try LiveApp(backend)
         let token = try live.token(.read)
         let now = Timestamp.nowMilliseconds()
         var spec: [(page: String, rating: Rating, reason: String?, comment: String?, source: String, version: String, at: Int64)] = []
@@ -70,8 +70,8 @@ import Analytics
         #expect(second.json?["next_cursor"] is NSNull)
     }
 
-    @Test func sectionsRollUpPages() throws {
-        let live = try LiveApp()
+    @Test(arguments: Backend.allCases) func sectionsRollUpPages(_ backend: Backend) throws {
+        let live = try LiveApp(backend)
         let token = try live.token(.read)
         let rows = try live.insertMix(count: 60)
         let response = try live.get("/v1/stats/pages?group=section&depth=1&sort=votes", token: token)
@@ -82,8 +82,8 @@ import Analytics
         #expect(got == expected)
     }
 
-    @Test func reasonsAndSourcesCount() throws {
-        let live = try LiveApp()
+    @Test(arguments: Backend.allCases) func reasonsAndSourcesCount(_ backend: Backend) throws {
+        let live = try LiveApp(backend)
         let token = try live.token(.read)
         let rows = try live.insertMix(count: 75)
         // Whole answers compared with counts from the rows, so an empty or partial answer fails too.
@@ -103,8 +103,8 @@ import Analytics
         #expect(gotSources == expectedSources)
     }
 
-    @Test func spamIsLeftOutOfEveryAggregateAndComesBack() throws {
-        let live = try LiveApp()
+    @Test(arguments: Backend.allCases) func spamIsLeftOutOfEveryAggregateAndComesBack(_ backend: Backend) throws {
+        let live = try LiveApp(backend)
         let triage = try live.token(.triage)
         let id = try live.post(#"{"page":"/spammy","rating":"down","comment":"buy now"}"#).json?["id"] as? Int ?? -1
         _ = try live.post(#"{"page":"/spammy","rating":"up"}"#)
@@ -118,8 +118,8 @@ import Analytics
         #expect(try live.get("/v1/stats/summary", token: triage).json?["votes"] as? Int == 2)
     }
 
-    @Test func timeseriesFillsEmptyBucketsAndSumsRows() throws {
-        let live = try LiveApp()
+    @Test(arguments: Backend.allCases) func timeseriesFillsEmptyBucketsAndSumsRows(_ backend: Backend) throws {
+        let live = try LiveApp(backend)
         let token = try live.token(.read)
         let day: Int64 = 86_400_000
         let start = (Timestamp.nowMilliseconds() / day - 10) * day // ten days ago, midnight UTC
@@ -146,8 +146,8 @@ import Analytics
         #expect(try live.get("/v1/stats/timeseries?bucket=hour&since=2000-01-01", token: token).status == 400)
     }
 
-    @Test func insightsFindTheRegressionAndNotTheStablePage() throws {
-        let live = try LiveApp()
+    @Test(arguments: Backend.allCases) func insightsFindTheRegressionAndNotTheStablePage(_ backend: Backend) throws {
+        let live = try LiveApp(backend)
         let token = try live.token(.read)
         let now = Timestamp.nowMilliseconds()
         let day: Int64 = 86_400_000
