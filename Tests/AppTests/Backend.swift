@@ -48,7 +48,7 @@ final class DatabaseProbe {
     /// Runs `work` on a session that sees every acknowledged write, with the rollups folded.
     func session<T>(_ work: (any SQLSession) throws -> T) throws -> T {
         if let postgres {
-            try foldEverything(postgres.connection)
+            try Self.foldEverything(postgres.connection)
             return try work(postgres)
         }
         guard let sqlite else { throw NotSQLite() }
@@ -71,7 +71,7 @@ final class DatabaseProbe {
             let ingestor = PostgresIngestor(duplicateWindow: 0, maxCommentLength: .max)
             let results = ingestor.write(rows.map { .init($0.0, receivedAt: $0.at) }, connection: postgres.connection)
             let ids = try results.map { try $0.get().id }
-            try foldEverything(postgres.connection)
+            try Self.foldEverything(postgres.connection)
             return ids
         }
         guard let sqlite else { throw NotSQLite() }
@@ -86,7 +86,7 @@ final class DatabaseProbe {
 
     /// Folds until the queue is empty; a server instance folding meanwhile holds the lock, so its fold
     /// is waited for rather than skipped.
-    private func foldEverything(_ connection: Postgres.Connection) throws {
+    static func foldEverything(_ connection: Postgres.Connection) throws {
         let empty = try waitUntil {
             _ = try PostgresFold.foldAll(connection, maxPasses: 1000)
             return try PostgresFold.pendingRows(connection) == 0
