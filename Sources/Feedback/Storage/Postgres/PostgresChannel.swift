@@ -31,16 +31,23 @@ final class PostgresChannel: @unchecked Sendable { // `link` is touched only on 
     /// What is wrong with the link, or nil when its last use worked.
     var problem: String? { failure.withLock { $0 } }
 
-    /// Runs `work` on the queue with a working session and waits.
-    func sync<T>(_ work: (PostgresSession) throws -> T) throws -> T {
-        try queue.sync { connection in try use(connection, work) }
+    /// Runs `work` on the queue with a working session and waits. With `retrying`, work the link
+    /// broke under runs once more on a new link: only for work that may run twice (reads, folds).
+    func sync<T>(retrying: Bool = false, _ work: (PostgresSession) throws -> T) throws -> T {
+        try queue.sync { connection in try use(connection, retrying: retrying, work) }
+    }
+
+    /// `sync` without waiting: `completion` gets the result on the queue.
+    func async<T>(retrying: Bool = false, _ work: @escaping @Sendable (PostgresSession) throws -> T,
+                  completion: @escaping @Sendable (Result<T, any Error>) -> Void) {
+        queue.async { [self] connection in completion(Result { try use(connection, retrying: retrying, work) }) }
     }
 
     /// Runs `work` on the queue with a working session, or the reason there is none, without waiting.
     func async(_ work: @escaping @Sendable (Result<PostgresSession, any Error>) -> Void) {
         queue.async { [self] connection in
             do {
-                _ = try use(connection) { session in work(.success(session)) }
+                _ = try attempt(connection) { session in work(.success(session)) }
             } catch {
                 work(.failure(error))
             }
@@ -52,8 +59,18 @@ final class PostgresChannel: @unchecked Sendable { // `link` is touched only on 
 
     func close() { queue.close() }
 
+    /// On the queue: `attempt`, and once more when the link broke under it and `retrying` allows:
+    /// after a server restart every link is dead but only learns so on its next use.
+    private func use<T>(_ connection: Postgres.Connection, retrying: Bool, _ work: (PostgresSession) throws -> T) throws -> T {
+        do {
+            return try attempt(connection, work)
+        } catch where retrying && !connection.isConnected {
+            return try attempt(connection, work)
+        }
+    }
+
     /// On the queue: reconnects when needed, runs `work`, and notes a link that broke under it.
-    private func use<T>(_ connection: Postgres.Connection, _ work: (PostgresSession) throws -> T) throws -> T {
+    private func attempt<T>(_ connection: Postgres.Connection, _ work: (PostgresSession) throws -> T) throws -> T {
         let session = try connected(connection)
         defer {
             if !connection.isConnected {

@@ -51,13 +51,13 @@ final class PostgresFolder: Sendable {
 
     /// Folds now and waits (maintenance, close).
     func foldNow() throws {
-        _ = try channel.sync { session in try PostgresFold.foldAll(session.connection) }
+        _ = try channel.sync(retrying: true) { session in try PostgresFold.foldAll(session.connection) }
     }
 
     /// Folds every row queued when it began and waits: blocks on the lock while another instance
     /// folds, then folds what that one left.
     func catchUp() throws {
-        try channel.sync { session in
+        try channel.sync(retrying: true) { session in
             let connection = session.connection
             guard let mark = try connection.first("SELECT max(feedback_id) FROM feedback_unfolded", [], { $0.optionalInt64(0) }) ?? nil else { return }
             try connection.advisoryLock(PostgresFold.lockKey)

@@ -79,32 +79,27 @@ public final class PostgresStore: FeedbackStorage {
         writer.submit(feedback, completion: completion)
     }
 
-    /// On the next reader's queue, after folding what is queued (`prepare`).
+    /// On the next reader's queue, after folding what is queued (`prepare`). A read the link broke
+    /// under runs once more on a new link; a change does not (it may have committed).
     public func read<T: Sendable>(_ work: @escaping @Sendable (FeedbackReader) throws -> T, completion: @escaping @Sendable (Result<T, any Error>) -> Void) {
         let drops = self.drops
-        takeReader().async { [self] session in
-            completion(Result {
-                let session = try session.get()
-                try prepare(session)
-                return try work(FeedbackReader(session: session, drops: drops))
-            })
-        }
+        takeReader().async(retrying: true, { [self] session in
+            try prepare(session)
+            return try work(FeedbackReader(session: session, drops: drops))
+        }, completion: completion)
     }
 
     /// On the editor's queue, after folding what is queued: a change may read or erase what rollups count.
     public func write<T: Sendable>(_ work: @escaping @Sendable (FeedbackEditor) throws -> T, completion: @escaping @Sendable (Result<T, any Error>) -> Void) {
         let drops = self.drops
-        channels.editor.async { [self] session in
-            completion(Result {
-                let session = try session.get()
-                try prepare(session)
-                return try work(FeedbackEditor(session: session, drops: drops))
-            })
-        }
+        channels.editor.async({ [self] session in
+            try prepare(session)
+            return try work(FeedbackEditor(session: session, drops: drops))
+        }, completion: completion)
     }
 
     public func read<T>(_ work: (FeedbackReader) throws -> T) throws -> T {
-        try takeReader().sync { session in
+        try takeReader().sync(retrying: true) { session in
             try prepare(session)
             return try work(FeedbackReader(session: session, drops: drops))
         }
@@ -137,7 +132,7 @@ public final class PostgresStore: FeedbackStorage {
     /// a batch, a fold or an import.
     public func checkReady() -> String? {
         do {
-            let applied = try channels.probe.sync { session in
+            let applied = try channels.probe.sync(retrying: true) { session in
                 try session.connection.first("SELECT count(*) FROM schema_migrations", [], { $0.int(0) }) ?? 0
             }
             return applied >= PostgresSchema.migrations.count ? nil : "the database is not migrated"
@@ -150,7 +145,7 @@ public final class PostgresStore: FeedbackStorage {
     public var walFramesWritten: Int { 0 }
 
     private func refreshSize() {
-        if let bytes = try? channels.probe.sync({ session in
+        if let bytes = try? channels.probe.sync(retrying: true, { session in
             try session.connection.first("SELECT pg_database_size(current_database())", [], { $0.int(0) }) ?? 0
         }) {
             databaseBytes.store(bytes, ordering: .relaxed)
