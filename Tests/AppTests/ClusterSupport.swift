@@ -16,10 +16,10 @@ final class Cluster: @unchecked Sendable { // `processes` guarded by `lock`
     private let lock = NSLock()
     private var processes: [ServerProcess?]
 
-    init(url: String, instances: Int, arguments: [String] = []) throws {
+    init(url: String, instances: Int, duplicateWindow: Int = 600, arguments: [String] = []) throws {
         self.url = url
-        // Every vote in these tests comes from 127.0.0.1: no rate limit. The duplicate window is on.
-        self.arguments = ["serve", "--port", "0", "--db", url, "--rate-limit", "0", "--duplicate-window", "600"] + arguments
+        // Every vote in these tests comes from 127.0.0.1: no rate limit.
+        self.arguments = ["serve", "--port", "0", "--db", url, "--rate-limit", "0", "--duplicate-window", String(duplicateWindow)] + arguments
         processes = Array(repeating: nil, count: instances)
         for index in 0..<instances { try start(index) }
     }
