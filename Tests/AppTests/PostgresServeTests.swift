@@ -3,24 +3,21 @@ import Feedback
 import Dispatch
 import Foundation
 import Synchronization
-import Logging
 import Testing
 import TestSupport
 
-/// An in-process server on a PostgreSQL database (several may share one).
+/// An in-process server on a PostgreSQL database (several may share one): `LiveApp` pointed at it,
+/// with the duplicate window back at its default (the tests check it across instances).
 final class PostgresApp {
-    let app: Application
-    let port: Int
+    let live: LiveApp
+    var app: Application { live.app }
+    var port: Int { live.port }
 
-    init(_ connectionString: String, configure: (inout AppConfiguration) -> Void = { _ in }) throws {
-        var configuration = AppConfiguration(databasePath: connectionString)
-        configuration.server.port = 0
-        configuration.publicSide.rateLimitPerMinute = 0
-        configure(&configuration)
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        app = try Application(configuration: configuration, logger: logger)
-        port = try app.start()
+    init(_ connectionString: String) throws {
+        live = try LiveApp { configuration in
+            configuration.storage.path = connectionString
+            configuration.storage.duplicateWindowSeconds = StorageOptions(path: connectionString).duplicateWindowSeconds
+        }
     }
 
     func post(_ body: String, headers: [(String, String)] = []) throws -> RawClient.Response {
@@ -38,8 +35,6 @@ final class PostgresApp {
     func votes(token: String) throws -> Int {
         try get("/v1/stats/summary", token: token).json?["votes"] as? Int ?? -1
     }
-
-    deinit { app.shutdown() }
 }
 
 /// `hearken serve --db postgres://…`: the API on PostgreSQL, alone and as several instances on one database.
