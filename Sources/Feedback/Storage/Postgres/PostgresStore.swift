@@ -123,9 +123,17 @@ public final class PostgresStore: FeedbackStorage {
         channels.readers[nextReader.wrappingAdd(1, ordering: .relaxed).oldValue % channels.readers.count]
     }
 
-    /// Demo rows: `Seeder` writes through SQLite's connection and bulk rollups, so not here yet.
+    /// Demo rows through the ingest path, 5,000 per transaction, each batch folded before the next
+    /// (so the fold's transactions stay small; `close` would fold them anyway).
     public func seed(_ seeder: Seeder, progress: (Int) -> Void) throws -> Int {
-        throw StorageError.unsupported("seed on PostgreSQL (the seeder writes SQLite rows and rollups directly)")
+        let ingestor = PostgresIngestor(duplicateWindow: 0, maxCommentLength: options.maxCommentLength)
+        return try channels.editor.sync { session in
+            try seeder.generate(now: Timestamp.nowMilliseconds(), progress: progress) { batch in
+                let submissions = batch.map { PostgresIngestor.Submission($0.feedback, receivedAt: $0.receivedAt) }
+                _ = try session.connection.transaction { try ingestor.ingest(submissions, session.connection) }
+                _ = try PostgresFold.foldAll(session.connection)
+            }
+        }
     }
 
     /// Reachable and migrated, asked on a connection of its own so the answer never queues behind
