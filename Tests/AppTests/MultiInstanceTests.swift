@@ -35,9 +35,10 @@ import TestSupport
         }
         load.stop()
         let acks = load.acknowledged
-        // Only the killed instance's connections may fail; every answer given is a 201.
-        let answers = load.otherOutcomes.filter { !$0.outcome.hasPrefix("error:") }
-        #expect(answers.isEmpty, "\(answers.prefix(10))")
+        // Only the killed instance's connections may fail (refused, reset, closed); every answer given
+        // is a 201, and none took the 15 s a hang would.
+        let unexpected = load.otherOutcomes.filter { !$0.outcome.hasPrefix("error:") || $0.outcome.contains("timed out") }
+        #expect(unexpected.isEmpty, "\(unexpected.prefix(10))")
         let connection = try Postgres.Connection(cluster.url)
         defer { connection.close() }
         let missing = try ClusterChecks.missing(acks, connection)
