@@ -66,6 +66,11 @@ import TestSupport
         func expectSameAnswersAndExactRollups(sourceLocation: SourceLocation = #_sourceLocation) throws {
             try PostgresWritePathTests.expectSameAnswers(store, session, sourceLocation: sourceLocation)
             try PostgresWritePathTests.expectRollupsMatchTheRows(session.connection, sourceLocation: sourceLocation)
+            // A group whose votes were all taken away goes, as SQLite's rebuild leaves it out.
+            for table in PostgresFold.targets.map(\.table) {
+                let empty = try session.fetchFirst("SELECT count(*) FROM \(table) WHERE up = 0 AND down = 0") { $0.int(0) }
+                #expect(empty == 0, "\(table)", sourceLocation: sourceLocation)
+            }
         }
     }
 
@@ -147,6 +152,10 @@ import TestSupport
         #expect(try followUp(newIDs[2], comment: "after import", reason: "unclear") == .updated)
         try backends.fold(2)
         #expect(try backends.both { try $0.erase(id: newIDs[3]) })
+        // A page's only vote, folded, then erased: its groups are left without votes.
+        let lonely = try backends.both { try $0.importBatch([Self.imported(13, at: Self.now - 2 * Self.day + 7_777, page: "/lonely")]) }
+        try backends.fold()
+        if case .imported(let id) = lonely.first { #expect(try backends.both { try $0.erase(id: id) }) }
         try backends.fold()
         try backends.expectSameAnswersAndExactRollups()
 
