@@ -70,6 +70,40 @@ import TestSupport
         try PostgresWritePathTests.expectRollupsMatchTheRows(session.connection)
     }
 
+    /// An erasure holds a queued row (as the editor does, `FOR UPDATE` first) while a fold of that row
+    /// starts, then deletes it. The fold locks rows before it takes their queue entries, so it waits
+    /// for the erasure and then counts the other rows. Were the fold to take the queue entries first,
+    /// it would hold the queue entry the erasure's cascade must delete while waiting for the row: a
+    /// deadlock (40P01).
+    @Test func anErasureOfAQueuedRowAndAFoldOfItDoNotDeadlock() throws {
+        let (session, connect) = try PostgresWritePathTests.database()
+        let ids = try PostgresIngestor(duplicateWindow: 0, maxCommentLength: 100)
+            .write((0..<3).map { Self.vote("/e", client: $0, at: Self.now + Int64($0)) }, connection: session.connection).map { try $0.get().id }
+        let eraser = try connect()
+        try eraser.execute("BEGIN")
+        _ = try eraser.run("SELECT 1 FROM feedback WHERE id = $1 FOR UPDATE", [ids[1]])
+        let folder = Handover(try connect())
+        let folded = Mutex<Result<Int?, any Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            let result = Result { try PostgresFold.foldAll(folder.value) }
+            folded.withLock { $0 = result }
+            done.signal()
+        }
+        let deadline = Date().addingTimeInterval(60)
+        while try Self.waiting(session.connection) == 0, Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        #expect(throws: Never.self) {
+            try eraser.run("DELETE FROM feedback WHERE id = $1", [ids[1]])
+            try eraser.execute("COMMIT")
+        }
+        #expect(done.wait(timeout: .now() + 60) == .success)
+        #expect(try folded.withLock { $0 }?.get() == 2)
+        #expect(try PostgresFold.pendingRows(session.connection) == 0)
+        try PostgresWritePathTests.expectRollupsMatchTheRows(session.connection)
+    }
+
     /// Two instances evaluate the same finding at once: its episode opens once. The second waits at
     /// its transaction's start for the first to commit, then sees the episode open.
     @Test func twoSessionsOpeningTheSameEpisodeOpenItOnce() throws {
