@@ -202,7 +202,7 @@ import TestSupport
     }
 }
 
-private final class Handover<Value>: @unchecked Sendable { // each part is used by one thread only after the handover
+final class Handover<Value>: @unchecked Sendable { // each part is used by one thread only after the handover
     let value: Value
     init(_ value: Value) { self.value = value }
 }
