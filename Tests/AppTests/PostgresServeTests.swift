@@ -13,10 +13,11 @@ final class PostgresApp {
     var app: Application { live.app }
     var port: Int { live.port }
 
-    init(_ connectionString: String) throws {
+    init(_ connectionString: String, configure: (inout AppConfiguration) -> Void = { _ in }) throws {
         live = try LiveApp { configuration in
             configuration.storage.path = connectionString
             configuration.storage.duplicateWindowSeconds = StorageOptions(path: connectionString).duplicateWindowSeconds
+            configure(&configuration)
         }
     }
 
@@ -25,7 +26,11 @@ final class PostgresApp {
     }
 
     func get(_ path: String, token: String) throws -> RawClient.Response {
-        try RawClient.request(port: port, "GET", path, headers: [("Authorization", "Bearer \(token)")])
+        try send("GET", path, token: token)
+    }
+
+    func send(_ method: String, _ path: String, token: String? = nil, body: String? = nil) throws -> RawClient.Response {
+        try RawClient.request(port: port, method, path, body: body, headers: token.map { [("Authorization", "Bearer \($0)")] } ?? [])
     }
 
     func token(_ scope: Scope) throws -> String {
