@@ -124,14 +124,12 @@ public final class PostgresStore: FeedbackStorage {
         channels.readers[nextReader.wrappingAdd(1, ordering: .relaxed).oldValue % channels.readers.count]
     }
 
-    /// Demo rows through the ingest path, 5,000 per transaction, each batch folded before the next
-    /// (so the fold's transactions stay small; `close` would fold them anyway).
+    /// Demo rows with `COPY` (`PostgresSeedRows`), 5,000 per transaction, each batch folded before
+    /// the next (so the fold's transactions stay small; `close` would fold them anyway).
     public func seed(_ seeder: Seeder, progress: (Int) -> Void) throws -> Int {
-        let ingestor = PostgresIngestor(duplicateWindow: 0, maxCommentLength: options.maxCommentLength)
-        return try channels.editor.sync { session in
+        try channels.editor.sync { session in
             try seeder.generate(now: Timestamp.nowMilliseconds(), progress: progress) { batch in
-                let submissions = batch.map { PostgresIngestor.Submission($0.feedback, receivedAt: $0.receivedAt) }
-                _ = try session.connection.transaction { try ingestor.ingest(submissions, session.connection) }
+                try session.connection.transaction { try PostgresSeedRows.copy(batch, session.connection) }
                 _ = try PostgresFold.foldAll(session.connection)
             }
         }
