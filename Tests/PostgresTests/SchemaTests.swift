@@ -29,7 +29,7 @@ struct SchemaTests {
 
     /// Every table and column of the SQLite schema exists in PostgreSQL under the same name, except
     /// what docs/postgres.md lists: FTS5's tables, the follow-up secret's move to server_secrets, and
-    /// the tables SQLite's fold keeps in place of indexes by page (migrations/0009).
+    /// the tables SQLite's fold keeps in place of indexes by page (migrations/0009), the outbox's claims.
     @Test func hasTheTablesAndColumnsOfTheSQLiteSchema() throws {
         let db = try migrated()
         let directory = TemporaryDirectory()
