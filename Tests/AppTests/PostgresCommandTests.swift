@@ -1,6 +1,7 @@
 import App
 import Feedback
 import Foundation
+import SQLite
 import Testing
 import TestSupport
 
@@ -49,6 +50,28 @@ import TestSupport
         #expect(try value("SELECT sum(up + down) FROM rollup_page_total") == "12000")
         #expect(try value("SELECT sum(comments) FROM rollup_daily") == value("SELECT count(*) FROM feedback WHERE comment IS NOT NULL"))
         #expect(try value("SELECT count(*) FROM feedback_labels") == "12000")
+        // Ids follow the time the rows were received, as live ingestion makes them.
+        #expect(try value("""
+            SELECT count(*) FROM (SELECT received_at < lag(received_at) OVER (ORDER BY id) AS earlier FROM feedback) t WHERE earlier
+            """) == "0")
+        // The identity's sequence is past the seeded ids: the next row gets a new one.
+        #expect(try value("""
+            INSERT INTO feedback(received_at, page, page_key, rating, source) VALUES (0, '/after', '/after', 'up', 'docs') RETURNING id
+            """) == String(12001))
+
+        // The same rows as the same seed gives SQLite (their times aside: both end now).
+        let directory = TemporaryDirectory()
+        let sqliteSeed = try ServerProcess(["seed", "--rows", "12000", "--pages", "50", "--db", directory.file("seed.db")], waitForPort: false)
+        #expect(sqliteSeed.waitForExit(timeout: 120) == 0)
+        let groups = """
+            SELECT page_key || ' ' || rating || ' ' || coalesce(reason, '-') || ' ' || coalesce(comment, '-') || ' ' || source
+                   || ' ' || coalesce(labels, '-') || ' ' || coalesce(user_agent, '-') || ' ' || pii || ' ' || count(*)
+            FROM feedback WHERE page_key <> '/after' GROUP BY page_key, rating, reason, comment, source, labels, user_agent, pii
+            """
+        let sqlite = try SQLite.Connection(path: directory.file("seed.db"))
+        let expected = try sqlite.query(groups) { $0.string(0) }.sorted()
+        #expect(expected.count > 100)
+        #expect(try server.psql(groups, database: database).split(separator: "\n").map(String.init).sorted() == expected)
     }
 
     @Test func printConfigHidesThePassword() throws {

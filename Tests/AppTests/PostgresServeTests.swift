@@ -13,10 +13,11 @@ final class PostgresApp {
     var app: Application { live.app }
     var port: Int { live.port }
 
-    init(_ connectionString: String) throws {
+    init(_ connectionString: String, configure: (inout AppConfiguration) -> Void = { _ in }) throws {
         live = try LiveApp { configuration in
             configuration.storage.path = connectionString
             configuration.storage.duplicateWindowSeconds = StorageOptions(path: connectionString).duplicateWindowSeconds
+            configure(&configuration)
         }
     }
 
@@ -25,7 +26,11 @@ final class PostgresApp {
     }
 
     func get(_ path: String, token: String) throws -> RawClient.Response {
-        try RawClient.request(port: port, "GET", path, headers: [("Authorization", "Bearer \(token)")])
+        try send("GET", path, token: token)
+    }
+
+    func send(_ method: String, _ path: String, token: String? = nil, body: String? = nil) throws -> RawClient.Response {
+        try RawClient.request(port: port, method, path, body: body, headers: token.map { [("Authorization", "Bearer \($0)")] } ?? [])
     }
 
     func token(_ scope: Scope) throws -> String {
@@ -67,7 +72,8 @@ final class PostgresApp {
 
         // Maintenance forgets idempotency keys past their window, and only those.
         try server.psql("INSERT INTO idempotency_keys(key_hash, feedback_id, status, created_at) VALUES ('\\x00', \(id), 201, 0)", database: database)
-        live.app.store.maintain()
+        // Two hours ahead: past the hourly gate even if the timer's first run came first.
+        live.app.store.maintain(now: Timestamp.nowMilliseconds() + 7_200_000)
         #expect(try server.psql("SELECT count(*) FROM idempotency_keys", database: database).trimmingCharacters(in: .whitespacesAndNewlines) == "1")
         #expect(live.app.store.sizeBytes > 0)
     }
