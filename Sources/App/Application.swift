@@ -99,7 +99,7 @@ public final class Application: Sendable {
         let port = try server.start()
         dispatcher.start()
         alerts.start()
-        logger.notice("listening on \(configuration.server.host):\(port), database \(configuration.storage.path)")
+        logger.notice("listening on \(configuration.server.host):\(port), database \(StorageBackends.displayName(configuration.storage.path))")
         return port
     }
 

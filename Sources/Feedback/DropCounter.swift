@@ -50,7 +50,7 @@ public final class DropCounter: Sendable {
             try connection.withTransaction {
                 for (key, count) in taken {
                     try connection.perform(
-                        "INSERT INTO dropped_daily(day, reason, count) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET count = count + excluded.count",
+                        "INSERT INTO dropped_daily(day, reason, count) VALUES (?, ?, ?) ON CONFLICT (day, reason) DO UPDATE SET count = dropped_daily.count + excluded.count",
                         [key.day, key.reason.rawValue, count]
                     )
                 }

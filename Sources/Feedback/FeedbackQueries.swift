@@ -1,5 +1,4 @@
 import Foundation
-import SQLite
 
 /// One page of a newest-first listing.
 public struct FeedbackPage: Sendable {
@@ -78,40 +77,41 @@ public enum FeedbackQueries {
     }
 
     /// Applies triage changes and keeps rollups right when a row enters or leaves spam. Nil when absent.
-    public static func update(_ id: Int64, _ change: TriageUpdate, connection: Connection) throws -> FeedbackRecord? {
-        try connection.transaction(.immediate) {
-            guard let before = try get(id, connection: connection) else { return nil }
+    static func update(_ id: Int64, _ change: TriageUpdate, rows: any RowRollups) throws -> FeedbackRecord? {
+        let connection = rows.session
+        return try connection.withTransaction {
+            guard let before = try rows.lockedRecord(id) else { return nil }
+            // Spam is not counted: entering or leaving it moves the row's votes.
+            let moves = change.status.map { ($0 == .spam) != (before.status == TriageStatus.spam.rawValue) } ?? false
+            if moves { try rows.willMoveCounts(before) }
             var sets: [String] = ["updated_at = ?"]
-            var values: [SQLValue] = [.integer(Timestamp.nowMilliseconds())]
+            var values: [DatabaseValue] = [.integer(Timestamp.nowMilliseconds())]
             if let status = change.status { sets.append("status = ?"); values.append(.text(status.rawValue)) }
-            if let note = change.note { sets.append("note = ?"); values.append(note.map(SQLValue.text) ?? .null) }
+            if let note = change.note { sets.append("note = ?"); values.append(note.map(DatabaseValue.text) ?? .null) }
             if let tags = change.tags {
                 sets.append("tags = ?")
                 values.append(tags.isEmpty ? .null : .text("[" + tags.map(LabelsJSON.quote).joined(separator: ",") + "]"))
             }
-            if let issue = change.issueURL { sets.append("issue_url = ?"); values.append(issue.map(SQLValue.text) ?? .null) }
+            if let issue = change.issueURL { sets.append("issue_url = ?"); values.append(issue.map(DatabaseValue.text) ?? .null) }
             values.append(.integer(id))
-            try connection.prepare("UPDATE feedback SET \(sets.joined(separator: ", ")) WHERE id = ?").run(values)
-            if let status = change.status, (status == .spam) != (before.status == TriageStatus.spam.rawValue) {
-                try Rollups.recompute(id: id, receivedAt: before.receivedAt, pageKey: before.pageKey, source: before.source, reason: before.reason,
-                                      rating: before.rating, hasComment: before.comment != nil, labels: before.labels,
-                                      included: status != .spam, connection: connection)
+            try connection.perform("UPDATE feedback SET \(sets.joined(separator: ", ")) WHERE id = ?", values, reuse: false)
+            if moves {
+                try rows.didMoveCounts(before, now: change.status == .spam ? nil : CountedAs(reason: before.reason, hasComment: before.comment != nil))
             }
             return try get(id, connection: connection)
         }
     }
 
-    /// Erases a row, its labels and its search entry; rollups follow. False when absent.
-    public static func delete(_ id: Int64, connection: Connection) throws -> Bool {
-        try connection.transaction(.immediate) {
-            guard let before = try get(id, connection: connection) else { return false }
-            try connection.run("DELETE FROM feedback WHERE id = ?", [id])
+    /// Erases a row and its labels (and on SQLite its search entry); rollups follow. False when absent.
+    static func delete(_ id: Int64, rows: any RowRollups) throws -> Bool {
+        let connection = rows.session
+        return try connection.withTransaction {
+            guard let before = try rows.lockedRecord(id) else { return false }
             // A spam row was not counted, so erasing it changes no rollup.
-            if before.status != TriageStatus.spam.rawValue {
-                try Rollups.recompute(id: id, receivedAt: before.receivedAt, pageKey: before.pageKey, source: before.source, reason: before.reason,
-                                      rating: before.rating, hasComment: before.comment != nil, labels: before.labels,
-                                      included: false, connection: connection)
-            }
+            let counted = before.status != TriageStatus.spam.rawValue
+            if counted { try rows.willMoveCounts(before) }
+            try connection.perform("DELETE FROM feedback WHERE id = ?", [id])
+            if counted { try rows.didMoveCounts(before, now: nil) }
             return true
         }
     }

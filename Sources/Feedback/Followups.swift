@@ -1,5 +1,3 @@
-import SQLite
-
 /// Adds a reason, comment or email to a stored vote: the reader's one-time follow-up, or a
 /// duplicate vote that carried them. Rollups follow inside the caller's transaction.
 public enum Followups {
@@ -12,19 +10,20 @@ public enum Followups {
     }
 
     /// The one-time follow-up: checks the token, then attaches `details` and marks the token used.
-    public static func apply(id: Int64, token: String, details: FeedbackDetails, tokens: FollowupTokens,
-                             maxCommentLength: Int, connection: Connection) throws -> Outcome {
+    static func apply(id: Int64, token: String, details: FeedbackDetails, tokens: FollowupTokens,
+                      maxCommentLength: Int, rows: any RowRollups) throws -> Outcome {
         switch tokens.verify(token, id: id) {
         case .invalid: return .invalidToken
         case .expired: return .expired
         case .valid: break
         }
-        return try connection.transaction(.immediate) {
-            guard let used = try connection.first("SELECT followed_up_at FROM feedback WHERE id = ?", [id], { $0.isNull(0) ? nil : $0.int64(0) }) else {
-                return .notFound
+        return try rows.session.withTransaction {
+            // Locked before reading: two instances given the same token apply it once.
+            guard let before = try rows.lockedRecord(id) else { return .notFound }
+            guard try rows.session.fetchFirst("SELECT followed_up_at FROM feedback WHERE id = ?", [id], { $0.isNull(0) }) == true else {
+                return .alreadyUsed
             }
-            guard used == nil else { return .alreadyUsed }
-            _ = try attach(details, to: id, markUsed: true, maxCommentLength: maxCommentLength, connection: connection)
+            try attach(details, to: before, markUsed: true, maxCommentLength: maxCommentLength, rows: rows)
             return .updated
         }
     }
@@ -40,31 +39,21 @@ public enum Followups {
         return (details.reason ?? reason, merged, details.email ?? email)
     }
 
-    /// Merges `details` into the record: a new reason or email replaces the old one, a new comment is
-    /// appended to an existing one. Returns false when the record is gone. Call inside a transaction.
-    static func attach(_ details: FeedbackDetails, to id: Int64, markUsed: Bool, maxCommentLength: Int, connection: Connection) throws -> Bool {
-        guard let before = try FeedbackQueries.get(id, connection: connection) else { return false }
+    /// Merges `details` into the record (locked through `rows`): a new reason or email replaces the
+    /// old one, a new comment is appended to an existing one. Call inside a transaction.
+    static func attach(_ details: FeedbackDetails, to before: FeedbackRecord, markUsed: Bool, maxCommentLength: Int, rows: any RowRollups) throws {
         let (reason, comment, email) = merge(details, reason: before.reason, comment: before.comment, email: before.email,
                                              maxCommentLength: maxCommentLength)
         let counted = before.status != TriageStatus.spam.rawValue
         let rollupsChange = counted && (reason != before.reason || (comment != nil) != (before.comment != nil))
-        if rollupsChange {
-            try Rollups.recompute(id: id, receivedAt: before.receivedAt, pageKey: before.pageKey, source: before.source, reason: before.reason,
-                                  rating: before.rating, hasComment: before.comment != nil, labels: before.labels,
-                                  included: false, connection: connection)
-        }
-        try connection.run(
+        if rollupsChange { try rows.willMoveCounts(before) }
+        try rows.session.perform(
             """
             UPDATE feedback SET reason = ?, comment = ?, email = ?, pii = ?,
-                followed_up_at = CASE WHEN ? THEN ? ELSE followed_up_at END WHERE id = ?
+                followed_up_at = CASE WHEN ? = 1 THEN ? ELSE followed_up_at END WHERE id = ?
             """,
-            [reason, comment, email, comment.map(PersonalData.contains) ?? false, markUsed, Timestamp.nowMilliseconds(), id]
+            [reason, comment, email, comment.map(PersonalData.contains) ?? false, markUsed, Timestamp.nowMilliseconds(), before.id]
         )
-        if rollupsChange {
-            try Rollups.recompute(id: id, receivedAt: before.receivedAt, pageKey: before.pageKey, source: before.source, reason: reason,
-                                  rating: before.rating, hasComment: comment != nil, labels: before.labels,
-                                  included: true, connection: connection)
-        }
-        return true
+        if rollupsChange { try rows.didMoveCounts(before, now: CountedAs(reason: reason, hasComment: comment != nil)) }
     }
 }

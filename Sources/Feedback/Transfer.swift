@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import SQLite
 
 /// Export and import of feedback records, for moving data between servers and keeping copies.
 public enum Transfer {
@@ -49,33 +48,35 @@ public enum Transfer {
         case alreadyPresent
     }
 
-    /// Stores a batch in one transaction, folded into rollups and the search index in the same one.
-    public static func importBatch(_ records: [ImportedRecord], connection: Connection) throws -> [ImportOutcome] {
-        try connection.transaction(.immediate) {
+    /// Stores a batch in one transaction (SQLite folds it into rollups and the search index in the
+    /// same one; PostgreSQL's rows wait in its fold queue). Ids are new; `received_at` is kept.
+    static func importBatch(_ records: [ImportedRecord], rows: any RowRollups) throws -> [ImportOutcome] {
+        let connection = rows.session
+        return try connection.withTransaction {
             var outcomes: [ImportOutcome] = []
             for record in records {
-                let hash = SQLValue.blob(Array(SHA256.hash(data: record.line)))
-                if try connection.first("SELECT 1 FROM imported_lines WHERE line_hash = ?", [hash], { _ in true }) != nil {
+                let hash = DatabaseValue.blob(Array(SHA256.hash(data: record.line)))
+                if try connection.fetchFirst("SELECT 1 FROM imported_lines WHERE line_hash = ?", [hash], { _ in true }) != nil {
                     outcomes.append(.alreadyPresent)
                     continue
                 }
-                if let id = record.originalID, try connection.first(
+                if let id = record.originalID, try connection.fetchFirst(
                     "SELECT 1 FROM feedback WHERE id = ? AND received_at = ? AND page_key = ?", [id, record.receivedAt, record.feedback.pageKey], { _ in true }) != nil {
-                    try connection.run("INSERT INTO imported_lines(line_hash, feedback_id) VALUES (?, ?)", [hash, id])
+                    try connection.perform("INSERT INTO imported_lines(line_hash, feedback_id) VALUES (?, ?)", [hash, id])
                     outcomes.append(.alreadyPresent)
                     continue
                 }
-                let id = try FeedbackRows.insert(record.feedback, receivedAt: record.receivedAt, clientHash: nil, connection: connection)
-                try connection.run(
+                let id = try rows.insertImported(record.feedback, receivedAt: record.receivedAt)
+                try connection.perform(
                     "UPDATE feedback SET status = ?, note = ?, tags = ?, issue_url = ?, updated_at = ? WHERE id = ?",
                     [record.status.rawValue, record.note, record.tags.isEmpty ? nil : "[" + record.tags.map(LabelsJSON.quote).joined(separator: ",") + "]",
                      record.issueURL, record.updatedAt, id]
                 )
-                try connection.run("INSERT INTO imported_lines(line_hash, feedback_id) VALUES (?, ?)", [hash, id])
+                try connection.perform("INSERT INTO imported_lines(line_hash, feedback_id) VALUES (?, ?)", [hash, id])
                 outcomes.append(.imported(id))
             }
             // Spam rows are left out by the fold, as they are from every rollup.
-            try DerivedData.fold(limit: .max, connection: connection)
+            try rows.didImport()
             return outcomes
         }
     }

@@ -17,15 +17,18 @@ public final class Connection {
 
     /// Opens a connection. `connectionString` goes to libpq unchanged (URI or key=value; `sslmode`,
     /// service files and the `PG*` variables work as usual); only the client encoding is fixed to UTF-8.
-    /// Server notices (NOTICE, WARNING) go to `notices`, or nowhere.
-    public init(_ connectionString: String, notices: (@Sendable (String) -> Void)? = nil) throws(PostgresError) {
+    /// Server notices (NOTICE, WARNING) go to `notices`, or nowhere. `defaults` are libpq keywords
+    /// (`connect_timeout`, `keepalives_idle`…) used only where the connection string does not set them.
+    public init(_ connectionString: String, notices: (@Sendable (String) -> Void)? = nil,
+                defaults: [(keyword: String, value: String)] = []) throws(PostgresError) {
         redactedConnectionString = ConnectionString.redacted(connectionString)
         passwords = ConnectionString.passwordForms(in: connectionString)
         self.notices = NoticeSink(notices)
         // With expand_dbname, "dbname" is read as a whole connection string, and later keywords
         // override it: the encoding must be UTF-8 for Swift strings whatever the environment says.
-        let keywords = ["dbname", "client_encoding", "fallback_application_name"]
-        let values = [connectionString, "UTF8", "hearken"]
+        // Keywords before it are overridden by the string's own: that is where `defaults` go.
+        let keywords = defaults.map(\.keyword) + ["dbname", "client_encoding", "fallback_application_name"]
+        let values = defaults.map(\.value) + [connectionString, "UTF8", "hearken"]
         let connection = withCStrings(keywords) { keys in
             withCStrings(values) { values in PQconnectdbParams(keys, values, 1) }
         }

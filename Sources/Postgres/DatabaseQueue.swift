@@ -5,8 +5,9 @@ public final class DatabaseQueue: @unchecked Sendable { // connection touched on
     private let connection: Connection
     private let queue: DispatchQueue
 
-    public init(_ connectionString: String, label: String, notices: (@Sendable (String) -> Void)? = nil) throws(PostgresError) {
-        connection = try Connection(connectionString, notices: notices)
+    public init(_ connectionString: String, label: String, notices: (@Sendable (String) -> Void)? = nil,
+                defaults: [(keyword: String, value: String)] = []) throws(PostgresError) {
+        connection = try Connection(connectionString, notices: notices, defaults: defaults)
         queue = DispatchQueue(label: label)
     }
 

@@ -1,4 +1,5 @@
 import App
+import Feedback
 import Logging
 
 /// `hearken serve --print-config`: every setting with its flag, environment variable and value.
@@ -8,7 +9,7 @@ enum EffectiveConfiguration {
         let rows: [(String, String, String)] = [
             ("--host", "HEARKEN_HOST", c.server.host),
             ("--port", "HEARKEN_PORT", String(c.server.port)),
-            ("--db", "HEARKEN_DB", c.storage.path),
+            ("--db", "HEARKEN_DB", StorageBackends.displayName(c.storage.path)),
             ("--durability", "HEARKEN_DURABILITY", c.storage.durability.rawValue),
             ("--reasons", "HEARKEN_REASONS", c.rules.reasons.joined(separator: ",")),
             ("--keep-query", "HEARKEN_KEEP_QUERY", String(c.rules.normalizer.keepQuery)),

@@ -12,7 +12,7 @@ struct Serve: ParsableCommand {
     var host: String?
     @Option(help: "Port; 0 picks a free one (env HEARKEN_PORT, default 8080).")
     var port: String?
-    @Option(help: "SQLite database file, created if missing (env HEARKEN_DB, default ./data/hearken.db).")
+    @Option(help: "SQLite database file (created if missing), or a postgres:// or postgresql:// connection string for PostgreSQL (env HEARKEN_DB, default ./data/hearken.db).")
     var db: String?
     @Option(help: "full: a 201 survives power loss; normal: survives a crash only (env HEARKEN_DURABILITY, default full).")
     var durability: String?

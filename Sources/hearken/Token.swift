@@ -9,7 +9,7 @@ struct TokenCommand: ParsableCommand {
     )
 
     struct DatabaseOption: ParsableArguments {
-        @Option(help: "SQLite database file (env HEARKEN_DB, default ./data/hearken.db).")
+        @Option(help: "SQLite database file, or a postgres:// connection string (env HEARKEN_DB, default ./data/hearken.db).")
         var db: String?
 
         func open() throws -> any FeedbackStorage {
@@ -72,7 +72,7 @@ struct TokenCommand: ParsableCommand {
 
 struct Seed: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Fill a database with realistic synthetic feedback (benchmarks, demos).")
-    @Option(help: "SQLite database file (env HEARKEN_DB, default ./data/hearken.db).") var db: String?
+    @Option(help: "SQLite database file, or a postgres:// connection string (env HEARKEN_DB, default ./data/hearken.db).") var db: String?
     @Option(help: "Rows to add.") var rows: Int = 100_000
     @Option(help: "Days the rows span, ending now.") var days: Int = 90
     @Option(help: "Distinct pages (a long tail).") var pages: Int = 2000

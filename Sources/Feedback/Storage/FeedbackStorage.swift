@@ -1,3 +1,5 @@
+import Postgres
+
 /// What the application needs of its database, whichever backend holds it: the group-commit intake,
 /// reads and changes through the domain's `FeedbackReader` and `FeedbackEditor`, follow-up tokens,
 /// drop counts, readiness and shutdown. `App` and `hearken` talk to this and never to a connection.
@@ -47,11 +49,17 @@ public enum StorageBackends {
         PostgresDatabase.isConnectionString(path)
     }
 
+    /// `path` as logs, errors and `--print-config` may show it: a connection string's password hidden.
+    public static func displayName(_ path: String) -> String {
+        isPostgres(path) ? ConnectionString.redacted(path) : path
+    }
+
     public static func open(options: StorageOptions, migrate: Bool = true, drops: DropCounter = DropCounter(),
                             onCommit: FeedbackWriter.BatchObserver? = nil, onFoldFailure: FeedbackWriter.FoldFailureObserver? = nil,
                             completionScope: FeedbackWriter.CompletionScope? = nil) throws -> any FeedbackStorage {
         if isPostgres(options.path) {
-            throw StorageError.unsupported("serving from PostgreSQL")
+            return try PostgresStore(options: options, migrate: migrate, drops: drops, onCommit: onCommit,
+                                     onFoldFailure: onFoldFailure, completionScope: completionScope)
         }
         return try FeedbackStore(options: options, migrate: migrate, drops: drops, onCommit: onCommit,
                                  onFoldFailure: onFoldFailure, completionScope: completionScope)

@@ -38,15 +38,18 @@ public enum PostgresFold {
     /// One fold: takes up to `limit` ids off the queue and counts their rows. Call inside a transaction,
     /// holding `lockKey`.
     static func fold(limit: Int, _ connection: Postgres.Connection) throws -> Int {
-        let ids = try connection.query("""
-            DELETE FROM feedback_unfolded WHERE feedback_id IN (SELECT feedback_id FROM feedback_unfolded ORDER BY feedback_id LIMIT $1)
-            RETURNING feedback_id
-            """, [limit]) { $0.int64(0) }
+        let queued = try connection.query("SELECT feedback_id FROM feedback_unfolded ORDER BY feedback_id LIMIT $1", [limit]) { $0.int64(0) }
+        guard !queued.isEmpty else { return 0 }
+        // The rows first, in id order, as every writer that changes stored rows locks them (the
+        // ingestor's repeated votes, triage, erasure, follow-ups): whichever waits for the other then
+        // sees the row as the other left it. Only a writer holding a row changes its queue entry, so
+        // the queue entries are taken after the rows, never the other way round.
+        _ = try connection.run("SELECT 1 FROM feedback WHERE id = ANY($1::bigint[]) ORDER BY id FOR SHARE", [idList(queued)])
+        // Ids erased meanwhile left the queue with their row: only those still queued are counted.
+        let ids = try connection.query("DELETE FROM feedback_unfolded WHERE feedback_id = ANY($1::bigint[]) RETURNING feedback_id",
+                                       [idList(queued)]) { $0.int64(0) }
         guard !ids.isEmpty else { return 0 }
         let list = idList(ids)
-        // A duplicate vote that adds a reason or comment locks its row first (PostgresIngestor):
-        // whichever waits for the other then sees the row as it is after the other committed.
-        _ = try connection.run("SELECT 1 FROM feedback WHERE id = ANY($1::bigint[]) ORDER BY id FOR SHARE", [list])
         try connection.run("""
             INSERT INTO pages(page_key) SELECT DISTINCT page_key FROM feedback WHERE id = ANY($1::bigint[]) ORDER BY 1
             ON CONFLICT (page_key) DO NOTHING
@@ -68,7 +71,7 @@ public enum PostgresFold {
     }
 
     /// The rows of `$1`, with what each adds to a rollup group.
-    private static let rows = """
+    static let rows = """
         WITH r AS (
             SELECT f.id, f.received_at, f.page_key, f.source, coalesce(f.reason, '') AS reason,
                    f.received_at / \(Rollups.dayMilliseconds) AS day, f.received_at / \(Rollups.hourMilliseconds) AS hour,
@@ -77,7 +80,7 @@ public enum PostgresFold {
             FROM feedback f WHERE f.id = ANY($1::bigint[]) AND f.status <> 'spam')
         """
 
-    private struct Target {
+    struct Target {
         let table: String
         let columns: [String]
         let expressions: [String]
@@ -86,7 +89,7 @@ public enum PostgresFold {
         var full = true
     }
 
-    private static let targets = [
+    static let targets = [
         Target(table: "rollup_page_daily", columns: ["page_id", "day"], expressions: ["p.id", "r.day"],
                from: "r JOIN pages p ON p.page_key = r.page_key"),
         Target(table: "rollup_daily", columns: ["day", "page_key", "source"], expressions: ["r.day", "r.page_key", "r.source"]),

@@ -81,7 +81,43 @@ public final class PostgresIngestor {
         for lock in locks {
             _ = try connection.run("SELECT pg_advisory_xact_lock($1)", [lock])
         }
+        try takeOutEarlierRecords(prepared, connection)
         return try prepared.map { try ingest($0, connection) }
+    }
+
+    /// Locks every stored record a repeated vote of the batch may add details to, in id order in one
+    /// statement (as the fold and every other writer of stored rows lock them), and takes those a fold
+    /// has counted out of the rollups together, before any other rollup change. Taking them out one
+    /// after another, each as its vote came, locked rollup rows in the batch's order and could deadlock
+    /// with a fold or another instance's batch. A record taken out whose counts the merge leaves as
+    /// they were costs only its next fold. What a submission then attaches to is already locked and
+    /// queued (`attach` still handles a record this pass did not see, alone).
+    private func takeOutEarlierRecords(_ prepared: [Prepared], _ connection: Postgres.Connection) throws {
+        var ids = Set<Int64>()
+        for p in prepared where !FeedbackDetails(reason: p.item.feedback.reason, comment: p.item.feedback.comment, email: p.item.feedback.email).isEmpty {
+            if let earlier = try earlierRecord(p, connection) { ids.insert(earlier.id) }
+        }
+        guard !ids.isEmpty else { return }
+        let list = PostgresFold.idList(ids.sorted())
+        _ = try connection.run("SELECT 1 FROM feedback WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE", [list])
+        // A new statement, so a new snapshot: sees what the folds that held these rows committed.
+        let folded = try connection.query("""
+            SELECT id FROM feedback f WHERE id = ANY($1::bigint[]) AND status <> 'spam'
+              AND NOT EXISTS (SELECT 1 FROM feedback_unfolded u WHERE u.feedback_id = f.id) ORDER BY id
+            """, [list]) { $0.int64(0) }
+        try PostgresFold.takeOut(folded, connection)
+    }
+
+    /// The stored record a submission repeats: the same reader's vote on the page, within the window on
+    /// either side (another instance may have stamped the same vote a moment later).
+    private func earlierRecord(_ p: Prepared, _ connection: Postgres.Connection) throws -> (id: Int64, receivedAt: Int64)? {
+        guard let clientHash = p.clientHash, duplicateWindow > 0 else { return nil }
+        let f = p.item.feedback, receivedAt = p.item.receivedAt
+        return try connection.first("""
+            SELECT id, received_at FROM feedback
+            WHERE client_hash = $1 AND page_key = $2 AND rating = $3 AND received_at > $4 AND received_at < $5
+            ORDER BY received_at DESC, id DESC LIMIT 1
+            """, [clientHash, f.pageKey, f.rating.rawValue, receivedAt - duplicateWindow, receivedAt + duplicateWindow]) { ($0.int64(0), $0.int64(1)) }
     }
 
     private func ingest(_ p: Prepared, _ connection: Postgres.Connection) throws -> StoredFeedback {
@@ -95,17 +131,10 @@ public final class PostgresIngestor {
             return replay
         }
         var result: StoredFeedback?
-        // Within the window on either side: another instance may have stamped the same vote a moment later.
-        if let clientHash = p.clientHash, duplicateWindow > 0, let earlier = try connection.first("""
-            SELECT id, received_at FROM feedback
-            WHERE client_hash = $1 AND page_key = $2 AND rating = $3 AND received_at > $4 AND received_at < $5
-            ORDER BY received_at DESC, id DESC LIMIT 1
-            """, [clientHash, f.pageKey, f.rating.rawValue, receivedAt - duplicateWindow, receivedAt + duplicateWindow],
-            { ($0.int64(0), $0.int64(1)) }),
-            try attach(f, to: earlier.0, connection) {
-            result = StoredFeedback(id: earlier.0, receivedAt: earlier.1, duplicate: true)
+        if let earlier = try earlierRecord(p, connection), try attach(f, to: earlier.id, connection) {
+            result = StoredFeedback(id: earlier.id, receivedAt: earlier.receivedAt, duplicate: true)
         }
-        let stored = try result ?? StoredFeedback(id: insert(f, receivedAt: receivedAt, clientHash: p.clientHash, connection), receivedAt: receivedAt)
+        let stored = try result ?? StoredFeedback(id: Self.insert(f, receivedAt: receivedAt, clientHash: p.clientHash, connection), receivedAt: receivedAt)
         if let keyHash = p.keyHash {
             try connection.run("""
                 INSERT INTO idempotency_keys(key_hash, feedback_id, status, created_at) VALUES ($1, $2, $3, $4)
@@ -115,7 +144,8 @@ public final class PostgresIngestor {
         return stored
     }
 
-    private func insert(_ f: NewFeedback, receivedAt: Int64, clientHash: String?, _ connection: Postgres.Connection) throws -> Int64 {
+    /// Inserts a row and its labels (the trigger queues it for the fold); also imports' insert.
+    static func insert(_ f: NewFeedback, receivedAt: Int64, clientHash: String?, _ connection: Postgres.Connection) throws -> Int64 {
         let labels = f.labels.isEmpty ? nil : LabelsJSON.encode(f.labels)
         guard let id = try connection.first("""
             INSERT INTO feedback(received_at, page, page_key, rating, reason, comment, source, labels, email,
@@ -145,8 +175,7 @@ public final class PostgresIngestor {
         // A new statement, so a new snapshot: sees whether a fold that held the row committed.
         let folded = try connection.first("SELECT 1 FROM feedback_unfolded WHERE feedback_id = $1", [id]) { _ in true } == nil
         if changesRollups && folded {
-            try PostgresFold.count(PostgresFold.idList([id]), sign: -1, connection)
-            try connection.run("INSERT INTO feedback_unfolded(feedback_id) VALUES ($1) ON CONFLICT DO NOTHING", [id])
+            try PostgresFold.takeOut([id], connection)
         }
         try connection.run("UPDATE feedback SET reason = $1, comment = $2, email = $3, pii = $4 WHERE id = $5",
                            [merged.reason, merged.comment, merged.email, (merged.comment.map(PersonalData.contains) ?? false) ? 1 : 0, id])

@@ -38,10 +38,19 @@ public final class PostgresSession: SQLSession {
         return try row.map { try map(PostgresRow(row: $0)) }
     }
 
-    /// READ COMMITTED: unlike SQLite's immediate transaction it takes no write lock up front
-    /// (docs/postgres.md says what that leaves to do).
+    /// The transaction advisory lock every `withTransaction` takes first.
+    public static let editorLockKey: Int64 = 0x6865_6172_6B65_6E45 // "hearkenE"
+
+    /// READ COMMITTED, and first of all the transaction advisory lock `editorLockKey`: the domain's
+    /// transactions read and then write (opening an alert episode once, a follow-up token used once,
+    /// a digest sent once), which SQLite makes safe by taking its write lock at `BEGIN IMMEDIATE`.
+    /// Here they take turns across instances the same way. It cannot deadlock with ingestion or the
+    /// fold: they never take this key, and a transaction waits for it before it holds anything else.
     public func withTransaction<T>(_ body: () throws -> T) throws -> T {
-        try connection.transaction(.readCommitted, body)
+        try connection.transaction(.readCommitted) {
+            _ = try connection.run("SELECT pg_advisory_xact_lock($1)", [Self.editorLockKey])
+            return try body()
+        }
     }
 
     /// PostgreSQL has no last-insert id: the statement itself returns the new row's.

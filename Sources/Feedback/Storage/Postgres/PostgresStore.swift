@@ -1,0 +1,179 @@
+import Dispatch
+import Postgres
+import Synchronization
+
+/// `FeedbackStorage` on PostgreSQL, for several instances sharing one database. Each instance has
+/// its own connections, each confined to its own queue: the writer (group commit), the fold, the
+/// editor (changes outside ingestion), a readiness probe and `options.readers` readers taken round
+/// robin. Everything instances share lives in the database (secrets, duplicate window, idempotency
+/// keys); what stays per instance is the queue of submissions not yet committed.
+public final class PostgresStore: FeedbackStorage {
+    public let options: StorageOptions
+    public let drops: DropCounter
+    public let followups: FollowupTokens
+    private let writer: PostgresWriter
+    private let folder: PostgresFolder
+    private let channels: Channels
+    private let nextReader = Atomic<Int>(0)
+    private let closed = Atomic<Bool>(false)
+    private let databaseBytes = Atomic<Int>(0)
+    private let maintenance = Mutex<(any DispatchSourceTimer)?>(nil)
+
+    private struct Channels {
+        let writer: PostgresChannel
+        let fold: PostgresChannel
+        let editor: PostgresChannel
+        let probe: PostgresChannel
+        let readers: [PostgresChannel]
+        var all: [PostgresChannel] { [writer, fold, editor, probe] + readers }
+    }
+
+    /// Connects every channel and migrates (or, with `migrate: false`, insists the schema is current).
+    public init(options: StorageOptions, migrate: Bool = true, drops: DropCounter = DropCounter(),
+                onCommit: FeedbackWriter.BatchObserver? = nil, onFoldFailure: FeedbackWriter.FoldFailureObserver? = nil,
+                completionScope: FeedbackWriter.CompletionScope? = nil) throws {
+        self.options = options
+        self.drops = drops
+        var opened: [PostgresChannel] = []
+        func open(_ label: String) throws -> PostgresChannel {
+            let channel = try PostgresChannel(options.path, label: "hearken.pg.\(label)")
+            opened.append(channel)
+            return channel
+        }
+        do {
+            let editor = try open("editor")
+            try editor.sync { session in
+                let migrator = try Postgres.Migrator(migrations: PostgresSchema.migrations)
+                if migrate { _ = try migrator.migrate(session.connection) }
+                guard try migrator.isCurrent(session.connection) else {
+                    throw StoreError.migration("the database is not migrated; run `hearken migrate --db \(ConnectionString.redacted(options.path))`")
+                }
+            }
+            channels = Channels(writer: try open("writer"), fold: try open("fold"), editor: editor, probe: try open("probe"),
+                                readers: try (0..<max(1, options.readers)).map { try open("reader.\($0)") })
+            followups = try editor.sync { session in
+                try FollowupTokens.load(postgres: session.connection, lifetime: Int64(options.followupMinutes) * 60_000)
+            }
+        } catch {
+            for channel in opened { channel.close() }
+            throw (error as? MigrationError).map { StoreError.migration($0.description) } ?? error
+        }
+        folder = PostgresFolder(channel: channels.fold, onFailure: onFoldFailure)
+        let ingestor = PostgresIngestor(duplicateWindow: Int64(options.duplicateWindowSeconds) * 1000, maxCommentLength: options.maxCommentLength)
+        writer = PostgresWriter(channel: channels.writer, ingestor: ingestor, folder: folder, drops: drops, maxPending: options.maxPendingWrites,
+                                maxBatch: options.maxBatch, onCommit: onCommit, completionScope: completionScope)
+        refreshSize()
+        // Rows another instance left unfolded (it crashed, or is gone): counted soon.
+        folder.schedule(after: .milliseconds(0))
+        let interval = options.maintenanceInterval
+        maintenance.withLock { [weak self] slot in
+            let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "hearken.pg.maintenance"))
+            timer.schedule(deadline: .now() + interval, repeating: interval)
+            timer.setEventHandler { [weak self] in self?.maintain() }
+            timer.activate()
+            slot = timer
+        }
+    }
+
+    public func submit(_ feedback: NewFeedback, completion: @escaping FeedbackWriter.Completion) {
+        writer.submit(feedback, completion: completion)
+    }
+
+    /// On the next reader's queue, after folding what is queued (`prepare`). A read the link broke
+    /// under runs once more on a new link; a change does not (it may have committed).
+    public func read<T: Sendable>(_ work: @escaping @Sendable (FeedbackReader) throws -> T, completion: @escaping @Sendable (Result<T, any Error>) -> Void) {
+        let drops = self.drops
+        takeReader().async(retrying: true, { [self] session in
+            try prepare(session)
+            return try work(FeedbackReader(session: session, drops: drops))
+        }, completion: completion)
+    }
+
+    /// On the editor's queue, after folding what is queued: a change may read or erase what rollups count.
+    public func write<T: Sendable>(_ work: @escaping @Sendable (FeedbackEditor) throws -> T, completion: @escaping @Sendable (Result<T, any Error>) -> Void) {
+        let drops = self.drops
+        channels.editor.async({ [self] session in
+            try prepare(session)
+            return try work(FeedbackEditor(session: session, drops: drops))
+        }, completion: completion)
+    }
+
+    public func read<T>(_ work: (FeedbackReader) throws -> T) throws -> T {
+        try takeReader().sync(retrying: true) { session in
+            try prepare(session)
+            return try work(FeedbackReader(session: session, drops: drops))
+        }
+    }
+
+    public func write<T>(_ work: (FeedbackEditor) throws -> T) throws -> T {
+        try channels.editor.sync { session in
+            try prepare(session)
+            return try work(FeedbackEditor(session: session, drops: drops))
+        }
+    }
+
+    /// Read-your-writes across instances: every acknowledged row is committed and queued for the
+    /// fold, so folding what the queue holds now (after the cheap check that it holds anything)
+    /// puts every vote acknowledged before this read into the rollups it reads.
+    private func prepare(_ session: PostgresSession) throws {
+        if try PostgresFolder.hasQueued(session.connection) { try folder.catchUp() }
+    }
+
+    private func takeReader() -> PostgresChannel {
+        channels.readers[nextReader.wrappingAdd(1, ordering: .relaxed).oldValue % channels.readers.count]
+    }
+
+    /// Demo rows: `Seeder` writes through SQLite's connection and bulk rollups, so not here yet.
+    public func seed(_ seeder: Seeder, progress: (Int) -> Void) throws -> Int {
+        throw StorageError.unsupported("seed on PostgreSQL (the seeder writes SQLite rows and rollups directly)")
+    }
+
+    /// Reachable and migrated, asked on a connection of its own so the answer never queues behind
+    /// a batch, a fold or an import.
+    public func checkReady() -> String? {
+        do {
+            let applied = try channels.probe.sync(retrying: true) { session in
+                try session.connection.first("SELECT count(*) FROM schema_migrations", [], { $0.int(0) }) ?? 0
+            }
+            return applied >= PostgresSchema.migrations.count ? nil : "the database is not migrated"
+        } catch {
+            return channels.probe.problem ?? "\(error)"
+        }
+    }
+
+    public var sizeBytes: Int { databaseBytes.load(ordering: .relaxed) }
+    public var walFramesWritten: Int { 0 }
+
+    private func refreshSize() {
+        if let bytes = try? channels.probe.sync(retrying: true, { session in
+            try session.connection.first("SELECT pg_database_size(current_database())", [], { $0.int(0) }) ?? 0
+        }) {
+            databaseBytes.store(bytes, ordering: .relaxed)
+        }
+    }
+
+    /// Drop counts to the database, expired idempotency keys out, a fold, the size for metrics.
+    /// Failures (PostgreSQL away) are left for the next run: nothing here is lost by waiting.
+    public func maintain(now: Int64) {
+        guard !closed.load(ordering: .relaxed) else { return }
+        let drops = self.drops
+        _ = try? channels.editor.sync { session in
+            try drops.flush(session)
+            try session.connection.run("DELETE FROM idempotency_keys WHERE created_at < $1", [now - Ingestor.idempotencyWindow])
+            // HOOK(engineer B): PostgreSQL retention erasure (options.retentionDays) goes here.
+        }
+        try? folder.foldNow()
+        refreshSize()
+    }
+
+    /// Writes what is queued, folds it, stores the drop counts and closes every connection.
+    public func close() {
+        guard !closed.exchange(true, ordering: .relaxed) else { return }
+        maintenance.withLock { $0?.cancel() }
+        writer.close()
+        folder.stop()
+        try? folder.foldNow()
+        _ = try? channels.editor.sync { session in try drops.flush(session) }
+        for channel in channels.all { channel.close() }
+    }
+}

@@ -1,0 +1,61 @@
+import App
+import Feedback
+import Foundation
+import Testing
+import TestSupport
+
+/// The `hearken` binary with `--db postgres://…`: migrate, token, serve; passwords never shown.
+@Suite(.enabled(if: !PostgresServer.isSkipped)) struct PostgresCommandTests {
+    static let password = "Sup3r-Secret-Pw"
+
+    /// The test server trusts local connections, so any password is accepted and none is checked.
+    static func urlWithPassword(_ server: PostgresServer, _ database: String) -> String {
+        server.url(database: database).replacingOccurrences(of: "postgresql://postgres@", with: "postgresql://postgres:\(password)@")
+    }
+
+    @Test func migrateTokenAndServeOnPostgres() throws {
+        let server = try PostgresServer.shared()
+        let url = Self.urlWithPassword(server, try server.createDatabase())
+        let migrate = try ServerProcess(["migrate", "--db", url], waitForPort: false)
+        #expect(migrate.waitForExit() == 0)
+        #expect(migrate.log.contains("applied 0001"))
+        let again = try ServerProcess(["migrate", "--db", url], waitForPort: false)
+        #expect(again.waitForExit() == 0)
+        #expect(again.log.contains("database is up to date"))
+
+        let create = try ServerProcess(["token", "create", "--name", "pg-read", "--scope", "read", "--db", url], waitForPort: false)
+        #expect(create.waitForExit() == 0)
+        let secret = create.log.split(separator: "\n").first { $0.hasPrefix("hk_") }.map(String.init) ?? ""
+        #expect(secret.count > 40)
+
+        let serve = try ServerProcess(["serve", "--port", "0", "--db", url, "--rate-limit", "0"])
+        #expect(try RawClient.request(port: serve.port, "POST", "/v1/feedback", body: #"{"page":"/cli","rating":"up"}"#).status == 201)
+        let summary = try RawClient.request(port: serve.port, "GET", "/v1/stats/summary", headers: [("Authorization", "Bearer \(secret)")])
+        #expect(summary.status == 200)
+        #expect(summary.json?["votes"] as? Int == 1)
+        // The start line names the database, its password hidden.
+        #expect(serve.log.contains("database postgresql://postgres:***@"))
+        #expect(!serve.log.contains(Self.password))
+    }
+
+    @Test func printConfigHidesThePassword() throws {
+        let server = try PostgresServer.shared()
+        let url = Self.urlWithPassword(server, "anything")
+        let printed = try ServerProcess(["serve", "--print-config", "--db", url], waitForPort: false)
+        #expect(printed.waitForExit() == 0)
+        #expect(printed.log.contains("postgresql://postgres:***@/anything"))
+        #expect(!printed.log.contains(Self.password))
+        let fromEnvironment = try ServerProcess(["serve", "--print-config"], environment: ["HEARKEN_DB": url], waitForPort: false)
+        #expect(fromEnvironment.waitForExit() == 0)
+        #expect(fromEnvironment.log.contains("postgresql://postgres:***@/anything"))
+        #expect(!fromEnvironment.log.contains(Self.password))
+    }
+
+    @Test func anUnreachableServerFailsWithoutThePassword() throws {
+        let url = "postgresql://hearken:\(Self.password)@127.0.0.1:1/none?connect_timeout=5"
+        let serve = try ServerProcess(["serve", "--port", "0", "--db", url], waitForPort: false)
+        #expect(serve.waitForExit() != 0)
+        #expect(serve.log.contains("cannot start"))
+        #expect(!serve.log.contains(Self.password))
+    }
+}
