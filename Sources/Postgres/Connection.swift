@@ -66,6 +66,18 @@ public final class Connection {
         handle.map { PQstatus($0) == CONNECTION_OK && PQpipelineStatus($0) == PQ_PIPELINE_OFF } ?? false
     }
 
+    /// Reads, without waiting, whatever the server sent while the link was idle. A server that shut
+    /// down or restarted has closed the link: `isConnected` is false afterwards, before any query is
+    /// sent on a dead link (libpq keeps its socket non-blocking, so this never blocks).
+    public func readPendingInput() {
+        guard let handle, PQstatus(handle) == CONNECTION_OK, !isInTransaction else { return }
+        // A server shutting down sends its FATAL message, then closes: the first read takes the
+        // message, the second meets the end of the stream (or nothing, on a live link).
+        for _ in 0..<2 {
+            guard PQconsumeInput(handle) == 1, PQstatus(handle) == CONNECTION_OK else { return }
+        }
+    }
+
     /// Closes the link and opens a new one with the same parameters (after a restart or failover).
     /// The new session starts without prepared statements, transactions or session locks.
     public func reset() throws(PostgresError) {

@@ -61,5 +61,11 @@ import TestSupport
         for id in ids {
             #expect(try live.get("/v1/feedback/\(id)", token: token).status == 200, "acknowledged \(id) is missing")
         }
+
+        // Restarted while idle: the writer's link is dead but nothing used it since. The next
+        // submission notices before sending anything and reconnects: 201 at the first try.
+        try server.stop()
+        try server.start()
+        #expect(try live.post(#"{"page":"/outage/after-idle-restart","rating":"up"}"#).status == 201)
     }
 }

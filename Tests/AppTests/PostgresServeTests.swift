@@ -46,7 +46,8 @@ final class PostgresApp {
 @Suite(.enabled(if: !PostgresServer.isSkipped)) struct PostgresServeTests {
     @Test func oneInstanceIngestsAndReads() throws {
         let server = try PostgresServer.shared()
-        let live = try PostgresApp(server.url(database: try server.createDatabase()))
+        let database = try server.createDatabase()
+        let live = try PostgresApp(server.url(database: database))
         let token = try live.token(.read)
         let created = try live.post(#"{"page":"/guide/a","rating":"down","comment":"stale example"}"#)
         #expect(created.status == 201)
@@ -68,6 +69,12 @@ final class PostgresApp {
         let again = try live.post(#"{"page":"/guide/c","rating":"up"}"#, headers: reader)
         #expect(again.status == 200)
         #expect(try live.votes(token: token) == 3)
+
+        // Maintenance forgets idempotency keys past their window, and only those.
+        try server.psql("INSERT INTO idempotency_keys(key_hash, feedback_id, status, created_at) VALUES ('\\x00', \(id), 201, 0)", database: database)
+        live.app.store.maintain()
+        #expect(try server.psql("SELECT count(*) FROM idempotency_keys", database: database).trimmingCharacters(in: .whitespacesAndNewlines) == "1")
+        #expect(live.app.store.sizeBytes > 0)
     }
 }
 
@@ -92,6 +99,10 @@ final class PostgresApp {
         #expect(repeated.json?["duplicate"] as? Bool == true)
         #expect(try two.votes(token: token) == 2)
         #expect(try one.votes(token: token) == 2)
+        // Instance 2 counted the repeat as a dropped duplicate; maintenance stores it where instance 1 reads it.
+        two.app.store.maintain()
+        let drops = try one.get("/v1/stats/drops", token: token).json?["totals"] as? [String: Int]
+        #expect(drops?["duplicate"] == 1)
 
         // One secret in server_secrets: instance 2 accepts the token instance 1 issued. (Applying a
         // follow-up on PostgreSQL is the editor's row writes, which come separately.)

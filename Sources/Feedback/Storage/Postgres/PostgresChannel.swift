@@ -83,6 +83,7 @@ final class PostgresChannel: @unchecked Sendable { // `link` is touched only on 
 
     /// The session, after reconnecting a broken link when its backoff allows.
     private func connected(_ connection: Postgres.Connection) throws -> PostgresSession {
+        connection.readPendingInput()
         if connection.isConnected {
             failure.withLock { $0 = nil }
             return link.session

@@ -35,6 +35,7 @@ final class PostgresFolder: Sendable {
     /// On the fold queue: one bounded fold. Rows left (under steady inserts, or while another
     /// instance held the lock) get another turn soon; that instance may well have counted them.
     private func fold(_ session: Result<PostgresSession, any Error>) {
+        guard !stopped.load(ordering: .relaxed) else { return }
         do {
             let connection = try session.get().connection
             let folded = try PostgresFold.foldAll(connection)
@@ -64,7 +65,13 @@ final class PostgresFolder: Sendable {
             defer { _ = try? connection.advisoryUnlock(PostgresFold.lockKey) }
             // Session advisory locks nest: foldAll takes it again and gives that hold back.
             while try connection.first("SELECT EXISTS (SELECT 1 FROM feedback_unfolded WHERE feedback_id <= $1)", [mark], { $0.bool(0) }) == true {
-                _ = try PostgresFold.foldAll(connection)
+                do {
+                    _ = try PostgresFold.foldAll(connection)
+                } catch let error as PostgresError where error.isRetryableTransactionFailure {
+                    // A deadlock with a batch that takes a folded record out again: PostgreSQL
+                    // cancelled this fold, which left its rows queued; the next pass counts them.
+                    continue
+                }
             }
         }
     }
