@@ -88,8 +88,16 @@ import TestSupport
         try PostgresFold.foldAll(session.connection)
         #expect(postgresResults == sqliteResults)
         #expect(postgresResults.contains { $0.duplicate && !$0.replayed } && postgresResults.contains { $0.replayed })
+        try Self.expectSameAnswers(store, session)
+        try Self.expectRollupsMatchTheRows(session.connection)
+    }
+
+    /// Every aggregate of `ReadBackendsQueryTests` and the listing answer the same on both backends.
+    static func expectSameAnswers(_ store: FeedbackStore, _ session: PostgresSession, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let queries: [ReadBackendsQueryTests.Query] = ReadBackendsQueryTests.aggregates() + [
-            ("listing", { try $0.feedback(FeedbackFilter(), limit: 500, after: nil).items.map { [$0.id, $0.reason ?? "", $0.comment ?? ""] as [Any] } }),
+            ("listing", { try $0.feedback(FeedbackFilter(), limit: 1000, after: nil).items.map {
+                [$0.id, $0.status, $0.reason ?? "", $0.comment ?? "", $0.email ?? "", $0.note ?? "", $0.tags.joined(separator: ","), $0.receivedAt] as [Any]
+            } }),
         ]
         for query in queries {
             // Windowed page lists come in page-id order, which is the order each fold first met the
@@ -98,9 +106,9 @@ import TestSupport
                 guard query.name.hasPrefix("page"), let list = answer as? [Any] else { return ReadBackends.canonical(answer) }
                 return list.map(ReadBackends.canonical).sorted().joined(separator: "\n")
             }
-            #expect(canonical(try store.read(query.run)) == canonical(try query.run(PostgresDatabase.reader(session))), "\(query.name)")
+            #expect(canonical(try store.read(query.run)) == canonical(try query.run(PostgresDatabase.reader(session))), "\(query.name)",
+                    sourceLocation: sourceLocation)
         }
-        try Self.expectRollupsMatchTheRows(session.connection)
     }
 
     /// A repeated vote that brings a comment and a reason, once before its record was folded and once
