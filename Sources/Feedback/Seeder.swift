@@ -27,6 +27,20 @@ public struct Seeder {
     /// Inserts `rows` rows ending now, in transactions of 5,000; returns the count written.
     @discardableResult
     public func run(connection: Connection, now: Int64 = Timestamp.nowMilliseconds(), progress: (Int) -> Void = { _ in }) throws -> Int {
+        try generate(now: now, progress: progress) { batch in
+            try connection.transaction(.immediate) {
+                for row in batch {
+                    _ = try FeedbackRows.insert(row.feedback, receivedAt: row.receivedAt, clientHash: nil, connection: connection)
+                }
+                // Folded in the same transaction: a seeded database is complete as each batch commits.
+                try DerivedData.fold(limit: .max, connection: connection)
+            }
+        }
+    }
+
+    /// The rows ending at `now`, oldest first, handed to `write` 5,000 at a time (any backend);
+    /// returns the count written.
+    func generate(now: Int64, progress: (Int) -> Void, _ write: ([(feedback: NewFeedback, receivedAt: Int64)]) throws -> Void) throws -> Int {
         var random = SplitMix64(seed: seed)
         let zipf = ZipfTable(count: pages, exponent: 1.1)
         let regressed = Set((0..<min(regressions, pages)).map { ($0 * 7 + 3) % pages })
@@ -40,28 +54,24 @@ public struct Seeder {
         let downReasons = ["inaccurate", "outdated", "missing-information", "hard-to-understand", "broken-example", "other"]
         var written = 0
         while written < rows {
-            let batch = min(5000, rows - written)
-            try connection.transaction(.immediate) {
-                for i in 0..<batch {
-                    let index = zipf.sample(&random)
-                    // Spread times evenly so ids stay in time order, as live ingestion makes them.
-                    let at = now - span + span * Int64(written + i) / Int64(max(rows, 1))
-                    var helpful = 0.55 + 0.4 * Double((index * 2_654_435_761) % 1000) / 1000
-                    if regressed.contains(index) && at >= recentStart { helpful = 0.15 }
-                    let up = random.unit() < helpful
-                    let reason: String? = random.unit() < 0.6 ? (up ? upReasons : downReasons)[Int(random.next() % UInt64(up ? 3 : 6))] : nil
-                    let comment: String? = random.unit() < (up ? 0.08 : 0.3) ? comments[Int(random.next() % UInt64(comments.count))] : nil
-                    let page = pagePath(index)
-                    let feedback = NewFeedback(
-                        page: page, pageKey: page, rating: up ? .up : .down, reason: reason, comment: comment,
-                        source: sources[Int(random.next() % UInt64(sources.count))],
-                        labels: [("version", "v\(1 + Int(random.next() % 3))")], email: nil, userAgent: "seed", origin: nil, referer: nil, clientAddress: nil)
-                    _ = try FeedbackRows.insert(feedback, receivedAt: at, clientHash: nil, connection: connection)
-                }
-                // Folded in the same transaction: a seeded database is complete as each batch commits.
-                try DerivedData.fold(limit: .max, connection: connection)
+            let batch = (0..<min(5000, rows - written)).map { i -> (feedback: NewFeedback, receivedAt: Int64) in
+                let index = zipf.sample(&random)
+                // Spread times evenly so ids stay in time order, as live ingestion makes them.
+                let at = now - span + span * Int64(written + i) / Int64(max(rows, 1))
+                var helpful = 0.55 + 0.4 * Double((index * 2_654_435_761) % 1000) / 1000
+                if regressed.contains(index) && at >= recentStart { helpful = 0.15 }
+                let up = random.unit() < helpful
+                let reason: String? = random.unit() < 0.6 ? (up ? upReasons : downReasons)[Int(random.next() % UInt64(up ? 3 : 6))] : nil
+                let comment: String? = random.unit() < (up ? 0.08 : 0.3) ? comments[Int(random.next() % UInt64(comments.count))] : nil
+                let page = pagePath(index)
+                let feedback = NewFeedback(
+                    page: page, pageKey: page, rating: up ? .up : .down, reason: reason, comment: comment,
+                    source: sources[Int(random.next() % UInt64(sources.count))],
+                    labels: [("version", "v\(1 + Int(random.next() % 3))")], email: nil, userAgent: "seed", origin: nil, referer: nil, clientAddress: nil)
+                return (feedback, at)
             }
-            written += batch
+            try write(batch)
+            written += batch.count
             progress(written)
         }
         return written

@@ -38,6 +38,19 @@ import TestSupport
         #expect(!serve.log.contains(Self.password))
     }
 
+    @Test func seedWritesRowsAndFoldsThem() throws {
+        let server = try PostgresServer.shared()
+        let database = try server.createDatabase()
+        let seed = try ServerProcess(["seed", "--rows", "12000", "--pages", "50", "--db", server.url(database: database)], waitForPort: false)
+        #expect(seed.waitForExit(timeout: 120) == 0)
+        func value(_ sql: String) throws -> String { try server.psql(sql, database: database).trimmingCharacters(in: .whitespacesAndNewlines) }
+        #expect(try value("SELECT count(*) FROM feedback") == "12000")
+        #expect(try value("SELECT count(*) FROM feedback_unfolded") == "0")
+        #expect(try value("SELECT sum(up + down) FROM rollup_page_total") == "12000")
+        #expect(try value("SELECT sum(comments) FROM rollup_daily") == value("SELECT count(*) FROM feedback WHERE comment IS NOT NULL"))
+        #expect(try value("SELECT count(*) FROM feedback_labels") == "12000")
+    }
+
     @Test func printConfigHidesThePassword() throws {
         let server = try PostgresServer.shared()
         let url = Self.urlWithPassword(server, "anything")

@@ -11,7 +11,10 @@ import TestSupport
 @Suite(.enabled(if: !PostgresServer.isSkipped)) struct PostgresOutageTests {
     @Test(.timeLimit(.minutes(5))) func instanceRecoversFromAServerRestartWithoutLosingAcknowledgedVotes() throws {
         let server = try PostgresServer()
-        let live = try PostgresApp(server.url(database: try server.createDatabase()))
+        // With a password (the test server trusts the socket and ignores it): never shown in answers.
+        let password = "Outage-Secret-Pw"
+        let url = server.url(database: try server.createDatabase()).replacingOccurrences(of: "postgres@", with: "postgres:\(password)@")
+        let live = try PostgresApp(url)
         let token = try live.token(.read)
         func ready() -> Int { (try? RawClient.request(port: live.port, "GET", "/readyz").status) ?? 0 }
         #expect(ready() == 200)
@@ -39,11 +42,15 @@ import TestSupport
 
         try server.stop()
         #expect(waitUntil { ready() == 503 })
+        let reason = try RawClient.request(port: live.port, "GET", "/readyz")
+        #expect(reason.text.contains("PostgreSQL"))
+        #expect(!reason.text.contains(password))
         let started = Date()
         let down = try RawClient.request(port: live.port, "POST", "/v1/feedback", body: #"{"page":"/outage/down","rating":"down"}"#)
         #expect(down.status == 503)
         #expect(errorField(down).code == "storage_unavailable")
         #expect(down.header("Retry-After") != nil)
+        #expect(!down.text.contains(password))
         #expect(Date().timeIntervalSince(started) < 10)
         #expect(waitUntil { refused.load(ordering: .relaxed) > 0 })
 

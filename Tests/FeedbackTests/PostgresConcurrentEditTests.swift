@@ -70,6 +70,13 @@ import TestSupport
         try PostgresWritePathTests.expectRollupsMatchTheRows(session.connection)
     }
 
+    /// The batch's earlier records are found in one statement, its pages sent as a `text[]` literal.
+    @Test func pagesOfAnyTextReachTheServerAsWritten() throws {
+        let (session, _) = try PostgresWritePathTests.database()
+        let pages = ["/a,b", "/\"quoted\"", "/back\\slash", "/{braces}", "/ spaced ", "", "/ü/NULL"]
+        #expect(try session.connection.query("SELECT unnest($1::text[])", [PostgresIngestor.textArray(pages)]) { $0.string(0) } == pages)
+    }
+
     /// An erasure holds a queued row (as the editor does, `FOR UPDATE` first) while a fold of that row
     /// starts, then deletes it. The fold locks rows before it takes their queue entries, so it waits
     /// for the erasure and then counts the other rows. Were the fold to take the queue entries first,
@@ -195,7 +202,7 @@ import TestSupport
     }
 }
 
-private final class Handover<Value>: @unchecked Sendable { // each part is used by one thread only after the handover
+final class Handover<Value>: @unchecked Sendable { // each part is used by one thread only after the handover
     let value: Value
     init(_ value: Value) { self.value = value }
 }

@@ -44,8 +44,11 @@ struct SchemaTests {
             SELECT table_name || '.' || column_name FROM information_schema.columns WHERE table_schema = 'public'
             """) { $0.string(0) }
         #expect(Set(sqliteTables).subtracting(postgresTables) == [])
+        // PostgreSQL only: its search column, the shared follow-up secret, the fold queue, and the
+        // lease by which one of several instances claims a webhook delivery.
         #expect(Set(postgresTables).subtracting(sqliteTables)
-            == ["feedback.comment_search", "server_secrets.name", "server_secrets.secret", "feedback_unfolded.feedback_id"])
+            == ["feedback.comment_search", "server_secrets.name", "server_secrets.secret", "feedback_unfolded.feedback_id",
+                "webhook_deliveries.claimed_until"])
         #expect(try db.first("SELECT value FROM server_state WHERE name = 'derived_through'") { $0.int(0) } == 0)
     }
 

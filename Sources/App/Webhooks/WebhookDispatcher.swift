@@ -30,6 +30,8 @@ public struct DeliveryOptions: Sendable {
 /// Sends what the outbox holds: due messages in small batches, each attempt recorded in its own
 /// transaction as soon as it ends. Stopping waits for attempts in flight and records them, so a clean
 /// restart sends nothing twice; after a crash an attempt may repeat under the same message id.
+/// With several instances on one PostgreSQL database each claims its batch (`claimDueDeliveries`),
+/// so every attempt is made by one instance; a crashed instance's claim runs out and another retries.
 final class WebhookDispatcher: Sendable {
     private let store: any FeedbackStorage
     private let options: DeliveryOptions
@@ -45,6 +47,12 @@ final class WebhookDispatcher: Sendable {
     private let state = Mutex(State())
     private let idle = DispatchSemaphore(value: 0)
     static let batchSize = 8
+    /// A claimed batch stays this instance's for the total timeout plus this many seconds: its attempts
+    /// end within the total timeout, and the margin covers recording them on a slow database. Another
+    /// instance sends the batch again only when this one died (or stalled that long) before recording.
+    static let leaseMargin: Double = 60
+    /// The claim's length in milliseconds.
+    private var lease: Int64 { Int64((options.totalTimeout + Self.leaseMargin) * 1000) }
 
     init(store: any FeedbackStorage, options: DeliveryOptions, metrics: ServiceMetrics, logger: Logger) {
         self.store = store
@@ -91,7 +99,8 @@ final class WebhookDispatcher: Sendable {
         let now = Timestamp.nowMilliseconds()
         let due: [(Delivery, Webhook)]
         do {
-            due = try store.read { try $0.dueDeliveries(now: now, limit: Self.batchSize) }
+            let lease = self.lease
+            due = try store.write { try $0.claimDueDeliveries(now: now, limit: Self.batchSize, lease: lease) }
         } catch {
             logger.error("webhook outbox unreadable: \(error)")
             return

@@ -85,7 +85,7 @@ public enum Outbox {
         try connection.fetchFirst("SELECT min(next_attempt_at) FROM webhook_deliveries WHERE state = 'pending'") { $0.isNull(0) ? nil : $0.int64(0) } ?? nil
     }
 
-    /// Records one attempt and its outcome in one small transaction.
+    /// Records one attempt and its outcome in one small transaction, ending the sender's claim on it.
     public static func record(_ delivery: Delivery, attempt: DeliveryAttempt, outcome: Outcome, connection: any SQLSession) throws {
         try connection.withTransaction {
             try connection.perform("INSERT INTO webhook_attempts(delivery_id, at, status, error, duration_ms) VALUES (?, ?, ?, ?, ?)",
@@ -106,6 +106,7 @@ public enum Outbox {
                 try connection.perform("UPDATE webhook_deliveries SET state = 'failed', attempts = attempts + 1, last_status = ?, last_error = ?, finished_at = ? WHERE id = ?",
                                        [attempt.status, attempt.error, finishedAt, delivery.id])
             }
+            try endClaim(delivery, connection: connection)
             if outcome == .gone {
                 try connection.perform("UPDATE webhooks SET disabled_at = ?, disabled_reason = ? WHERE id = ? AND disabled_at IS NULL",
                                        [finishedAt, "the receiver answered 410 Gone", delivery.webhookID])

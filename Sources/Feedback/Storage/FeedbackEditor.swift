@@ -87,6 +87,11 @@ public struct FeedbackEditor {
         try Outbox.enqueue(event: event, to: webhook, body: body, now: now, connection: session)
     }
 
+    /// Takes due deliveries for this instance to send, held for `lease` milliseconds (see `Outbox.claimDue`).
+    public func claimDueDeliveries(now: Int64, limit: Int, lease: Int64) throws -> [(Delivery, Webhook)] {
+        try Outbox.claimDue(now: now, limit: limit, lease: lease, connection: session)
+    }
+
     public func recordDelivery(_ delivery: Delivery, attempt: DeliveryAttempt, outcome: Outbox.Outcome) throws {
         try Outbox.record(delivery, attempt: attempt, outcome: outcome, connection: session)
     }

@@ -59,8 +59,8 @@ final class PostgresChannel: @unchecked Sendable { // `link` is touched only on 
 
     func close() { queue.close() }
 
-    /// On the queue: `attempt`, and once more when the link broke under it and `retrying` allows:
-    /// after a server restart every link is dead but only learns so on its next use.
+    /// On the queue: `attempt`, and once more when the link broke under it and `retrying` allows
+    /// (a server that went away mid-query, or whose goodbye had not arrived yet when the use began).
     private func use<T>(_ connection: Postgres.Connection, retrying: Bool, _ work: (PostgresSession) throws -> T) throws -> T {
         do {
             return try attempt(connection, work)

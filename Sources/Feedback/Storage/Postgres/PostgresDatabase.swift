@@ -7,8 +7,8 @@ public enum PostgresSchema {
     }
 }
 
-/// A PostgreSQL database named by a connection string. What exists so far: a migrated session and
-/// the read side; ingestion, the fold and the server's wiring come later (docs/postgres.md).
+/// A PostgreSQL database named by a connection string: a migrated session for tools and tests.
+/// The server's storage is `PostgresStore` (docs/postgres.md).
 public enum PostgresDatabase {
     /// Whether `--db` names PostgreSQL (`postgres://…`, `postgresql://…`) rather than an SQLite file.
     public static func isConnectionString(_ text: String) -> Bool {

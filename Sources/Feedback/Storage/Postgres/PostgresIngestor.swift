@@ -85,26 +85,40 @@ public final class PostgresIngestor {
         return try prepared.map { try ingest($0, connection) }
     }
 
-    /// Locks every stored record a repeated vote of the batch may add details to, in id order in one
-    /// statement (as the fold and every other writer of stored rows lock them), and takes those a fold
-    /// has counted out of the rollups together, before any other rollup change. Taking them out one
-    /// after another, each as its vote came, locked rollup rows in the batch's order and could deadlock
-    /// with a fold or another instance's batch. A record taken out whose counts the merge leaves as
-    /// they were costs only its next fold. What a submission then attaches to is already locked and
-    /// queued (`attach` still handles a record this pass did not see, alone).
+    /// Locks every stored record a repeated vote of the batch repeats, in id order in one statement
+    /// (as the fold and every other writer of stored rows lock them), and takes those a vote may add
+    /// details to and a fold has counted out of the rollups together, before any other rollup change.
+    /// Taking them out one after another, each as its vote came, locked rollup rows in the batch's
+    /// order and could deadlock with a fold or another instance's batch; so could locking a record
+    /// after the batch changed rollup rows. A record taken out whose counts the merge leaves as they
+    /// were costs only its next fold. What a submission then attaches to is already locked and queued
+    /// (`attach` still handles a record this pass did not see, alone: one this batch inserted).
     private func takeOutEarlierRecords(_ prepared: [Prepared], _ connection: Postgres.Connection) throws {
-        var ids = Set<Int64>()
-        for p in prepared where !FeedbackDetails(reason: p.item.feedback.reason, comment: p.item.feedback.comment, email: p.item.feedback.email).isEmpty {
-            if let earlier = try earlierRecord(p, connection) { ids.insert(earlier.id) }
+        let repeats = prepared.filter { $0.clientHash != nil && duplicateWindow > 0 }
+        guard !repeats.isEmpty else { return }
+        // One statement for the whole batch: `earlierRecord`'s query for each submission.
+        let found = try connection.query("""
+            SELECT k.n, e.id FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) WITH ORDINALITY AS k(hash, page, rating, at, n)
+            CROSS JOIN LATERAL (
+                SELECT id FROM feedback WHERE client_hash = k.hash AND page_key = k.page AND rating = k.rating
+                  AND received_at > k.at - $5 AND received_at < k.at + $5 ORDER BY received_at DESC, id DESC LIMIT 1) e
+            """, [Self.textArray(repeats.map { $0.clientHash ?? "" }), Self.textArray(repeats.map(\.item.feedback.pageKey)),
+                  Self.textArray(repeats.map(\.item.feedback.rating.rawValue)), PostgresFold.idList(repeats.map(\.item.receivedAt)), duplicateWindow]
+        ) { (index: $0.int(0) - 1, id: $0.int64(1)) }
+        var ids = Set<Int64>(), changing = Set<Int64>()
+        for (index, id) in found where repeats.indices.contains(index) {
+            ids.insert(id)
+            let f = repeats[index].item.feedback
+            if !FeedbackDetails(reason: f.reason, comment: f.comment, email: f.email).isEmpty { changing.insert(id) }
         }
         guard !ids.isEmpty else { return }
-        let list = PostgresFold.idList(ids.sorted())
-        _ = try connection.run("SELECT 1 FROM feedback WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE", [list])
+        _ = try connection.run("SELECT 1 FROM feedback WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE", [PostgresFold.idList(ids.sorted())])
+        guard !changing.isEmpty else { return }
         // A new statement, so a new snapshot: sees what the folds that held these rows committed.
         let folded = try connection.query("""
             SELECT id FROM feedback f WHERE id = ANY($1::bigint[]) AND status <> 'spam'
               AND NOT EXISTS (SELECT 1 FROM feedback_unfolded u WHERE u.feedback_id = f.id) ORDER BY id
-            """, [list]) { $0.int64(0) }
+            """, [PostgresFold.idList(changing.sorted())]) { $0.int64(0) }
         try PostgresFold.takeOut(folded, connection)
     }
 
@@ -208,6 +222,11 @@ public final class PostgresIngestor {
                                                           year: Int(parts[0]), month: Int(parts[1]), day: Int(parts[2])).date
         else { return nil }
         return Timestamp.day(milliseconds: Int64(date.timeIntervalSince1970 * 1000) - Rollups.dayMilliseconds)
+    }
+
+    /// A `text[]` literal of `values`, each quoted (commas, quotes, backslashes and braces kept as written).
+    static func textArray(_ values: [String]) -> String {
+        "{" + values.map { "\"" + $0.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"") + "\"" }.joined(separator: ",") + "}"
     }
 
     /// An advisory lock key for one idempotency key or duplicate-window key.

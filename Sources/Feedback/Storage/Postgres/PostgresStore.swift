@@ -17,6 +17,7 @@ public final class PostgresStore: FeedbackStorage {
     private let nextReader = Atomic<Int>(0)
     private let closed = Atomic<Bool>(false)
     private let databaseBytes = Atomic<Int>(0)
+    private let lastRetention = Atomic<Int64>(0)
     private let maintenance = Mutex<(any DispatchSourceTimer)?>(nil)
 
     private struct Channels {
@@ -123,9 +124,17 @@ public final class PostgresStore: FeedbackStorage {
         channels.readers[nextReader.wrappingAdd(1, ordering: .relaxed).oldValue % channels.readers.count]
     }
 
-    /// Demo rows: `Seeder` writes through SQLite's connection and bulk rollups, so not here yet.
+    /// Demo rows through the ingest path, 5,000 per transaction, each batch folded before the next
+    /// (so the fold's transactions stay small; `close` would fold them anyway).
     public func seed(_ seeder: Seeder, progress: (Int) -> Void) throws -> Int {
-        throw StorageError.unsupported("seed on PostgreSQL (the seeder writes SQLite rows and rollups directly)")
+        let ingestor = PostgresIngestor(duplicateWindow: 0, maxCommentLength: options.maxCommentLength)
+        return try channels.editor.sync { session in
+            try seeder.generate(now: Timestamp.nowMilliseconds(), progress: progress) { batch in
+                let submissions = batch.map { PostgresIngestor.Submission($0.feedback, receivedAt: $0.receivedAt) }
+                _ = try session.connection.transaction { try ingestor.ingest(submissions, session.connection) }
+                _ = try PostgresFold.foldAll(session.connection)
+            }
+        }
     }
 
     /// Reachable and migrated, asked on a connection of its own so the answer never queues behind
@@ -152,18 +161,33 @@ public final class PostgresStore: FeedbackStorage {
         }
     }
 
-    /// Drop counts to the database, expired idempotency keys out, a fold, the size for metrics.
-    /// Failures (PostgreSQL away) are left for the next run: nothing here is lost by waiting.
+    /// Drop counts to the database, a fold, the size for metrics; hourly, as on SQLite, expired
+    /// idempotency keys out and (when `retentionDays` is set) retention erasure. Failures
+    /// (PostgreSQL away) are left for the next run: nothing here is lost by waiting.
     public func maintain(now: Int64) {
         guard !closed.load(ordering: .relaxed) else { return }
         let drops = self.drops
-        _ = try? channels.editor.sync { session in
-            try drops.flush(session)
-            try session.connection.run("DELETE FROM idempotency_keys WHERE created_at < $1", [now - Ingestor.idempotencyWindow])
-            // HOOK(engineer B): PostgreSQL retention erasure (options.retentionDays) goes here.
-        }
+        _ = try? channels.editor.sync { session in try drops.flush(session) }
         try? folder.foldNow()
         refreshSize()
+        guard now - lastRetention.load(ordering: .relaxed) >= 3_600_000 else { return }
+        lastRetention.store(now, ordering: .relaxed)
+        _ = try? write { try $0.purgeIdempotencyKeys(now: now) }
+        if options.retentionDays > 0 {
+            eraseExpired(before: now - Int64(options.retentionDays) * Rollups.dayMilliseconds)
+        }
+    }
+
+    /// Erases chunk by chunk, each its own transaction and its own turn on the editor's queue, so
+    /// triage and other editor work interleave. Through `write`, so queued rows are folded first:
+    /// the rollups keep an erased comment's count, as on SQLite. Several instances may run this at
+    /// once; the editor's transaction lock makes their chunks take turns, and where they stopped is
+    /// shared (`server_state`).
+    private func eraseExpired(before cutoff: Int64) {
+        guard !closed.load(ordering: .relaxed) else { return }
+        write({ try $0.eraseExpired(before: cutoff, limit: Retention.chunk) }) { [weak self] result in
+            if case .success(let changed) = result, changed > 0 { self?.eraseExpired(before: cutoff) }
+        }
     }
 
     /// Writes what is queued, folds it, stores the drop counts and closes every connection.
