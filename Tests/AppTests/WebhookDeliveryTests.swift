@@ -121,8 +121,9 @@ import TestSupport
         let delivery = try live.sendTest(try live.addWebhook(port: receiver.port))
         #expect(try waitUntil(timeout: 60) { try live.delivery(delivery)?.state == .failed })
         #expect(try live.delivery(delivery)?.lastError == "HTTP 503")
-        let metrics = try RawClient.request(port: live.port, "GET", "/metrics").text
-        #expect(metrics.contains(#"hearken_webhook_deliveries_total{outcome="failed"} 1"#))
+        #expect(try waitUntil(timeout: 60) {
+            try RawClient.request(port: live.port, "GET", "/metrics").text.contains(#"hearken_webhook_deliveries_total{outcome="failed"} 1"#)
+        })
     }
 
     @Test func goneDisablesTheWebhook() throws {
@@ -139,8 +140,10 @@ import TestSupport
         #expect(try live.attempts(delivery).count == 1, "410 is not retried")
         let queued = try live.app.store.writeNow { db in try Outbox.enqueue(.finding, now: 0, connection: db) { _ in "{}" } }
         #expect(queued.isEmpty, "a disabled webhook gets no new messages")
-        let metrics = try RawClient.request(port: live.port, "GET", "/metrics").text
-        #expect(metrics.contains(#"hearken_webhook_deliveries_total{outcome="disabled"} 1"#), "\(metrics.split(separator: "\n").filter { $0.contains("webhook") })")
+        // The dispatcher counts the outcome just after recording it.
+        #expect(try waitUntil(timeout: 60) {
+            try RawClient.request(port: live.port, "GET", "/metrics").text.contains(#"hearken_webhook_deliveries_total{outcome="disabled"} 1"#)
+        })
         // A test message that gets through enables the webhook again.
         receiver.respond(204)
         let test = try live.sendTest(stored)
