@@ -34,8 +34,10 @@ clean:
 	rm -rf .build
 
 ## Benchmarks: release build, wrk pinned to a different core than the server; prints a Markdown report.
+## DB=postgres: on a temporary PostgreSQL server instead (needs the `postgresql` package).
+DB ?= sqlite
 bench: deps
-	./scripts/bench.sh
+	$(if $(filter postgres,$(DB)),./scripts/bench-postgres.sh,./scripts/bench.sh)
 
 ## Measures the insight detectors (today's and the new one) on simulated traffic over SEEDS seeds
 ## (default 20); prints the Markdown tables of docs/insights.md. Needs no database or dependencies.

@@ -18,8 +18,10 @@ public struct CommentQuery: Sendable {
     public init?(_ text: String) {
         words = text.split(whereSeparator: { $0.isWhitespace }).compactMap { word in
             let prefix = word.hasSuffix("*")
-            let core = prefix ? word.dropLast() : word[...]
-            return core.isEmpty ? nil : Word(text: core, prefix: prefix, phrase: Self.tokens(String(core)))
+            // NUL separates tokens as any control character does, but ends FTS5's query string (an
+            // "unterminated string" error) and PostgreSQL's text cannot hold it: \u{1} stands in.
+            let core = (prefix ? word.dropLast() : word[...]).replacingOccurrences(of: "\u{0}", with: "\u{1}")
+            return core.isEmpty ? nil : Word(text: core[...], prefix: prefix, phrase: Self.tokens(core))
         }
         if words.isEmpty { return nil }
     }
@@ -28,6 +30,18 @@ public struct CommentQuery: Sendable {
     public var ftsQuery: String {
         words.map { "\"" + $0.text.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\"" + ($0.prefix ? "*" : "") }
             .joined(separator: " ")
+    }
+
+    /// The words for PostgreSQL's search (`FeedbackFilter.tsqueryCondition`), one space between them,
+    /// each with its `*`.
+    var postgresWords: String {
+        words.map { $0.text + ($0.prefix ? "*" : "") }.joined(separator: " ")
+    }
+
+    /// Whether a word holds a token longer than PostgreSQL indexes (2,047 bytes, `to_tsvector` skips
+    /// longer ones): there no comment can match it, and the query must not drop the word instead.
+    var hasUnindexableToken: Bool {
+        words.contains { $0.phrase.contains { $0.utf8.count > 2047 } }
     }
 
     /// Whether every word occurs in `text` as FTS5 would find it. A word without any letter or digit

@@ -69,15 +69,30 @@ public struct FeedbackFilter: Sendable {
             values += [.text(label.key), .text(label.value)]
         }
         if let text, let query = CommentQuery(text) {
-            // The tsvector search with FTS5's tokens and the masked-search rule is not ported yet.
-            guard dialect == .sqlite else { throw StorageError.unsupported("comment search on PostgreSQL") }
-            parts.append("id IN (SELECT rowid FROM feedback_fts WHERE feedback_fts MATCH ?)")
-            values.append(.text(query.ftsQuery))
+            if dialect == .sqlite {
+                parts.append("id IN (SELECT rowid FROM feedback_fts WHERE feedback_fts MATCH ?)")
+                values.append(.text(query.ftsQuery))
+            } else if query.hasUnindexableToken {
+                parts.append("FALSE") // PostgreSQL indexes no such word, so no comment can match it there
+            } else {
+                parts.append(Self.tsqueryCondition)
+                values.append(.text(query.postgresWords))
+            }
         }
         if let since { parts.append("received_at >= ?"); values.append(.integer(since)) }
         if let until { parts.append("received_at < ?"); values.append(.integer(until)) }
         return (parts.isEmpty ? "TRUE" : parts.joined(separator: " AND "), values)
     }
+
+    /// FTS5's query on PostgreSQL; binds `CommentQuery.postgresWords`. Each word becomes a phrase of
+    /// the lexemes `feedback_search_text` (migrations/postgres/0005, the function that also builds
+    /// `comment_search`) leaves of it, its last lexeme a prefix for `word*`, and the phrases are
+    /// AND-ed. Words without lexemes drop out as in FTS5; with none left the aggregate is NULL and
+    /// nothing matches. Only lexemes reach the tsquery text, so no input can be an operator.
+    static let tsqueryCondition = """
+        comment_search @@ (SELECT string_agg('(' || t::text || CASE WHEN w LIKE '%*' THEN ':*' ELSE '' END || ')', ' & ')::tsquery \
+        FROM regexp_split_to_table(?, ' ') AS w, LATERAL phraseto_tsquery('simple', feedback_search_text(w)) AS t WHERE numnode(t) > 0)
+        """
 
     /// One page's rows in `pageRowsJoin`; binds the page key.
     static let pageCondition = "r.page_id = (SELECT id FROM pages WHERE page_key = ?)"

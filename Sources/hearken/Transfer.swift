@@ -6,7 +6,7 @@ import Foundation
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Write every feedback record to standard output as NDJSON or CSV, oldest first.")
 
-    @Option(help: "SQLite database file (env HEARKEN_DB, default ./data/hearken.db).") var db: String?
+    @Option(help: "SQLite database file, or a postgres:// connection string (env HEARKEN_DB, default ./data/hearken.db).") var db: String?
     @Option(help: "ndjson (what `hearken import` reads) or csv.") var format: String = "ndjson"
     @Option(help: "Only records received at or after this time (RFC 3339, YYYY-MM-DD, or a duration before now such as 7d).") var since: String?
     @Option(help: "Only records received before this time (same forms).") var until: String?
@@ -14,7 +14,8 @@ struct Export: ParsableCommand {
 
     func run() throws {
         let path = try Settings.database.resolve(db, default: Settings.defaultDatabase)
-        guard FileManager.default.fileExists(atPath: path) else { throw ValidationError("no database at \(path)") }
+        let postgres = StorageBackends.isPostgres(path)
+        guard postgres || FileManager.default.fileExists(atPath: path) else { throw ValidationError("no database at \(path)") }
         guard let format = ExportFormat(rawValue: format.lowercased()) else { throw ValidationError("invalid --format '\(format)': expected ndjson or csv") }
         guard pii == "show" || pii == "mask" else { throw ValidationError("invalid --pii '\(pii)': expected show or mask") }
         let now = Timestamp.nowMilliseconds()
@@ -26,11 +27,12 @@ struct Export: ParsableCommand {
             return value
         }
         let cursor = ExportCursor(format: format, since: try time("since", since), until: try time("until", until), showPersonalData: pii == "show")
-        try DatabaseFile.read(path) { reader in
+        let write = { (reader: FeedbackReader) in
             while let bytes = try cursor.next(reader) {
                 FileHandle.standardOutput.write(Data(bytes))
             }
         }
+        try postgres ? PostgresDatabase.read(path, write) : DatabaseFile.read(path, write)
     }
 }
 
@@ -39,7 +41,7 @@ struct Import: ParsableCommand {
         abstract: "Read NDJSON records (as exported) into the database; importing the same file again adds nothing.")
 
     @Argument(help: "The NDJSON file; - reads standard input.") var file: String
-    @Option(help: "SQLite database file (env HEARKEN_DB, default ./data/hearken.db).") var db: String?
+    @Option(help: "SQLite database file, or a postgres:// connection string (env HEARKEN_DB, default ./data/hearken.db).") var db: String?
     @Option(help: "Allowed reasons, comma-separated (env HEARKEN_REASONS); records with other reasons are rejected.") var reasons: String?
 
     func run() throws {

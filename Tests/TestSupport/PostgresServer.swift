@@ -173,6 +173,9 @@ public final class PostgresServer: Sendable {
 
     // MARK: Running the binaries
 
+    /// The folder with the server binaries (and `pg_dump`), nil when none was found.
+    public static var binaryFolder: String? { binaries() }
+
     /// The server binaries: those in HEARKEN_PG_BINDIR if set, else the newest of
     /// /usr/lib/postgresql/<version>/bin, then `pg_config --bindir`, then PATH.
     static func binaries() -> String? {

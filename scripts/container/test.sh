@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make test-container: proves docker/ without a Docker engine or a registry.
-#  1. hadolint on the Dockerfile, a numeric non-root USER check, the compose file against the compose schema;
+#  1. hadolint on the Dockerfile, a numeric non-root USER check, both compose files against the compose schema
+#     (and compose.postgres.yaml's promises: scripts/container/compose-postgres.py);
 #  2. the build stage's context checked (every target folder and plugin input copied, none dockerignored);
 #     the runtime stage built by buildah (daemonless, vfs storage, chroot isolation) on a local bookworm
 #     base made by mmdebstrap, around the release binary built here; with CONTAINER_BUILD_STAGE=1 the
@@ -42,6 +43,9 @@ last_user=$(grep -E '^USER ' docker/Dockerfile | tail -1 | awk '{print $2}')
 grep -Eq '^ENTRYPOINT \[' docker/Dockerfile || fail "ENTRYPOINT must be exec form"
 grep -Eq '^HEALTHCHECK .*CMD \["/usr/local/bin/hearken", "healthcheck"\]' docker/Dockerfile || fail "HEALTHCHECK must run the binary"
 check-jsonschema --builtin-schema vendor.compose-spec docker/compose.yaml
+# The password is interpolated from the environment at `up` time; any value validates the file.
+HEARKEN_DB_PASSWORD=check check-jsonschema --builtin-schema vendor.compose-spec docker/compose.postgres.yaml
+python3 scripts/container/compose-postgres.py docker/compose.postgres.yaml
 echo "lint ok (user $last_user)"
 
 step "build stage context: every file the build needs is copied in and not dockerignored"
