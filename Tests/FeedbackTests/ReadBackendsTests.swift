@@ -27,9 +27,10 @@ final class ReadBackends {
         "api_tokens", "sessions", "webhooks", "webhook_deliveries", "webhook_attempts", "alert_episodes", "fix_reports", "digest_runs",
     ]
 
-    init() throws {
+    /// `fill` writes the data on SQLite and returns a token's and a session's secret.
+    init(fill: (FeedbackStore) throws -> (String, String) = ReadBackends.fill) throws {
         store = try FeedbackStore(options: StorageOptions(path: directory.file("h.db")))
-        (tokenSecret, sessionSecret) = try Self.fill(store)
+        (tokenSecret, sessionSecret) = try fill(store)
         let server = try PostgresServer.shared()
         postgres = try PostgresDatabase.open(server.url(database: try server.createDatabase()))
         try copy()
