@@ -48,6 +48,15 @@ enum Rollups {
             : ("feedback", "+page_key = ? AND received_at >= ? AND received_at < ?")
     }
 
+    /// Counts changes to already folded rows, in their transaction. Insights keep each page's tests
+    /// between evaluations and test again only the pages of newly folded rows while this count stays
+    /// (`InsightPages`): every change to a folded row's rollups must come through here.
+    static let editsName = "rollup_edits"
+
+    static func noteEdit(_ connection: Connection) throws {
+        try connection.run("INSERT INTO server_state(name, value) VALUES ('\(editsName)', 1) ON CONFLICT(name) DO UPDATE SET value = value + 1")
+    }
+
     /// Rebuilds the groups a changed or deleted row belongs to from the folded rows themselves. A row
     /// above the watermark is in no rollup yet, and the fold will count it as it is then: nothing to do.
     /// `included`: whether the row now counts (it left spam) or not (it became spam, or is erased).
@@ -57,6 +66,7 @@ enum Rollups {
                           labels: [String: String], included: Bool, connection: Connection) throws {
         let folded = try DerivedData.watermark(connection)
         guard id <= folded else { return }
+        try noteEdit(connection)
         let day = receivedAt / dayMilliseconds, hour = receivedAt / hourMilliseconds
         let dayStart = day * dayMilliseconds, dayEnd = dayStart + dayMilliseconds
         let pageID = try pageID(pageKey, connection: connection)
