@@ -71,7 +71,8 @@ public enum Insights {
         var windowed = filter
         windowed.since = Int64(firstDay) * Rollups.dayMilliseconds
         windowed.until = Int64(today + 1) * Rollups.dayMilliseconds
-        /// Each page's tests, by the name its series was loaded under, in page order.
+        /// The daily series and reasons of these pages (nil: every page), in page order; named `#id`
+        /// when read from the page-major rollup.
         func load(_ pageIDs: [Int64]?) throws -> InsightSeries {
             var loaded = try InsightSeries.daily(windowed, firstDay: firstDay, days: detector.daysNeeded, pageIDs: pageIDs, connection: connection)
             try InsightSeries.addReasons(&loaded, windowed, firstDay: firstDay, recentStart: today - options.recentDays + 1,
