@@ -8,13 +8,14 @@ import Synchronization
 /// is computed whole each time. At 1M rows a full evaluation reads 84 days of 2,000 pages and their
 /// reasons and tests them all (about 100 ms); after one new vote this reads and tests one page.
 ///
-/// What changed since the last evaluation is known from two numbers in `server_state`, read before
-/// anything else: the fold's watermark (`derived_through`: rows up to it are in the rollups and in
+/// What changed since the last evaluation is known from `server_state`, read before anything else:
+/// the fold's watermark (`derived_through`: rows up to it are in the rollups and in
 /// `feedback_down_reasons`, which is all an evaluation reads) and the count of changes to folded rows
-/// (`rollup_edits`, raised by `Rollups.recompute`: triage into or out of spam, erasure, follow-ups).
-/// With the same count, the rollups differ only by the rows folded since: their pages are tested again.
-/// Another count, another day or other options: everything is tested again. Data read after the two
-/// numbers may be newer still; those pages are then tested again next time, never left stale.
+/// (`rollup_edits`, raised by `Rollups.recompute`: triage into or out of spam, erasure, follow-ups),
+/// with the pages of the last 64 of those changes. The rollups differ from last time only by the rows
+/// folded since and the changes counted since: their pages are tested again. More than 64 changes,
+/// another day or other options: everything is tested again. Data read after these numbers may be
+/// newer still; those pages are then tested again next time, never left stale.
 ///
 /// Only without filters (the page-major daily rollup) and on read-only connections: a writer's
 /// rolled-back transaction could take the watermark back, and ids with it.
@@ -47,14 +48,15 @@ final class InsightPages: Sendable {
             return Detector.combine(try test(nil).map(\.tests), asOfDay: asOfDay, options: options.detector)
         }
         let serial = connection.serial
-        let (folded, edits) = try Self.versions(connection)
+        let (folded, edits, edited) = try Self.versions(connection)
         let kept = states.withLock { $0[serial] }
         var tests: [Int64: [Detection]]
-        if var kept, kept.options == options, kept.asOfDay == asOfDay, kept.edits == edits, kept.folded <= folded,
-           folded - kept.folded <= Self.maxNewRows {
-            let changed = try connection.fetch("""
+        if var kept, kept.options == options, kept.asOfDay == asOfDay, kept.folded <= folded, folded - kept.folded <= Self.maxNewRows,
+           let editedPages = Self.pages(edited, after: kept.edits, through: edits) {
+            let newRows = try connection.fetch("""
                 SELECT DISTINCT p.id FROM feedback f JOIN pages p ON p.page_key = f.page_key WHERE f.id > ? AND f.id <= ?
                 """, [kept.folded, folded]) { $0.int64(0) }
+            let changed = Array(Set(newRows + editedPages))
             if !changed.isEmpty {
                 for id in changed { kept.tests[id] = nil }
                 for page in try test(changed) { kept.tests[page.id] = page.tests }
@@ -72,12 +74,33 @@ final class InsightPages: Sendable {
         return Detector.combine(tests.sorted { $0.key < $1.key }.map(\.value), asOfDay: asOfDay, options: options.detector)
     }
 
-    /// The fold's watermark and the count of changes to folded rows, in one statement.
-    static func versions(_ connection: Connection) throws -> (folded: Int64, edits: Int64) {
-        let rows = try connection.fetch("SELECT name, value FROM server_state WHERE name IN ('derived_through', '\(Rollups.editsName)')") {
-            ($0.string(0), $0.int64(1))
+    /// The pages of edits number `after + 1` through `through`; nil when they are not all named any more.
+    /// Edit number n names its page in slot n % editedPages, and no edit after `through` has overwritten
+    /// the slots of the last `editedPages` edits.
+    static func pages(_ edited: [Int64: Int64], after: Int64, through: Int64) -> [Int64]? {
+        guard after <= through, through - after <= Rollups.editedPages else { return nil }
+        guard after < through else { return [] }
+        var pages: [Int64] = []
+        for n in (after + 1)...through {
+            guard let page = edited[n % Rollups.editedPages] else { return nil }
+            pages.append(page)
         }
-        let values = Dictionary(rows, uniquingKeysWith: { a, _ in a })
-        return (values["derived_through"] ?? 0, values[Rollups.editsName] ?? 0)
+        return pages
+    }
+
+    /// The fold's watermark, the count of changes to folded rows and the pages of the last of them
+    /// by slot, in one statement (one snapshot).
+    static func versions(_ connection: Connection) throws -> (folded: Int64, edits: Int64, edited: [Int64: Int64]) {
+        var folded: Int64 = 0, edits: Int64 = 0, edited: [Int64: Int64] = [:]
+        _ = try connection.fetch("""
+            SELECT name, value FROM server_state WHERE name IN ('derived_through', '\(Rollups.editsName)')
+                OR (name >= 'rollup_edit:' AND name < 'rollup_edit;')
+            """) { row in
+                let name = row.string(0), value = row.int64(1)
+                if name == "derived_through" { folded = value }
+                else if name == Rollups.editsName { edits = value }
+                else if let slot = Int64(name.dropFirst("rollup_edit:".count)) { edited[slot] = value }
+            }
+        return (folded, edits, edited)
     }
 }

@@ -48,13 +48,18 @@ enum Rollups {
             : ("feedback", "+page_key = ? AND received_at >= ? AND received_at < ?")
     }
 
-    /// Counts changes to already folded rows, in their transaction. Insights keep each page's tests
-    /// between evaluations and test again only the pages of newly folded rows while this count stays
-    /// (`InsightPages`): every change to a folded row's rollups must come through here.
-    static let editsName = "rollup_edits"
+    /// Counts changes to already folded rows, in their transaction, and names the page of the last
+    /// `editedPages` of them: edit number n in `rollup_edit:(n % editedPages)`. Insights keep each page's
+    /// tests between evaluations and test again only the pages of newly folded rows and of the edits
+    /// counted since (`InsightPages`): every change to a folded row's rollups must come through here.
+    static let editsName = "rollup_edits", editedPages: Int64 = 64
 
-    static func noteEdit(_ connection: Connection) throws {
+    static func noteEdit(page: Int64, _ connection: Connection) throws {
         try connection.run("INSERT INTO server_state(name, value) VALUES ('\(editsName)', 1) ON CONFLICT(name) DO UPDATE SET value = value + 1")
+        try connection.run("""
+            INSERT OR REPLACE INTO server_state(name, value)
+            SELECT 'rollup_edit:' || (value % \(editedPages)), ? FROM server_state WHERE name = '\(editsName)'
+            """, [page])
     }
 
     /// Rebuilds the groups a changed or deleted row belongs to from the folded rows themselves. A row
@@ -66,10 +71,10 @@ enum Rollups {
                           labels: [String: String], included: Bool, connection: Connection) throws {
         let folded = try DerivedData.watermark(connection)
         guard id <= folded else { return }
-        try noteEdit(connection)
         let day = receivedAt / dayMilliseconds, hour = receivedAt / hourMilliseconds
         let dayStart = day * dayMilliseconds, dayEnd = dayStart + dayMilliseconds
         let pageID = try pageID(pageKey, connection: connection)
+        try noteEdit(page: pageID, connection)
         let (from, rows) = try pageDayRows(pageKey: pageKey, day: day, connection: connection)
         try connection.run("DELETE FROM rollup_page_daily WHERE page_id = ? AND day = ?", [pageID, day])
         try connection.run(

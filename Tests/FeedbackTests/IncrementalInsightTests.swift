@@ -39,7 +39,7 @@ import TestSupport
         var random = SplitMix64(seed: 7)
         func pick(_ n: Int) -> Int { Int(random.next() % UInt64(n)) }
         let ingestor = Ingestor(duplicateWindow: 0, maxCommentLength: 4000)
-        var incrementalRounds = 0, edits = try InsightPages.versions(incremental).edits
+        var roundsWithEdits = 0, edits = try InsightPages.versions(incremental).edits
         for round in 0..<60 {
             let maxID = try store.readNow { db in try db.first("SELECT max(id) FROM feedback") { $0.int64(0) } ?? 1 }
             for _ in 0...pick(3) {
@@ -82,12 +82,24 @@ import TestSupport
             let full = try evaluate(try Connection(path: path, options: ConnectionOptions(readOnly: true)))
             #expect(kept == full, "round \(round):\nincremental \(kept.prefix(700))\nfull        \(full.prefix(700))")
             let now = try InsightPages.versions(incremental).edits
-            if now == edits { incrementalRounds += 1 }
+            if now != edits { roundsWithEdits += 1 }
             edits = now
         }
-        // The data is not trivial: findings, and rounds answered from kept tests.
+        // The data is not trivial: findings, and rounds with changes to folded rows (answered from kept
+        // tests too, while fewer than 64 changes came between two evaluations).
         let last = try Insights.evaluate(AggregateFilter(), options: options, today: today, connection: incremental)
         #expect(!last.detections.isEmpty && last.pagesTested > 10)
-        #expect(incrementalRounds > 10)
+        #expect(roundsWithEdits > 10)
+    }
+
+    /// Edits name their pages in 64 slots: readable back only while no slot was written twice since.
+    @Test func editedPagesAreReadFromTheirSlotsOnlyWhileNoneWasOverwritten() {
+        let slots = Dictionary(uniqueKeysWithValues: (0..<Rollups.editedPages).map { ($0, 1000 + $0) })
+        #expect(InsightPages.pages(slots, after: 5, through: 5) == [])
+        #expect(InsightPages.pages(slots, after: 62, through: 66) == [1063, 1000, 1001, 1002])
+        #expect(InsightPages.pages(slots, after: 10, through: 10 + Rollups.editedPages)?.count == 64)
+        #expect(InsightPages.pages(slots, after: 10, through: 11 + Rollups.editedPages) == nil, "a slot was written twice")
+        #expect(InsightPages.pages(slots, after: 7, through: 6) == nil, "the count went back")
+        #expect(InsightPages.pages([3: 9], after: 2, through: 4) == nil, "a slot is missing")
     }
 }
