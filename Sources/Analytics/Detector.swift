@@ -31,14 +31,21 @@ public struct DetectorOptions: Sendable {
 /// Benjamini–Hochberg pass runs over all tests of the evaluation.
 public enum Detector {
     public static func evaluate(_ pages: [PageSeries], asOfDay: Int, options: DetectorOptions = DetectorOptions()) -> Evaluation {
-        var tests: [Detection] = []
-        var tested = 0
-        for page in pages {
-            let found = [drop(page, asOfDay, options), decline(page, asOfDay, options), ReasonShift.test(page, asOfDay, options), burst(page, asOfDay, options)]
-                .compactMap { $0 }
-            if !found.isEmpty { tested += 1 }
-            tests += found
-        }
+        combine(pages.map { tests($0, asOfDay: asOfDay, options: options) }, asOfDay: asOfDay, options: options)
+    }
+
+    /// One page's tests, before the false-discovery rate over all pages: they depend on that page's
+    /// series alone, so an evaluation may keep them for pages whose data did not change.
+    public static func tests(_ page: PageSeries, asOfDay: Int, options: DetectorOptions = DetectorOptions()) -> [Detection] {
+        [drop(page, asOfDay, options), decline(page, asOfDay, options), ReasonShift.test(page, asOfDay, options), burst(page, asOfDay, options)]
+            .compactMap { $0 }
+    }
+
+    /// The evaluation from every page's tests, in page order (`evaluate`'s order: ties between a page's
+    /// findings are broken by it).
+    public static func combine(_ pages: [[Detection]], asOfDay: Int, options: DetectorOptions = DetectorOptions()) -> Evaluation {
+        var tests = pages.flatMap { $0 }
+        let tested = pages.count(where: { !$0.isEmpty })
         let q = Statistics.benjaminiHochberg(tests.map(\.p))
         for i in tests.indices { tests[i].q = q[i] }
         var significant = tests.filter { $0.q <= options.alpha }

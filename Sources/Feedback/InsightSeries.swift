@@ -15,14 +15,19 @@ struct InsightSeries {
         return try connection.fetchFirst("SELECT page_key FROM pages WHERE id = ?", [id]) { $0.string(0) } ?? name
     }
 
-    static func daily(_ filter: AggregateFilter, firstDay: Int, days: Int, connection: any SQLSession) throws -> InsightSeries {
+    /// `pageIDs`: only these pages (an incremental evaluation, `InsightPages`); filters must then read `rollup_page_daily`.
+    static func daily(_ filter: AggregateFilter, firstDay: Int, days: Int, pageIDs: [Int64]? = nil, connection: any SQLSession) throws -> InsightSeries {
         var loaded = InsightSeries()
         if filter.usesPageDaily {
             // Rows come in page order (the table is page-major), one per page and day; a page's name
             // is made once per page, not per row.
             loaded.byId = true
             var current: Int64 = -1
-            let (clause, values) = filter.pageDailyWhere()
+            var (clause, values) = filter.pageDailyWhere()
+            if let pageIDs {
+                clause += " AND page_id IN (\(Array(repeating: "?", count: pageIDs.count).joined(separator: ", ")))"
+                values += pageIDs.map(DatabaseValue.integer)
+            }
             _ = try connection.fetch("SELECT page_id, day, up, down, down_comments FROM rollup_page_daily WHERE \(clause) ORDER BY page_id",
                                      values, reuse: false) { row in
                     let id = row.int64(0)

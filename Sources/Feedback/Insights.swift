@@ -55,6 +55,8 @@ public struct InsightReport: Sendable {
 public enum Insights {
     /// Evaluations kept until the data changes (see `InsightCache`).
     static let cache = InsightCache()
+    /// Each page's tests kept between evaluations (see `InsightPages`).
+    static let pages = InsightPages()
 
     public static func evaluate(_ filter: AggregateFilter, options: InsightOptions, now: Int64, connection: any SQLSession) throws -> InsightReport {
         let today = Int(AggregateFilter.floorDiv(now, Rollups.dayMilliseconds))
@@ -69,11 +71,25 @@ public enum Insights {
         var windowed = filter
         windowed.since = Int64(firstDay) * Rollups.dayMilliseconds
         windowed.until = Int64(today + 1) * Rollups.dayMilliseconds
-        var loaded = try InsightSeries.daily(windowed, firstDay: firstDay, days: detector.daysNeeded, connection: connection)
-        try InsightSeries.addReasons(&loaded, windowed, firstDay: firstDay, recentStart: today - options.recentDays + 1,
-                                     minReasonVotes: options.minReasonVotes, connection: connection)
-        let evaluation = Detector.evaluate(loaded.series, asOfDay: today, options: detector)
-        let detections = try evaluation.detections.map { d in try d.named(loaded.key(d.page, connection)) }
+        /// The daily series and reasons of these pages (nil: every page), in page order; named `#id`
+        /// when read from the page-major rollup.
+        func load(_ pageIDs: [Int64]?) throws -> InsightSeries {
+            var loaded = try InsightSeries.daily(windowed, firstDay: firstDay, days: detector.daysNeeded, pageIDs: pageIDs, connection: connection)
+            try InsightSeries.addReasons(&loaded, windowed, firstDay: firstDay, recentStart: today - options.recentDays + 1,
+                                         minReasonVotes: options.minReasonVotes, connection: connection)
+            return loaded
+        }
+        let evaluation: Evaluation
+        if InsightPages.applies(filter, connection) {
+            evaluation = try pages.evaluate(options, asOfDay: today, connection: connection) { ids in
+                try load(ids).series.map { (id: Int64($0.page.dropFirst()) ?? -1, tests: Detector.tests($0, asOfDay: today, options: detector)) }
+            }
+        } else {
+            evaluation = Detector.evaluate(try load(nil).series, asOfDay: today, options: detector)
+        }
+        var names = InsightSeries()
+        names.byId = windowed.usesPageDaily
+        let detections = try evaluation.detections.map { d in try d.named(names.key(d.page, connection)) }
         let recentStart = Int64(today - options.recentDays + 1)
         return InsightReport(asOfDay: today, recentStart: recentStart * Rollups.dayMilliseconds,
                              baselineStart: Int64(firstDay) * Rollups.dayMilliseconds, end: Int64(today + 1) * Rollups.dayMilliseconds,

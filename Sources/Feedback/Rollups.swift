@@ -48,6 +48,20 @@ enum Rollups {
             : ("feedback", "+page_key = ? AND received_at >= ? AND received_at < ?")
     }
 
+    /// Counts changes to already folded rows, in their transaction, and names the page of the last
+    /// `editedPages` of them: edit number n in `rollup_edit:(n % editedPages)`. Insights keep each page's
+    /// tests between evaluations and test again only the pages of newly folded rows and of the edits
+    /// counted since (`InsightPages`): every change to a folded row's rollups must come through here.
+    static let editsName = "rollup_edits", editedPages: Int64 = 64
+
+    static func noteEdit(page: Int64, _ connection: Connection) throws {
+        try connection.run("INSERT INTO server_state(name, value) VALUES ('\(editsName)', 1) ON CONFLICT(name) DO UPDATE SET value = value + 1")
+        try connection.run("""
+            INSERT OR REPLACE INTO server_state(name, value)
+            SELECT 'rollup_edit:' || (value % \(editedPages)), ? FROM server_state WHERE name = '\(editsName)'
+            """, [page])
+    }
+
     /// Rebuilds the groups a changed or deleted row belongs to from the folded rows themselves. A row
     /// above the watermark is in no rollup yet, and the fold will count it as it is then: nothing to do.
     /// `included`: whether the row now counts (it left spam) or not (it became spam, or is erased).
@@ -60,6 +74,7 @@ enum Rollups {
         let day = receivedAt / dayMilliseconds, hour = receivedAt / hourMilliseconds
         let dayStart = day * dayMilliseconds, dayEnd = dayStart + dayMilliseconds
         let pageID = try pageID(pageKey, connection: connection)
+        try noteEdit(page: pageID, connection)
         let (from, rows) = try pageDayRows(pageKey: pageKey, day: day, connection: connection)
         try connection.run("DELETE FROM rollup_page_daily WHERE page_id = ? AND day = ?", [pageID, day])
         try connection.run(

@@ -150,5 +150,5 @@ import TestSupport
         #expect(listing.items.count == 300 && listing.nextCursor == nil)
     }
 
-    // Not compared yet: insights and findings (InsightSeries reads with SQLite's INDEXED BY).
+    // Insights, findings, changes and the digest on data with real declines: ReadBackendsInsightTests.
 }
