@@ -22,14 +22,17 @@ struct FoldPlan: Sendable {
     private var rollups: RollupBatch
     /// Page ids the snapshot knew; a page keeps its id for good. Pages first seen here are added by `apply`.
     private let knownPages: [String: Int64]
+    /// Pages first seen by this fold; row `slot` -1 is the first of them, -2 the second, …
     private let newPages: [String]
     /// Every row under its page, page-major so each page's leaf is written once per fold (migrations/0009).
     private let pageRows: [PageRow]
     /// Non-spam negative votes with a reason, for insights (migrations/0009), in the same order.
     private let downReasons: [DownReason]
 
-    private struct PageRow: Sendable { let page: String, id: Int64 }
-    private struct DownReason: Sendable { let page: String, receivedAt: Int64, id: Int64, reason: String, source: String }
+    /// `slot`: the page's id, or for a page first seen by this fold minus its place in `newPages`
+    /// plus one. Integers, so that sorting and applying compare no strings.
+    private struct PageRow: Sendable { let slot: Int64, id: Int64 }
+    private struct DownReason: Sendable { let slot: Int64, receivedAt: Int64, id: Int64, reason: String, source: String }
 
     static let changesSQL = "SELECT value FROM server_state WHERE name = 'unfolded_changes'"
     private static let pageSQL = "SELECT id FROM pages WHERE page_key = ?"
@@ -52,27 +55,34 @@ struct FoldPlan: Sendable {
             labels[row.int64(0), default: []].append((row.string(1), row.string(2)))
         }
         var rollups = RollupBatch()
-        var knownPages: [String: Int64] = [:], newPages: [String] = [], seen = Set<String>()
+        var knownPages: [String: Int64] = [:], newPages: [String] = [], slots: [String: Int64] = [:]
         var pageRows: [PageRow] = [], downReasons: [DownReason] = []
         pageRows.reserveCapacity(rows.count)
         for row in rows {
-            if seen.insert(row.pageKey).inserted {
-                if let id = try connection.first(pageSQL, [row.pageKey], { $0.int64(0) }) { knownPages[row.pageKey] = id } else { newPages.append(row.pageKey) }
+            let slot: Int64
+            if let known = slots[row.pageKey] {
+                slot = known
+            } else if let id = try connection.first(pageSQL, [row.pageKey], { $0.int64(0) }) {
+                knownPages[row.pageKey] = id
+                slot = id
+            } else {
+                newPages.append(row.pageKey)
+                slot = -Int64(newPages.count)
             }
+            slots[row.pageKey] = slot
             // Every row, spam too (listings show it), under its page.
-            pageRows.append(PageRow(page: row.pageKey, id: row.id))
+            pageRows.append(PageRow(slot: slot, id: row.id))
             // Spam is left out of every rollup; a row marked spam before its fold is simply not counted.
             guard !row.spam else { continue }
             rollups.add(receivedAt: row.receivedAt, pageKey: row.pageKey, source: row.source, reason: row.reason, rating: row.rating,
                         hasComment: row.comment, labels: labels[row.id] ?? [])
             if row.rating == .down, let reason = row.reason {
-                downReasons.append(DownReason(page: row.pageKey, receivedAt: row.receivedAt, id: row.id, reason: reason, source: row.source))
+                downReasons.append(DownReason(slot: slot, receivedAt: row.receivedAt, id: row.id, reason: reason, source: row.source))
             }
         }
-        // Key order of each table (pages not known yet last), so the inserts walk each B-tree once.
-        let order = { (page: String) in knownPages[page] ?? Int64.max }
-        pageRows.sort { (order($0.page), $0.page, $0.id) < (order($1.page), $1.page, $1.id) }
-        downReasons.sort { (order($0.page), $0.page, $0.receivedAt, $0.id) < (order($1.page), $1.page, $1.receivedAt, $1.id) }
+        // Key order of each table (pages not known yet first), so the inserts walk each B-tree once.
+        pageRows.sort { ($0.slot, $0.id) < ($1.slot, $1.id) }
+        downReasons.sort { ($0.slot, $0.receivedAt, $0.id) < ($1.slot, $1.receivedAt, $1.id) }
         return FoldPlan(from: from, through: through, changes: changes, rows: rows.count, rollups: rollups, knownPages: knownPages,
                         newPages: newPages, pageRows: pageRows, downReasons: downReasons)
     }
@@ -84,30 +94,25 @@ struct FoldPlan: Sendable {
 
     /// Writes the fold and moves the watermark to `through`. Call inside a write transaction, after `isCurrent`.
     func apply(_ connection: Connection) throws {
-        var pageIDs = knownPages
-        for page in newPages { pageIDs[page] = try Rollups.pageID(page, connection: connection) }
+        var pageIDs = knownPages, added: [Int64] = []
+        for page in newPages {
+            let id = try Rollups.pageID(page, connection: connection)
+            pageIDs[page] = id
+            added.append(id)
+        }
+        let id = { (slot: Int64) in slot >= 0 ? slot : added[Int(-slot) - 1] }
         var rollups = self.rollups
         try rollups.flush(connection, pageIDs: pageIDs)
         // One statement for the whole range: FTS5 writes a segment per statement (see migrations/0004).
         try connection.run(DerivedData.indexSQL, [from, through])
         let pageRow = try connection.cached(Self.pageRowSQL)
         for row in pageRows {
-            try pageRow.run([try Self.id(of: row.page, in: pageIDs), row.id])
+            try pageRow.run([id(row.slot), row.id])
         }
         let downReason = try connection.cached(Self.downReasonSQL)
         for row in downReasons {
-            try downReason.run([try Self.id(of: row.page, in: pageIDs), row.receivedAt, row.id, row.reason, row.source])
+            try downReason.run([id(row.slot), row.receivedAt, row.id, row.reason, row.source])
         }
         try connection.run(DerivedData.advanceSQL, [through])
     }
-
-    private static func id(of page: String, in pageIDs: [String: Int64]) throws -> Int64 {
-        guard let id = pageIDs[page] else { throw FoldPlanError.pageWithoutID(page) }
-        return id
-    }
-}
-
-/// A page the plan neither knew nor added: a defect, reported as a failed fold rather than a crash.
-enum FoldPlanError: Error {
-    case pageWithoutID(String)
 }
