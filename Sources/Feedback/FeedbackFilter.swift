@@ -62,7 +62,10 @@ public struct FeedbackFilter: Sendable {
         if let source { parts.append("source = ?"); values.append(.text(source)) }
         if let rating { parts.append("rating = ?"); values.append(.text(rating.rawValue)) }
         if let reason { parts.append("reason = ?"); values.append(.text(reason)) }
-        if let status { parts.append("status = ?"); values.append(.text(status.rawValue)) }
+        if let status {
+            parts.append(dialect == .sqlite && status != .new ? "status = ? AND \(Self.notNew)" : "status = ?")
+            values.append(.text(status.rawValue))
+        }
         if let hasComment { parts.append(hasComment ? "comment IS NOT NULL" : "comment IS NULL") }
         for label in labels {
             parts.append("EXISTS (SELECT 1 FROM feedback_labels l WHERE l.feedback_id = feedback.id AND l.key = ? AND l.value = ?)")
@@ -93,6 +96,10 @@ public struct FeedbackFilter: Sendable {
         comment_search @@ (SELECT string_agg('(' || t::text || CASE WHEN w LIKE '%*' THEN ':*' ELSE '' END || ')', ' & ')::tsquery \
         FROM regexp_split_to_table(?, ' ') AS w, LATERAL phraseto_tsquery('simple', feedback_search_text(w)) AS t WHERE numnode(t) > 0)
         """
+
+    /// On SQLite only rows triaged away from 'new' are in the status index, which a query uses only with
+    /// this term written out (a partial index, migrations/0010): rows still 'new' are most rows and the newest.
+    static let notNew = "status <> 'new'"
 
     /// One page's rows in `pageRowsJoin`; binds the page key.
     static let pageCondition = "r.page_id = (SELECT id FROM pages WHERE page_key = ?)"

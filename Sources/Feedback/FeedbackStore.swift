@@ -61,6 +61,8 @@ public final class FeedbackStore: FeedbackStorage {
     private let maintenance = Mutex<(any DispatchSourceTimer)?>(nil)
     private let lastRetention = Atomic<Int64>(0)
     private let readers: [DatabaseQueue]
+    /// The writer reads its timed folds here, off its own queue (`FoldPlan`).
+    private let foldSnapshots: DatabaseQueue
     private let nextReader = Atomic<Int>(0)
     private let closed = Atomic<Bool>(false)
 
@@ -107,8 +109,9 @@ public final class FeedbackStore: FeedbackStorage {
         }
         var readers: [DatabaseQueue] = []
         do {
-            for index in 0..<max(1, options.readers) {
-                readers.append(try DatabaseQueue(path: options.path, options: ConnectionOptions(readOnly: true, durability: options.sqliteDurability, cacheKiB: 32 * 1024, mmapBytes: 1 << 30), label: "hearken.db.reader.\(index)"))
+            for index in 0...max(1, options.readers) {
+                let label = index == 0 ? "hearken.db.fold-snapshots" : "hearken.db.reader.\(index - 1)"
+                readers.append(try DatabaseQueue(path: options.path, options: ConnectionOptions(readOnly: true, durability: options.sqliteDurability, cacheKiB: 32 * 1024, mmapBytes: 1 << 30), label: label))
             }
         } catch {
             for reader in readers { reader.close() }
@@ -116,6 +119,7 @@ public final class FeedbackStore: FeedbackStorage {
             writeQueue.close()
             throw error
         }
+        foldSnapshots = readers.removeFirst()
         self.readers = readers
         let ingestor = Ingestor(duplicateWindow: Int64(options.duplicateWindowSeconds) * 1000, maxCommentLength: options.maxCommentLength)
         do {
@@ -124,13 +128,13 @@ public final class FeedbackStore: FeedbackStorage {
                 return try FollowupTokens.load(connection: connection, lifetime: Int64(options.followupMinutes) * 60_000)
             }
         } catch {
-            for reader in readers { reader.close() }
+            for reader in readers + [foldSnapshots] { reader.close() }
             checkpointer.close()
             writeQueue.close()
             throw error
         }
         self.drops = drops
-        writer = FeedbackWriter(database: writeQueue, ingestor: ingestor, drops: drops, maxPending: options.maxPendingWrites, maxBatch: options.maxBatch, onCommit: onCommit,
+        writer = FeedbackWriter(database: writeQueue, snapshots: foldSnapshots, ingestor: ingestor, drops: drops, maxPending: options.maxPendingWrites, maxBatch: options.maxBatch, onCommit: onCommit,
                                 onFoldFailure: onFoldFailure, completionScope: completionScope)
         let interval = options.maintenanceInterval
         maintenance.withLock { [weak self] slot in
@@ -258,11 +262,13 @@ public final class FeedbackStore: FeedbackStorage {
         guard !closed.exchange(true, ordering: .relaxed) else { return }
         maintenance.withLock { $0?.cancel() }
         writer.close()
+        // A fold being read on its snapshot queues its apply on the writer's queue: let it queue first.
+        foldSnapshots.sync { _ in }
         writeQueue.sync { connection in
             try? drops.flush(connection)
             writer.foldPending(connection)
         }
-        for reader in readers { reader.close() }
+        for reader in readers + [foldSnapshots] { reader.close() }
         checkpointer.close()
         writeQueue.sync { connection in _ = try? connection.checkpoint(.truncate) }
         writeQueue.close()

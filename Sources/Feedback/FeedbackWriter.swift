@@ -37,10 +37,12 @@ public enum WriteFailure: Error, Equatable, Sendable {
 /// rows, so a lone write waits for nobody and a burst shares one fsync. Each completion runs
 /// after its batch has committed, so an acknowledgement means the row is on disk.
 ///
-/// A batch's transaction holds only the rows (and their labels and keys). The same queue folds them
-/// into the rollups and the search index later, in large batches (`DerivedData`): once
-/// `DerivedData.foldRows` rows wait, or `foldInterval` after the first of them, or when a reader
-/// asks (`foldPending`), so every read sees every acknowledged write.
+/// A batch's transaction holds only the rows (and their labels and keys). They are folded into the
+/// rollups and the search index later, in large batches (`DerivedData`): once `DerivedData.foldRows`
+/// rows wait, or `foldInterval` after the first of them, the fold is read and grouped on a snapshot
+/// (`snapshots`, a read-only connection on its own queue) and only applied on the writer's queue
+/// (`FoldPlan`), so batches wait for the fold's writes alone. When a reader asks (`foldPending`) the
+/// writer folds at once on its own queue, so every read sees every acknowledged write.
 public final class FeedbackWriter: Sendable {
     public typealias Completion = @Sendable (Result<StoredFeedback, WriteFailure>) -> Void
 
@@ -57,6 +59,8 @@ public final class FeedbackWriter: Sendable {
     }
 
     private let database: DatabaseQueue
+    /// Where timed folds are read (nil: on the writer's queue, as a read's fold always is).
+    private let snapshots: DatabaseQueue?
     private let state = Mutex(State())
     private let ingestor: IngestorBox
     private let folding = FoldSchedule()
@@ -82,9 +86,10 @@ public final class FeedbackWriter: Sendable {
     /// Wraps the running of one batch's completions, so their answers can be handed on together.
     public typealias CompletionScope = @Sendable (_ runCompletions: () -> Void) -> Void
 
-    init(database: DatabaseQueue, ingestor: Ingestor, drops: DropCounter, maxPending: Int, maxBatch: Int, onCommit: BatchObserver? = nil,
+    init(database: DatabaseQueue, snapshots: DatabaseQueue? = nil, ingestor: Ingestor, drops: DropCounter, maxPending: Int, maxBatch: Int, onCommit: BatchObserver? = nil,
          onFoldFailure: FoldFailureObserver? = nil, completionScope: CompletionScope? = nil) {
         self.database = database
+        self.snapshots = snapshots
         self.onCommit = onCommit
         self.onFoldFailure = onFoldFailure
         self.completionScope = completionScope
@@ -141,17 +146,61 @@ public final class FeedbackWriter: Sendable {
                 }
             }
             if let completionScope { completionScope(complete) } else { complete() }
-            if folding.unfolded >= DerivedData.foldRows {
-                foldPending(connection)
-            } else if folding.unfolded > 0 && !folding.timerArmed {
-                folding.timerArmed = true
-                DispatchQueue.global().asyncAfter(deadline: .now() + foldInterval) { [self] in
-                    database.async { [self] connection in
-                        folding.timerArmed = false
-                        foldPending(connection)
-                    }
+            scheduleFold(connection)
+        }
+    }
+
+    /// Runs on the writer's queue: starts a fold once `DerivedData.foldRows` rows wait, or arms the
+    /// timer that starts one `foldInterval` after the first of them. One fold is read at a time.
+    private func scheduleFold(_ connection: Connection) {
+        guard !folding.reading else { return }
+        if folding.unfolded >= DerivedData.foldRows {
+            startFold(connection)
+        } else if folding.unfolded > 0 && !folding.timerArmed {
+            folding.timerArmed = true
+            DispatchQueue.global().asyncAfter(deadline: .now() + foldInterval) { [self] in
+                database.async { [self] connection in
+                    folding.timerArmed = false
+                    if !folding.reading && folding.unfolded > 0 { startFold(connection) }
                 }
             }
+        }
+    }
+
+    /// Runs on the writer's queue: reads the next fold on the snapshot connection, then applies it
+    /// back on the writer's queue. Without a snapshot connection, folds here and now.
+    private func startFold(_ connection: Connection) {
+        guard let snapshots else { return foldPending(connection) }
+        folding.reading = true
+        snapshots.async { [self] reading in
+            let plan = Result { try reading.transaction(.deferred) { try FoldPlan.read(limit: DerivedData.foldRows, connection: reading) } }
+            database.async { [self] connection in
+                folding.reading = false
+                apply(plan, connection)
+                scheduleFold(connection)
+            }
+        }
+    }
+
+    /// Runs on the writer's queue: writes a fold read on the snapshot, if its rows are still unfolded
+    /// and unchanged (`FoldPlan.isCurrent`); otherwise (a read folded them, a row changed, the
+    /// snapshot failed) folds here from the rows as they are now.
+    private func apply(_ plan: Result<FoldPlan?, any Error>, _ connection: Connection) {
+        guard case .success(let plan?) = plan else { return foldPending(connection) }
+        do {
+            let applied = try connection.transaction(.immediate) {
+                guard try plan.isCurrent(connection) else { return false }
+                try plan.apply(connection)
+                return true
+            }
+            guard applied else { return foldPending(connection) }
+            folding.unfolded = max(0, folding.unfolded - plan.rows)
+            if try DerivedData.pendingRows(connection) == 0 {
+                folding.unfolded = 0
+                unfoldedRows.store(false, ordering: .releasing)
+            }
+        } catch {
+            onFoldFailure?(error)
         }
     }
 
@@ -224,6 +273,8 @@ private final class FoldSchedule: @unchecked Sendable { // touched only on the w
     /// Rows committed since the last fold.
     var unfolded = 0
     var timerArmed = false
+    /// A fold is being read on the snapshot connection; its apply is still to come.
+    var reading = false
 }
 
 /// Holds the ingestor, which is used only on the writer's serial queue.

@@ -75,10 +75,11 @@ struct RollupBatch {
     private static let reasonDailySQL = "INSERT INTO rollup_reason_daily(day, source, reason, up, down, comments) VALUES (?, ?, ?, ?, ?, ?) " + mergeCounts
     private static let hourlySQL = "INSERT INTO rollup_hourly(hour, source, up, down, comments) VALUES (?, ?, ?, ?, ?) " + mergeCounts
 
-    /// Writes every merged group; call inside the transaction that inserted the rows.
-    mutating func flush(_ connection: Connection) throws {
+    /// Writes every merged group; call inside the transaction that inserted the rows. `pageIDs` holds
+    /// the ids of pages already looked up; any other is looked up (or added) here.
+    mutating func flush(_ connection: Connection, pageIDs: [String: Int64] = [:]) throws {
         for (key, delta) in pageDaily {
-            let id = try Rollups.pageID(key.page, connection: connection)
+            let id = try pageIDs[key.page] ?? Rollups.pageID(key.page, connection: connection)
             try connection.run(Self.pageDailySQL, [id, key.day] + delta.counts)
         }
         for (key, delta) in daily {

@@ -48,7 +48,7 @@ import TestSupport
             return try db.fetch("EXPLAIN QUERY PLAN SELECT id FROM \(spam.relation(pageThroughStatus: true).from) WHERE \(sql) ORDER BY id DESC",
                                 values, reuse: false) { $0.string(3) }
         }
-        #expect(plan.contains { $0.contains("INDEX feedback_status (status=?)") }, "\(plan)")
+        #expect(plan.contains { $0.contains("INDEX feedback_status_triaged (status=?)") }, "\(plan)")
     }
 }
 

@@ -21,10 +21,12 @@ paths=(
   "/v1/stats/reasons" "/v1/stats/sources" "/v1/stats/drops" "/v1/stats/summary?label.version=v2&since=7d"
   "/v1/feedback?limit=50" "/v1/feedback?q=token&limit=50" "/v1/feedback?page=$top_page&limit=50"
   "/v1/feedback?page_prefix=https://docs.example.com/guides&has_comment=true&limit=50"
+  "/v1/feedback?status=new&limit=50" "/v1/feedback?status=spam&limit=50" "/v1/feedback?status=triaged&page=$top_page&limit=50"
+  "/v1/feedback?status=new&page=$top_page&limit=50" "/v1/feedback?status=spam&page_prefix=https://docs.example.com/guides&limit=50"
   "/v1/insights" "/v1/insights?as_of=$as_of" "/v1/insights?page_prefix=https://docs.example.com/guides"
   "/v1/changes" "/v1/annotations"
   "cookie:/dashboard" "cookie:/dashboard?period=90&bucket=week" "cookie:/dashboard/pages" "cookie:/dashboard/page?page=$top_page"
-  "cookie:/dashboard/inbox" "cookie:/dashboard/tokens"
+  "cookie:/dashboard/inbox" "cookie:/dashboard/inbox?status=spam" "cookie:/dashboard/tokens"
 )
 # Server CPU (utime + stime, clock ticks) from /proc: steadier than wall time on a busy machine.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }
