@@ -154,7 +154,9 @@ public final class FeedbackWriter: Sendable {
     /// timer that starts one `foldInterval` after the first of them. One fold is read at a time.
     private func scheduleFold(_ connection: Connection) {
         guard !folding.reading else { return }
-        if folding.unfolded >= DerivedData.foldRows {
+        // After a failed fold the next waits for the timer: starting at once would repeat the failing
+        // read and write back to back (a full disk, a busy lock) with no traffic at all.
+        if folding.unfolded >= DerivedData.foldRows && !folding.failed {
             startFold(connection)
         } else if folding.unfolded > 0 && !folding.timerArmed {
             folding.timerArmed = true
@@ -194,12 +196,14 @@ public final class FeedbackWriter: Sendable {
                 return true
             }
             guard applied else { return foldPending(connection) }
-            folding.unfolded = max(0, folding.unfolded - plan.rows)
-            if try DerivedData.pendingRows(connection) == 0 {
-                folding.unfolded = 0
-                unfoldedRows.store(false, ordering: .releasing)
-            }
+            folding.failed = false
+            // What waits now, counted from the watermark: the plan may have folded rows this writer
+            // never counted (plain SQL), which subtracting would take from rows that still wait.
+            let pending = try DerivedData.pendingRows(connection)
+            folding.unfolded = Int(clamping: pending)
+            if pending == 0 { unfoldedRows.store(false, ordering: .releasing) }
         } catch {
+            folding.failed = true
             onFoldFailure?(error)
         }
     }
@@ -214,8 +218,10 @@ public final class FeedbackWriter: Sendable {
         do {
             try DerivedData.foldAll(connection: connection)
             folding.unfolded = 0
+            folding.failed = false
             unfoldedRows.store(false, ordering: .releasing)
         } catch {
+            folding.failed = true
             unfoldedRows.store(true, ordering: .releasing)
             onFoldFailure?(error)
         }
@@ -275,6 +281,8 @@ private final class FoldSchedule: @unchecked Sendable { // touched only on the w
     var timerArmed = false
     /// A fold is being read on the snapshot connection; its apply is still to come.
     var reading = false
+    /// The last fold failed: the next one waits for the timer.
+    var failed = false
 }
 
 /// Holds the ingestor, which is used only on the writer's serial queue.

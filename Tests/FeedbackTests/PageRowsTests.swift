@@ -73,4 +73,29 @@ import TestSupport
         #expect(failures.withLock { $0.count } == 1)
         #expect(failures.withLock { $0.first?.contains("feedback_down_reasons") } == true)
     }
+
+    /// A fold that keeps failing is retried on the timer, not back to back: with a fold's worth of rows
+    /// waiting, a failed fold once started the next at once, hundreds a second with no traffic at all.
+    @Test func aFoldThatKeepsFailingWaitsForTheTimer() throws {
+        let dir = TemporaryDirectory()
+        let failures = Atomic<Int>(0)
+        let store = try FeedbackStore(options: StorageOptions(path: dir.file("f.db")), onFoldFailure: { _ in
+            failures.add(1, ordering: .relaxed)
+        })
+        defer { store.close() }
+        try store.writeNow { db in try db.execute("ALTER TABLE feedback_down_reasons RENAME TO kept_aside") }
+        let acknowledged = Atomic<Int>(0)
+        let rows = DerivedData.foldRows + 100
+        for n in 0..<rows {
+            let row = NewFeedback(page: "/f/\(n % 7)", pageKey: "/f/\(n % 7)", rating: .down, reason: "outdated", comment: nil, source: "docs",
+                                  labels: [], email: nil, userAgent: nil, origin: nil, referer: nil, clientAddress: nil)
+            store.submit(row) { result in if case .success = result { acknowledged.add(1, ordering: .relaxed) } }
+        }
+        #expect(waitUntil(timeout: 60) { acknowledged.load(ordering: .relaxed) == rows && failures.load(ordering: .relaxed) > 0 })
+        // A window to count retries in: at one per 500 ms timer, 3 s allow about 6; back to back, hundreds.
+        let before = failures.load(ordering: .relaxed)
+        Thread.sleep(forTimeInterval: 3)
+        let retries = failures.load(ordering: .relaxed) - before
+        #expect(retries <= 10, "\(retries) failed folds in 3 s")
+    }
 }
