@@ -76,13 +76,18 @@ public final class PostgresIngestor {
              p.clientHash.map { Self.lockKey("duplicate", Array("\($0)\n\(p.item.feedback.pageKey)\n\(p.item.feedback.rating.rawValue)".utf8)) }]
                 .compactMap { $0 }
         }).sorted()
-        // One statement per key, in sorted order: the order a set-returning query calls a function
-        // in is not promised, and two batches must take common keys in the same order.
-        for lock in locks {
-            _ = try connection.run("SELECT pg_advisory_xact_lock($1)", [lock])
+        // One statement, in sorted order (migrations/postgres/0003): two batches take common keys in
+        // the same order.
+        if !locks.isEmpty {
+            _ = try connection.run("SELECT feedback_lock_keys($1::bigint[])", [PostgresFold.idList(locks)])
         }
-        try takeOutEarlierRecords(prepared, connection)
-        return try prepared.map { try ingest($0, connection) }
+        let (earlier, stored) = try takeOutEarlierRecords(prepared, connection)
+        var plan = PostgresBatchPlan(duplicateWindow: duplicateWindow, maxCommentLength: maxCommentLength, stored: stored,
+                                     keys: try knownKeys(prepared, connection))
+        for (index, p) in prepared.enumerated() {
+            plan.add(p.item.feedback, receivedAt: p.item.receivedAt, clientHash: p.clientHash, key: p.keyHash.map(Self.hex), earlier: earlier[index])
+        }
+        return try store(plan, connection)
     }
 
     /// Locks every stored record a repeated vote of the batch repeats, in id order in one statement
@@ -91,71 +96,58 @@ public final class PostgresIngestor {
     /// Taking them out one after another, each as its vote came, locked rollup rows in the batch's
     /// order and could deadlock with a fold or another instance's batch; so could locking a record
     /// after the batch changed rollup rows. A record taken out whose counts the merge leaves as they
-    /// were costs only its next fold. What a submission then attaches to is already locked and queued
-    /// (`attach` still handles a record this pass did not see, alone: one this batch inserted).
-    private func takeOutEarlierRecords(_ prepared: [Prepared], _ connection: Postgres.Connection) throws {
-        let repeats = prepared.filter { $0.clientHash != nil && duplicateWindow > 0 }
-        guard !repeats.isEmpty else { return }
-        // One statement for the whole batch: `earlierRecord`'s query for each submission.
+    /// were costs only its next fold. Returns each repeat's newest earlier record by batch index, and
+    /// the locked records' details (one deleted meanwhile is missing: its repeats are new rows).
+    private func takeOutEarlierRecords(_ prepared: [Prepared], _ connection: Postgres.Connection) throws
+        -> (earlier: [Int: PostgresBatchPlan.Earlier], stored: [Int64: PostgresBatchPlan.StoredDetails]) {
+        let repeats = prepared.indices.filter { prepared[$0].clientHash != nil && duplicateWindow > 0 }
+        guard !repeats.isEmpty else { return ([:], [:]) }
+        let items = repeats.map { prepared[$0] }
+        // One statement for the whole batch: each submission's newest earlier record.
         let found = try connection.query("""
-            SELECT k.n, e.id FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) WITH ORDINALITY AS k(hash, page, rating, at, n)
+            SELECT k.n, e.id, e.received_at FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) WITH ORDINALITY AS k(hash, page, rating, at, n)
             CROSS JOIN LATERAL (
-                SELECT id FROM feedback WHERE client_hash = k.hash AND page_key = k.page AND rating = k.rating
+                SELECT id, received_at FROM feedback WHERE client_hash = k.hash AND page_key = k.page AND rating = k.rating
                   AND received_at > k.at - $5 AND received_at < k.at + $5 ORDER BY received_at DESC, id DESC LIMIT 1) e
-            """, [Self.textArray(repeats.map { $0.clientHash ?? "" }), Self.textArray(repeats.map(\.item.feedback.pageKey)),
-                  Self.textArray(repeats.map(\.item.feedback.rating.rawValue)), PostgresFold.idList(repeats.map(\.item.receivedAt)), duplicateWindow]
-        ) { (index: $0.int(0) - 1, id: $0.int64(1)) }
-        var ids = Set<Int64>(), changing = Set<Int64>()
-        for (index, id) in found where repeats.indices.contains(index) {
-            ids.insert(id)
-            let f = repeats[index].item.feedback
+            """, [Self.textArray(items.map { $0.clientHash ?? "" }), Self.textArray(items.map(\.item.feedback.pageKey)),
+                  Self.textArray(items.map(\.item.feedback.rating.rawValue)), PostgresFold.idList(items.map(\.item.receivedAt)), duplicateWindow]
+        ) { (index: $0.int(0) - 1, id: $0.int64(1), receivedAt: $0.int64(2)) }
+        var earlier: [Int: PostgresBatchPlan.Earlier] = [:]
+        var changing = Set<Int64>()
+        for (index, id, receivedAt) in found where repeats.indices.contains(index) {
+            earlier[repeats[index]] = PostgresBatchPlan.Earlier(id: id, receivedAt: receivedAt)
+            let f = items[index].item.feedback
             if !FeedbackDetails(reason: f.reason, comment: f.comment, email: f.email).isEmpty { changing.insert(id) }
         }
-        guard !ids.isEmpty else { return }
-        _ = try connection.run("SELECT 1 FROM feedback WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE", [PostgresFold.idList(ids.sorted())])
-        guard !changing.isEmpty else { return }
+        guard !earlier.isEmpty else { return ([:], [:]) }
+        let ids = Set(earlier.values.map(\.id)).sorted()
+        let locked = try connection.query("SELECT id, reason, comment, email FROM feedback WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE",
+                                          [PostgresFold.idList(ids)]) {
+            ($0.int64(0), PostgresBatchPlan.StoredDetails(reason: $0.optionalString(1), comment: $0.optionalString(2), email: $0.optionalString(3)))
+        }
+        let stored = Dictionary(locked, uniquingKeysWith: { first, _ in first })
+        guard !changing.isEmpty else { return (earlier, stored) }
         // A new statement, so a new snapshot: sees what the folds that held these rows committed.
         let folded = try connection.query("""
             SELECT id FROM feedback f WHERE id = ANY($1::bigint[]) AND status <> 'spam'
               AND NOT EXISTS (SELECT 1 FROM feedback_unfolded u WHERE u.feedback_id = f.id) ORDER BY id
             """, [PostgresFold.idList(changing.sorted())]) { $0.int64(0) }
         try PostgresFold.takeOut(folded, connection)
+        return (earlier, stored)
     }
 
-    /// The stored record a submission repeats: the same reader's vote on the page, within the window on
-    /// either side (another instance may have stamped the same vote a moment later).
-    private func earlierRecord(_ p: Prepared, _ connection: Postgres.Connection) throws -> (id: Int64, receivedAt: Int64)? {
-        guard let clientHash = p.clientHash, duplicateWindow > 0 else { return nil }
-        let f = p.item.feedback, receivedAt = p.item.receivedAt
-        return try connection.first("""
-            SELECT id, received_at FROM feedback
-            WHERE client_hash = $1 AND page_key = $2 AND rating = $3 AND received_at > $4 AND received_at < $5
-            ORDER BY received_at DESC, id DESC LIMIT 1
-            """, [clientHash, f.pageKey, f.rating.rawValue, receivedAt - duplicateWindow, receivedAt + duplicateWindow]) { ($0.int64(0), $0.int64(1)) }
-    }
-
-    private func ingest(_ p: Prepared, _ connection: Postgres.Connection) throws -> StoredFeedback {
-        let f = p.item.feedback, receivedAt = p.item.receivedAt
-        if let keyHash = p.keyHash, let replay = try connection.first("""
-            SELECT k.feedback_id, f.received_at, k.status FROM idempotency_keys k JOIN feedback f ON f.id = k.feedback_id
-            WHERE k.key_hash = $1 AND k.created_at > $2
-            """, [keyHash, receivedAt - Ingestor.idempotencyWindow], { row in
-                StoredFeedback(id: row.int64(0), receivedAt: row.int64(1), duplicate: row.int(2) != 201, replayed: true)
-            }) {
-            return replay
+    /// The stored idempotency keys of the batch, with the answer each gives, in one query.
+    private func knownKeys(_ prepared: [Prepared], _ connection: Postgres.Connection) throws -> [String: PostgresBatchPlan.KeyRecord] {
+        let hashes = Set(prepared.compactMap { $0.keyHash.map(Self.hex) })
+        guard !hashes.isEmpty else { return [:] }
+        let rows = try connection.query("""
+            SELECT encode(k.key_hash, 'hex'), k.feedback_id, f.received_at, k.status, k.created_at
+            FROM idempotency_keys k JOIN feedback f ON f.id = k.feedback_id
+            WHERE k.key_hash = ANY(ARRAY(SELECT decode(h, 'hex') FROM unnest($1::text[]) h))
+            """, [Self.textArray(hashes.sorted())]) { row in
+            (row.string(0), PostgresBatchPlan.KeyRecord(target: .stored(row.int64(1)), receivedAt: row.int64(2), status: row.int(3), createdAt: row.int64(4)))
         }
-        var result: StoredFeedback?
-        if let earlier = try earlierRecord(p, connection), try attach(f, to: earlier.id, connection) {
-            result = StoredFeedback(id: earlier.id, receivedAt: earlier.receivedAt, duplicate: true)
-        }
-        let stored = try result ?? StoredFeedback(id: Self.insert(f, receivedAt: receivedAt, clientHash: p.clientHash, connection), receivedAt: receivedAt)
-        if let keyHash = p.keyHash {
-            try connection.run("""
-                INSERT INTO idempotency_keys(key_hash, feedback_id, status, created_at) VALUES ($1, $2, $3, $4)
-                ON CONFLICT (key_hash) DO UPDATE SET feedback_id = excluded.feedback_id, status = excluded.status, created_at = excluded.created_at
-                """, [keyHash, stored.id, stored.duplicate ? 200 : 201, receivedAt])
-        }
-        return stored
+        return Dictionary(rows, uniquingKeysWith: { first, _ in first })
     }
 
     /// Inserts a row and its labels (the trigger queues it for the fold); also imports' insert.
@@ -172,28 +164,6 @@ public final class PostgresIngestor {
             try connection.run("INSERT INTO feedback_labels(feedback_id, key, value) VALUES ($1, $2, $3)", [id, label.key, label.value])
         }
         return id
-    }
-
-    /// Adds a repeated vote's reason, comment and email to the earlier record; false when it is gone.
-    /// A record the fold has counted is taken out of the rollups and queued again, so the next fold
-    /// counts it as it is now.
-    private func attach(_ f: NewFeedback, to id: Int64, _ connection: Postgres.Connection) throws -> Bool {
-        let details = FeedbackDetails(reason: f.reason, comment: f.comment, email: f.email)
-        // Locked first: a fold of this row waits, or is waited for (PostgresFold.fold).
-        guard let before = try connection.first("SELECT reason, comment, email, status FROM feedback WHERE id = $1 FOR UPDATE", [id], {
-            (reason: $0.optionalString(0), comment: $0.optionalString(1), email: $0.optionalString(2), spam: $0.string(3) == "spam")
-        }) else { return false }
-        if details.isEmpty { return true }
-        let merged = Followups.merge(details, reason: before.reason, comment: before.comment, email: before.email, maxCommentLength: maxCommentLength)
-        let changesRollups = !before.spam && (merged.reason != before.reason || (merged.comment != nil) != (before.comment != nil))
-        // A new statement, so a new snapshot: sees whether a fold that held the row committed.
-        let folded = try connection.first("SELECT 1 FROM feedback_unfolded WHERE feedback_id = $1", [id]) { _ in true } == nil
-        if changesRollups && folded {
-            try PostgresFold.takeOut([id], connection)
-        }
-        try connection.run("UPDATE feedback SET reason = $1, comment = $2, email = $3, pii = $4 WHERE id = $5",
-                           [merged.reason, merged.comment, merged.email, (merged.comment.map(PersonalData.contains) ?? false) ? 1 : 0, id])
-        return true
     }
 
     /// The day's shared secret: the first instance to need it stores it, the others read that one.
@@ -226,7 +196,7 @@ public final class PostgresIngestor {
 
     /// A `text[]` literal of `values`, each quoted (commas, quotes, backslashes and braces kept as written).
     static func textArray(_ values: [String]) -> String {
-        "{" + values.map { "\"" + $0.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"") + "\"" }.joined(separator: ",") + "}"
+        "{" + values.map(quoted).joined(separator: ",") + "}"
     }
 
     /// An advisory lock key for one idempotency key or duplicate-window key.
