@@ -45,7 +45,10 @@ public final class PostgresStore: FeedbackStorage {
             let editor = try open("editor")
             try editor.sync { session in
                 let migrator = try Postgres.Migrator(migrations: PostgresSchema.migrations)
+                // Another instance's migration may rightly hold the migrator's lock for minutes.
+                _ = try session.connection.run("SET lock_timeout = 0", [])
                 if migrate { _ = try migrator.migrate(session.connection) }
+                _ = try session.connection.run("RESET lock_timeout", [])
                 guard try migrator.isCurrent(session.connection) else {
                     throw StoreError.migration("the database is not migrated; run `hearken migrate --db \(ConnectionString.redacted(options.path))`")
                 }
@@ -87,7 +90,7 @@ public final class PostgresStore: FeedbackStorage {
         takeReader().async(retrying: true, { [self] session in
             try prepare(session)
             return try work(FeedbackReader(session: session, drops: drops))
-        }, completion: completion)
+        }, completion: { completion($0.mapError(Self.surfaced)) })
     }
 
     /// On the editor's queue, after folding what is queued: a change may read or erase what rollups count.
@@ -96,21 +99,37 @@ public final class PostgresStore: FeedbackStorage {
         channels.editor.async({ [self] session in
             try prepare(session)
             return try work(FeedbackEditor(session: session, drops: drops))
-        }, completion: completion)
+        }, completion: { completion($0.mapError(Self.surfaced)) })
     }
 
     public func read<T>(_ work: (FeedbackReader) throws -> T) throws -> T {
-        try takeReader().sync(retrying: true) { session in
-            try prepare(session)
-            return try work(FeedbackReader(session: session, drops: drops))
+        do {
+            return try takeReader().sync(retrying: true) { session in
+                try prepare(session)
+                return try work(FeedbackReader(session: session, drops: drops))
+            }
+        } catch {
+            throw Self.surfaced(error)
         }
     }
 
     public func write<T>(_ work: (FeedbackEditor) throws -> T) throws -> T {
-        try channels.editor.sync { session in
-            try prepare(session)
-            return try work(FeedbackEditor(session: session, drops: drops))
+        do {
+            return try channels.editor.sync { session in
+                try prepare(session)
+                return try work(FeedbackEditor(session: session, drops: drops))
+            }
+        } catch {
+            throw Self.surfaced(error)
         }
+    }
+
+    /// A server that cannot be reached, or a lock another session held past `lock_timeout` (55P03,
+    /// see `PostgresChannel.serverSettings`), becomes `StoreError.unavailable`: worth a retry, so
+    /// the API answers 503 rather than 500. Everything else passes unchanged.
+    static func surfaced(_ error: any Error) -> any Error {
+        guard let failure = error as? PostgresError, failure.isConnectionFailure || failure.sqlState == "55P03" else { return error }
+        return StoreError.unavailable(failure.description)
     }
 
     /// Read-your-writes across instances: every acknowledged row is committed and queued for the
