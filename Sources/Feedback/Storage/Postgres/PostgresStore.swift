@@ -158,10 +158,12 @@ public final class PostgresStore: FeedbackStorage {
     /// a batch, a fold or an import.
     public func checkReady() -> String? {
         do {
+            // The versions, not their count: a count is fooled by rows of versions this build does not know.
             let applied = try channels.probe.sync(retrying: true) { session in
-                try session.connection.first("SELECT count(*) FROM schema_migrations", [], { $0.int(0) }) ?? 0
+                Set(try session.connection.query("SELECT version FROM schema_migrations", [], { $0.int(0) }))
             }
-            return applied >= PostgresSchema.migrations.count ? nil : "the database is not migrated"
+            let missing = PostgresSchema.migrations.map(\.version).filter { !applied.contains($0) }
+            return missing.isEmpty ? nil : "the database is not migrated (missing migration \(missing.map(String.init).joined(separator: ", ")))"
         } catch {
             return channels.probe.problem ?? "\(error)"
         }
