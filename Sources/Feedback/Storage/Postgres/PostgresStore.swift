@@ -94,10 +94,12 @@ public final class PostgresStore: FeedbackStorage {
     }
 
     /// On the editor's queue, after folding what is queued: a change may read or erase what rollups count.
+    /// A change may also queue stored rows for the fold again (a status, an erasure): a fold follows.
     public func write<T: Sendable>(_ work: @escaping @Sendable (FeedbackEditor) throws -> T, completion: @escaping @Sendable (Result<T, any Error>) -> Void) {
         let drops = self.drops
         channels.editor.async({ [self] session in
             try prepare(session)
+            defer { folder.schedule() }
             return try work(FeedbackEditor(session: session, drops: drops))
         }, completion: { completion($0.mapError(Self.surfaced)) })
     }
@@ -117,6 +119,7 @@ public final class PostgresStore: FeedbackStorage {
         do {
             return try channels.editor.sync { session in
                 try prepare(session)
+                defer { folder.schedule() }
                 return try work(FeedbackEditor(session: session, drops: drops))
             }
         } catch {
