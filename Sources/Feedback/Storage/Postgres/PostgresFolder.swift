@@ -60,10 +60,10 @@ final class PostgresFolder: Sendable {
     /// Folds every row queued when it began and waits: blocks on the lock while another instance
     /// folds, then folds what that one left.
     /// A peer that holds the lock past `lock_timeout` (it froze) fails the wait with 55P03; every
-    /// catch-up queued here before that failure fails with it at once instead of waiting its own
-    /// `lock_timeout` in turn, so each read is bounded by one timeout, not by its place in the queue.
-    func catchUp() throws {
-        let queued = DispatchTime.now().uptimeNanoseconds
+    /// catch-up queued before that failure (`queued`: when its request was queued, on whichever
+    /// connection) fails with it at once instead of waiting its own `lock_timeout` in turn, so each
+    /// read is bounded by one timeout, not by its place in the queues.
+    func catchUp(queued: UInt64 = DispatchTime.now().uptimeNanoseconds) throws {
         try channel.sync(retrying: true) { session in
             if let last = lastLockTimeout.withLock({ $0 }), last.at > queued { throw last.error }
             let connection = session.connection

@@ -86,9 +86,9 @@ public final class PostgresStore: FeedbackStorage {
     /// On the next reader's queue, after folding what is queued (`prepare`). A read the link broke
     /// under runs once more on a new link; a change does not (it may have committed).
     public func read<T: Sendable>(_ work: @escaping @Sendable (FeedbackReader) throws -> T, completion: @escaping @Sendable (Result<T, any Error>) -> Void) {
-        let drops = self.drops
+        let drops = self.drops, queued = DispatchTime.now().uptimeNanoseconds
         takeReader().async(retrying: true, { [self] session in
-            try prepare(session)
+            try prepare(session, queued: queued)
             return try work(FeedbackReader(session: session, drops: drops))
         }, completion: { completion($0.mapError(Self.surfaced)) })
     }
@@ -96,18 +96,19 @@ public final class PostgresStore: FeedbackStorage {
     /// On the editor's queue, after folding what is queued: a change may read or erase what rollups count.
     /// A change may also queue stored rows for the fold again (a status, an erasure): a fold follows.
     public func write<T: Sendable>(_ work: @escaping @Sendable (FeedbackEditor) throws -> T, completion: @escaping @Sendable (Result<T, any Error>) -> Void) {
-        let drops = self.drops
+        let drops = self.drops, queued = DispatchTime.now().uptimeNanoseconds
         channels.editor.async({ [self] session in
-            try prepare(session)
+            try prepare(session, queued: queued)
             defer { folder.schedule() }
             return try work(FeedbackEditor(session: session, drops: drops))
         }, completion: { completion($0.mapError(Self.surfaced)) })
     }
 
     public func read<T>(_ work: (FeedbackReader) throws -> T) throws -> T {
+        let queued = DispatchTime.now().uptimeNanoseconds
         do {
             return try takeReader().sync(retrying: true) { session in
-                try prepare(session)
+                try prepare(session, queued: queued)
                 return try work(FeedbackReader(session: session, drops: drops))
             }
         } catch {
@@ -116,9 +117,10 @@ public final class PostgresStore: FeedbackStorage {
     }
 
     public func write<T>(_ work: (FeedbackEditor) throws -> T) throws -> T {
+        let queued = DispatchTime.now().uptimeNanoseconds
         do {
             return try channels.editor.sync { session in
-                try prepare(session)
+                try prepare(session, queued: queued)
                 defer { folder.schedule() }
                 return try work(FeedbackEditor(session: session, drops: drops))
             }
@@ -138,8 +140,10 @@ public final class PostgresStore: FeedbackStorage {
     /// Read-your-writes across instances: every acknowledged row is committed and queued for the
     /// fold, so folding what the queue holds now (after the cheap check that it holds anything)
     /// puts every vote acknowledged before this read into the rollups it reads.
-    private func prepare(_ session: PostgresSession) throws {
-        if try PostgresFolder.hasQueued(session.connection) { try folder.catchUp() }
+    /// `queued`: when the request was queued, so one that waited behind a catch-up whose lock wait
+    /// timed out fails at once (see `PostgresFolder.catchUp`).
+    private func prepare(_ session: PostgresSession, queued: UInt64) throws {
+        if try PostgresFolder.hasQueued(session.connection) { try folder.catchUp(queued: queued) }
     }
 
     private func takeReader() -> PostgresChannel {
