@@ -36,11 +36,12 @@ cleanup() {
 trap cleanup EXIT
 
 echo "== PostgreSQL $("$PG_BINDIR/postgres" --version | awk '{print $3}') in $WORK/pg" >&2
-mkdir -p "$WORK/pg" "$WORK/sock"
+mkdir -p -m 0700 "$WORK/pg" "$WORK/sock"
 [ "$(id -u)" = 0 ] && chown postgres "$WORK/pg" "$WORK/sock"
 as_pg "$PG_BINDIR/initdb" -D "$WORK/pg" -U postgres --auth=trust --encoding=UTF8 --locale=C >/dev/null
+# Trust authentication: only the socket's owner (and root, who runs the benchmark as root) may connect.
 as_pg "$PG_BINDIR/pg_ctl" -D "$WORK/pg" -l "$WORK/sock/pg.log" -w -o "-p $PG_PORT -k $WORK/sock -c listen_addresses= \
-  -c shared_buffers=512MB -c max_wal_size=4GB -c checkpoint_timeout=30min -c fsync=on -c synchronous_commit=on" start >/dev/null
+  -c unix_socket_permissions=0700 -c shared_buffers=512MB -c max_wal_size=4GB -c checkpoint_timeout=30min -c fsync=on -c synchronous_commit=on" start >/dev/null
 url() { echo "postgresql://postgres@/$1?host=$WORK/sock&port=$PG_PORT"; }
 for db in ingest query; do "$PG_BINDIR/createdb" -h "$WORK/sock" -p "$PG_PORT" -U postgres "$db"; done
 

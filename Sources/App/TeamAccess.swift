@@ -47,6 +47,11 @@ struct TeamAccess: Sendable {
         switch result {
         case .success(let response): return response
         case .failure(let error as APIError): return error.response
+        case .failure(StoreError.unavailable(let reason)):
+            logger.error("team endpoint failed: storage unavailable: \(reason)")
+            var unavailable = APIError(.serviceUnavailable, "storage_unavailable", "the database is unavailable; retry later")
+            unavailable.headers = [("Retry-After", "5")]
+            return unavailable.response
         case .failure(let error):
             logger.error("team endpoint failed: \(error)")
             return APIError(.internalServerError, "internal_error", "the request failed on the server; see its log").response

@@ -40,11 +40,14 @@ public struct StorageOptions: Sendable {
 public enum StoreError: Error, CustomStringConvertible {
     case cannotCreateDirectory(String, String)
     case migration(String)
+    /// The database cannot serve the request now (unreachable, or a lock held too long); retry later.
+    case unavailable(String)
 
     public var description: String {
         switch self {
         case .cannotCreateDirectory(let path, let reason): "cannot create directory \(path): \(reason)"
         case .migration(let reason): "migration failed: \(reason)"
+        case .unavailable(let reason): "storage unavailable: \(reason)"
         }
     }
 }

@@ -20,6 +20,30 @@ public enum ConnectionString {
         isURI(text) ? redactedURI(text) : redactedKeyValues(text)
     }
 
+    /// `text` with its password left out entirely (user information `:secret`, a `password`
+    /// parameter or pair), for a command an operator runs as printed: a masked `***` would be sent
+    /// as the password and win over `PGPASSWORD` and `~/.pgpass`. Nil for a key=value string it
+    /// cannot parse (nothing safe to print).
+    public static func withoutPassword(_ text: String) -> String? {
+        if isURI(text) {
+            guard let parts = uriParts(text) else { return nil }
+            let userInfo = parts.authority.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+            var rest = String(parts.rest)
+            if let queryStart = rest.firstIndex(of: "?") {
+                let query = rest[rest.index(after: queryStart)...].split(separator: "&", omittingEmptySubsequences: false)
+                    .filter { $0.split(separator: "=", maxSplits: 1).first != "password" }
+                rest = String(rest[..<queryStart]) + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
+            }
+            return parts.scheme + userInfo + rest
+        }
+        guard let pairs = parsePairs(text) else { return nil }
+        var result = text
+        for pair in pairs.reversed() where pair.key == "password" {
+            result.removeSubrange(pair.keyStart..<pair.valueRange.upperBound)
+        }
+        return result.trimmingCharacters(in: .whitespaces)
+    }
+
     /// The password written in `text`, if any, so messages that might echo it can be scrubbed.
     static func password(in text: String) -> String? {
         isURI(text) ? uriPassword(text) : keyValues(text).first { $0.key == "password" }.map(\.value)
@@ -84,6 +108,8 @@ public enum ConnectionString {
         let value: String
         /// Where the value starts and ends in the text, quotes included.
         let valueRange: Range<String.Index>
+        /// Where the key starts: the pair is `keyStart..<valueRange.upperBound`.
+        let keyStart: String.Index
     }
 
     private static func keyValues(_ text: String) -> [(key: String, value: String)] {
@@ -141,7 +167,7 @@ public enum ConnectionString {
                     index = text.index(after: index)
                 }
             }
-            pairs.append(Pair(key: key, value: value, valueRange: valueStart..<index))
+            pairs.append(Pair(key: key, value: value, valueRange: valueStart..<index, keyStart: keyStart))
         }
     }
 }

@@ -30,8 +30,8 @@ struct Backup: ParsableCommand {
 
           \(PostgresDatabase.dumpCommand(connectionString, to: file))
 
-        The password is shown as ***: leave it out of the connection string and set PGPASSWORD or put it \
-        in ~/.pgpass. Restore into an empty database with:
+        The password is left out of the connection string: set PGPASSWORD or put it in ~/.pgpass. \
+        Restore into an empty database with:
 
           \(PostgresDatabase.restoreCommand(connectionString, from: file))
 

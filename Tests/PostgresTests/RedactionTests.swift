@@ -23,6 +23,28 @@ import TestSupport
         #expect(!redacted.contains("s3cret") && !redacted.contains("s3 cr"))
     }
 
+    /// For commands printed to run as they are: the password gone, not masked (libpq would send `***`).
+    @Test(arguments: [
+        ("postgres://app:s3cret@db.example:5432/hearken?sslmode=require", "postgres://app@db.example:5432/hearken?sslmode=require"),
+        ("postgresql://app:p@ss/w@h1:5432,h2:5433/hearken", "postgresql://app@h1:5432,h2:5433/hearken"),
+        ("postgresql://app@db/hearken?password=s3cret&sslmode=verify-full", "postgresql://app@db/hearken?sslmode=verify-full"),
+        ("postgresql://app@db/hearken?sslmode=require&password=s3cret", "postgresql://app@db/hearken?sslmode=require"),
+        ("postgresql://app@db/hearken?password=s3cret", "postgresql://app@db/hearken"),
+        ("postgresql:///hearken?host=/run/postgresql", "postgresql:///hearken?host=/run/postgresql"),
+        ("host=db user=app password=s3cret dbname=hearken", "host=db user=app  dbname=hearken"),
+        ("host=db password = 's3 cr\\'et' dbname=hearken", "host=db  dbname=hearken"),
+        ("password=s3cret host=db", "host=db"),
+    ])
+    func leavesPasswordsOut(input: String, expected: String) {
+        let printable = ConnectionString.withoutPassword(input)
+        #expect(printable == expected)
+        #expect(printable.map { !$0.contains("s3cret") && !$0.contains("s3 cr") && !$0.contains("***") } == true)
+    }
+
+    @Test func leavesNothingToPrintForAnUnparseableString() {
+        #expect(ConnectionString.withoutPassword("host=db password='unterminated s3cret") == nil)
+    }
+
     @Test func tellsPostgresFromSQLitePaths() {
         #expect(ConnectionString.isPostgres("postgres://h/db"))
         #expect(ConnectionString.isPostgres("postgresql://h/db"))

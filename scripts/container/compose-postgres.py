@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """make test-container: what docker/compose.postgres.yaml promises beyond the compose schema.
-PostgreSQL 15 with a named volume and a pg_isready health check; at least two Hearken instances that
+PostgreSQL 15 with a named volume and a pg_isready health check over TCP; at least two Hearken instances that
 wait for it to be healthy and name it in HEARKEN_DB; no password written in the file."""
 import re, sys, yaml
 
@@ -11,8 +11,12 @@ postgres = services.get("postgres") or {}
 if not str(postgres.get("image", "")).startswith("postgres:15"):
     problems.append(f"postgres image is {postgres.get('image')!r}, not postgres:15")
 test = postgres.get("healthcheck", {}).get("test", [])
-if "pg_isready" not in " ".join(test if isinstance(test, list) else [test]):
+words = " ".join(test if isinstance(test, list) else [test])
+if "pg_isready" not in words:
     problems.append("the postgres health check does not run pg_isready")
+elif not re.search(r"(-h|--host)[ =]127\.0\.0\.1\b", words):
+    # Without a TCP host pg_isready asks the Unix socket, which answers during the image's init phase.
+    problems.append("the postgres health check does not ask over TCP (pg_isready -h 127.0.0.1)")
 mounts = [str(v).split(":") for v in postgres.get("volumes", [])]
 if not any(m[0] in (compose.get("volumes") or {}) and m[1] == "/var/lib/postgresql/data" for m in mounts if len(m) > 1):
     problems.append("no named volume on /var/lib/postgresql/data")

@@ -18,10 +18,23 @@ final class PostgresChannel: @unchecked Sendable { // `link` is touched only on 
     static let connectionDefaults: [(keyword: String, value: String)] = {
         var defaults = [("keepalives", "1"), ("keepalives_idle", "10"), ("keepalives_interval", "5"),
                         ("keepalives_count", "3"), ("tcp_user_timeout", "30000")]
-        // PGCONNECT_TIMEOUT is the operator's: an explicit keyword would override it.
-        if ProcessInfo.processInfo.environment["PGCONNECT_TIMEOUT"] == nil { defaults.append(("connect_timeout", "5")) }
+        // PGCONNECT_TIMEOUT and PGOPTIONS are the operator's: an explicit keyword would override them.
+        let environment = ProcessInfo.processInfo.environment
+        if environment["PGCONNECT_TIMEOUT"] == nil { defaults.append(("connect_timeout", "5")) }
+        if environment["PGOPTIONS"] == nil { defaults.append(("options", serverSettings)) }
         return defaults.map { (keyword: $0.0, value: $0.1) }
     }()
+
+    /// Server settings for every session, so a peer instance whose host froze while holding a lock
+    /// (the fold's advisory lock, the editor's, a row) cannot stall this one for the ~2 h of the
+    /// kernel's keepalive defaults. lock_timeout 15 s: far above any fold or batch hold (milliseconds
+    /// to a second or two), far below a load balancer's patience (30-60 s); a wait that hits it fails
+    /// with 55P03 and the request answers 503 storage_unavailable. An idle transaction is ended after
+    /// 60 s (ours never idle; a frozen process's would hold its locks). The server's keepalives and
+    /// TCP user timeout drop a vanished client's session, and its locks, within about 30 s.
+    static let serverSettings = ["lock_timeout=15s", "idle_in_transaction_session_timeout=60s", "tcp_keepalives_idle=10",
+                                 "tcp_keepalives_interval=5", "tcp_keepalives_count=3", "tcp_user_timeout=30000"]
+        .map { "-c \($0)" }.joined(separator: " ")
 
     init(_ connectionString: String, label: String) throws {
         queue = try Postgres.DatabaseQueue(connectionString, label: label, defaults: Self.connectionDefaults)

@@ -44,15 +44,21 @@ extension PostgresDatabase {
         }
     }
 
-    /// The `pg_dump` command that backs the database up to `file`, the password hidden: it belongs
+    /// The `pg_dump` command that backs the database up to `file`, the password left out: it belongs
     /// in `PGPASSWORD` or `~/.pgpass`, not on a command line other users can read in `ps`.
     public static func dumpCommand(_ connectionString: String, to file: String) -> String {
-        "pg_dump --format=custom --file=\(shellQuoted(file)) \(shellQuoted(ConnectionString.redacted(connectionString)))"
+        "pg_dump --format=custom --file=\(shellQuoted(file)) \(shellQuoted(printable(connectionString)))"
     }
 
     /// The matching `pg_restore` command.
     public static func restoreCommand(_ connectionString: String, from file: String) -> String {
-        "pg_restore --no-owner --dbname=\(shellQuoted(ConnectionString.redacted(connectionString))) \(shellQuoted(file))"
+        "pg_restore --no-owner --dbname=\(shellQuoted(printable(connectionString))) \(shellQuoted(file))"
+    }
+
+    /// The connection string without its password, or (unparseable) the masked form, which then
+    /// needs editing before it runs.
+    private static func printable(_ connectionString: String) -> String {
+        ConnectionString.withoutPassword(connectionString) ?? ConnectionString.redacted(connectionString)
     }
 
     /// `text` in single quotes for a POSIX shell (a quote inside becomes '\'').

@@ -45,7 +45,10 @@ public final class PostgresStore: FeedbackStorage {
             let editor = try open("editor")
             try editor.sync { session in
                 let migrator = try Postgres.Migrator(migrations: PostgresSchema.migrations)
+                // Another instance's migration may rightly hold the migrator's lock for minutes.
+                _ = try session.connection.run("SET lock_timeout = 0", [])
                 if migrate { _ = try migrator.migrate(session.connection) }
+                _ = try session.connection.run("RESET lock_timeout", [])
                 guard try migrator.isCurrent(session.connection) else {
                     throw StoreError.migration("the database is not migrated; run `hearken migrate --db \(ConnectionString.redacted(options.path))`")
                 }
@@ -83,41 +86,64 @@ public final class PostgresStore: FeedbackStorage {
     /// On the next reader's queue, after folding what is queued (`prepare`). A read the link broke
     /// under runs once more on a new link; a change does not (it may have committed).
     public func read<T: Sendable>(_ work: @escaping @Sendable (FeedbackReader) throws -> T, completion: @escaping @Sendable (Result<T, any Error>) -> Void) {
-        let drops = self.drops
+        let drops = self.drops, queued = DispatchTime.now().uptimeNanoseconds
         takeReader().async(retrying: true, { [self] session in
-            try prepare(session)
+            try prepare(session, queued: queued)
             return try work(FeedbackReader(session: session, drops: drops))
-        }, completion: completion)
+        }, completion: { completion($0.mapError(Self.surfaced)) })
     }
 
     /// On the editor's queue, after folding what is queued: a change may read or erase what rollups count.
+    /// A change may also queue stored rows for the fold again (a status, an erasure): a fold follows.
     public func write<T: Sendable>(_ work: @escaping @Sendable (FeedbackEditor) throws -> T, completion: @escaping @Sendable (Result<T, any Error>) -> Void) {
-        let drops = self.drops
+        let drops = self.drops, queued = DispatchTime.now().uptimeNanoseconds
         channels.editor.async({ [self] session in
-            try prepare(session)
+            try prepare(session, queued: queued)
+            defer { folder.schedule() }
             return try work(FeedbackEditor(session: session, drops: drops))
-        }, completion: completion)
+        }, completion: { completion($0.mapError(Self.surfaced)) })
     }
 
     public func read<T>(_ work: (FeedbackReader) throws -> T) throws -> T {
-        try takeReader().sync(retrying: true) { session in
-            try prepare(session)
-            return try work(FeedbackReader(session: session, drops: drops))
+        let queued = DispatchTime.now().uptimeNanoseconds
+        do {
+            return try takeReader().sync(retrying: true) { session in
+                try prepare(session, queued: queued)
+                return try work(FeedbackReader(session: session, drops: drops))
+            }
+        } catch {
+            throw Self.surfaced(error)
         }
     }
 
     public func write<T>(_ work: (FeedbackEditor) throws -> T) throws -> T {
-        try channels.editor.sync { session in
-            try prepare(session)
-            return try work(FeedbackEditor(session: session, drops: drops))
+        let queued = DispatchTime.now().uptimeNanoseconds
+        do {
+            return try channels.editor.sync { session in
+                try prepare(session, queued: queued)
+                defer { folder.schedule() }
+                return try work(FeedbackEditor(session: session, drops: drops))
+            }
+        } catch {
+            throw Self.surfaced(error)
         }
+    }
+
+    /// A server that cannot be reached, or a lock another session held past `lock_timeout` (55P03,
+    /// see `PostgresChannel.serverSettings`), becomes `StoreError.unavailable`: worth a retry, so
+    /// the API answers 503 rather than 500. Everything else passes unchanged.
+    static func surfaced(_ error: any Error) -> any Error {
+        guard let failure = error as? PostgresError, failure.isConnectionFailure || failure.sqlState == "55P03" else { return error }
+        return StoreError.unavailable(failure.description)
     }
 
     /// Read-your-writes across instances: every acknowledged row is committed and queued for the
     /// fold, so folding what the queue holds now (after the cheap check that it holds anything)
     /// puts every vote acknowledged before this read into the rollups it reads.
-    private func prepare(_ session: PostgresSession) throws {
-        if try PostgresFolder.hasQueued(session.connection) { try folder.catchUp() }
+    /// `queued`: when the request was queued, so one that waited behind a catch-up whose lock wait
+    /// timed out fails at once (see `PostgresFolder.catchUp`).
+    private func prepare(_ session: PostgresSession, queued: UInt64) throws {
+        if try PostgresFolder.hasQueued(session.connection) { try folder.catchUp(queued: queued) }
     }
 
     private func takeReader() -> PostgresChannel {
@@ -139,10 +165,12 @@ public final class PostgresStore: FeedbackStorage {
     /// a batch, a fold or an import.
     public func checkReady() -> String? {
         do {
+            // The versions, not their count: a count is fooled by rows of versions this build does not know.
             let applied = try channels.probe.sync(retrying: true) { session in
-                try session.connection.first("SELECT count(*) FROM schema_migrations", [], { $0.int(0) }) ?? 0
+                Set(try session.connection.query("SELECT version FROM schema_migrations", [], { $0.int(0) }))
             }
-            return applied >= PostgresSchema.migrations.count ? nil : "the database is not migrated"
+            let missing = PostgresSchema.migrations.map(\.version).filter { !applied.contains($0) }
+            return missing.isEmpty ? nil : "the database is not migrated (missing migration \(missing.map(String.init).joined(separator: ", ")))"
         } catch {
             return channels.probe.problem ?? "\(error)"
         }

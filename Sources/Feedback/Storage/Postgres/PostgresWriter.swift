@@ -77,7 +77,8 @@ final class PostgresWriter: Sendable {
             }
         }
         if let completionScope { completionScope(complete) } else { complete() }
-        if results.contains(where: { if case .success(let stored) = $0 { !stored.duplicate && !stored.replayed } else { false } }) {
+        // Not only for new rows: a duplicate vote may have taken a folded record out again.
+        if results.contains(where: { if case .success = $0 { true } else { false } }) {
             folder.schedule()
         }
         channel.async { [self] session in drain(session) }
