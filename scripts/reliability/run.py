@@ -328,6 +328,7 @@ def diskfull_test():
     os.makedirs(mount)
     port = free_port()
     control, report = os.path.join(work, "free-space"), os.path.join(work, "report.json")
+    freed = os.path.join(work, "space-freed")  # the filler is gone: only then has space returned
     db = os.path.join(mount, "h.db")
     verify_script = os.path.join(work, "verify.py")
     with open(verify_script, "w") as out:
@@ -343,7 +344,7 @@ json.dump({{"ids": [r[0] for r in c.execute("SELECT id FROM feedback")],
     script = f"""
 mount -t tmpfs -o size=4m tmpfs {mount} || exit 1
 head -c 2500000 /dev/zero > {mount}/filler
-( while [ ! -e {control} ]; do sleep 0.1; done; rm -f {mount}/filler ) &
+( while [ ! -e {control} ]; do sleep 0.1; done; rm -f {mount}/filler; touch {freed} ) &
 "$@" & server=$!
 trap 'kill -TERM $server' TERM
 wait $server; wait $server; status=$?
@@ -375,6 +376,12 @@ exit $status
           f"{len(acked)} stored, {full} full, {other} other")
     check("diskfull: server stays up while full", request(port, "GET", "/healthz")[0] == 200 and proc.poll() is None)
     open(control, "w").close()  # space returns
+    # Wait until the filler is really gone: a small row can still fit while the disk is full, and the
+    # final fold (and the check after it) needs the space back.
+    for _ in range(100):
+        if os.path.exists(freed):
+            break
+        time.sleep(0.05)
     recovered = False
     for _ in range(30):
         status, body = request(port, "POST", "/v1/feedback", {"page": "/after", "rating": "up"})
