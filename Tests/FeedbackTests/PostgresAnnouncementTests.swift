@@ -35,10 +35,7 @@ import TestSupport
                 answer.withLock { $0 = result }
                 done.signal()
             }
-            let deadline = Date().addingTimeInterval(60)
-            while try PostgresConcurrentEditTests.waiting(editors.monitor) == 0, answer.withLock({ $0 == nil }), Date() < deadline {
-                Thread.sleep(forTimeInterval: 0.01)
-            }
+            _ = try waitUntil(timeout: 60) { try PostgresConcurrentEditTests.waiting(editors.monitor) > 0 || answer.withLock({ $0 != nil }) }
         }
         #expect(done.wait(timeout: .now() + 60) == .success)
         return (firstAnswer, try #require(answer.withLock { $0 }).get())

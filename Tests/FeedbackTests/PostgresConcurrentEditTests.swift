@@ -58,10 +58,7 @@ import TestSupport
                 }
             }
         }
-        let deadline = Date().addingTimeInterval(60)
-        while try Self.waiting(session.connection) < 2, Date() < deadline {
-            Thread.sleep(forTimeInterval: 0.01)
-        }
+        _ = try waitUntil(timeout: 60) { try Self.waiting(session.connection) >= 2 }
         try blocker.execute("COMMIT")
         #expect(group.wait(timeout: .now() + 60) == .success)
         #expect(failures.withLock { $0 } == [])
@@ -97,10 +94,7 @@ import TestSupport
             folded.withLock { $0 = result }
             done.signal()
         }
-        let deadline = Date().addingTimeInterval(60)
-        while try Self.waiting(session.connection) == 0, Date() < deadline {
-            Thread.sleep(forTimeInterval: 0.01)
-        }
+        _ = try waitUntil(timeout: 60) { try Self.waiting(session.connection) > 0 }
         #expect(throws: Never.self) {
             try eraser.run("DELETE FROM feedback WHERE id = $1", [ids[1]])
             try eraser.execute("COMMIT")
@@ -128,10 +122,7 @@ import TestSupport
                 answer.withLock { $0 = result }
                 done.signal()
             }
-            let deadline = Date().addingTimeInterval(60)
-            while try Self.waiting(monitor) == 0, answer.withLock({ $0 == nil }), Date() < deadline {
-                Thread.sleep(forTimeInterval: 0.01)
-            }
+            _ = try waitUntil(timeout: 60) { try Self.waiting(monitor) > 0 || answer.withLock({ $0 != nil }) }
         }
         #expect(opened.count == 1)
         #expect(done.wait(timeout: .now() + 60) == .success)

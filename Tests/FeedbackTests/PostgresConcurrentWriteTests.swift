@@ -85,13 +85,10 @@ import TestSupport
             done.signal()
         }
         // Until the second writer waits for a lock the first holds (or, were it not to wait, has answered).
-        let deadline = Date().addingTimeInterval(60)
         func waiting() throws -> Int {
             try session.connection.first("SELECT count(*) FROM pg_locks WHERE pid = $1 AND NOT granted", [secondPID], { $0.int(0) }) ?? 0
         }
-        while answer.withLock({ $0 == nil }), Date() < deadline, try waiting() == 0 {
-            Thread.sleep(forTimeInterval: 0.01)
-        }
+        _ = try waitUntil(timeout: 60) { try answer.withLock({ $0 != nil }) || waiting() > 0 }
         try first.execute("COMMIT")
         #expect(done.wait(timeout: .now() + 60) == .success)
         let stored = try #require(answer.withLock { $0 }, "\(race.0)")
