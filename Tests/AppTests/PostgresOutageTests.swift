@@ -39,9 +39,18 @@ import TestSupport
             }
         }
         #expect(waitUntil { acknowledged.withLock { $0.count } >= 20 })
+        let browser = try Browser.signedIn(live.live, token: token)
 
         try server.stop()
         #expect(waitUntil { ready() == 503 })
+        // Team endpoints, dashboard pages and the sign-in form say "retry later" too, not 500.
+        let listing = try live.get("/v1/feedback", token: token)
+        #expect(listing.status == 503 && errorField(listing).code == "storage_unavailable" && listing.header("Retry-After") != nil)
+        let page = try browser.get("/dashboard")
+        #expect(page.status == 503 && page.header("Retry-After") != nil && page.text.contains("Try again"))
+        #expect(!page.text.contains(password))
+        let signIn = try Browser(live.live).post("/login", ["token": token, "next": "/dashboard"])
+        #expect(signIn.status == 503 && signIn.header("Retry-After") != nil && signIn.header("Set-Cookie") == nil)
         let reason = try RawClient.request(port: live.port, "GET", "/readyz")
         #expect(reason.text.contains("PostgreSQL"))
         #expect(!reason.text.contains(password))

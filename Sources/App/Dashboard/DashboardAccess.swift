@@ -97,10 +97,21 @@ struct DashboardAccess: Sendable {
         case .success(let response): return response
         case .failure(let error as APIError):
             return DashboardPage.message(error.status, title: "That did not work", text: error.message, session: nil)
+        case .failure(StoreError.unavailable(let reason)):
+            logger.error("dashboard page failed: storage unavailable: \(reason)")
+            return Self.unavailable(title: "The database is unavailable", session: nil)
         case .failure(let error):
             logger.error("dashboard page failed: \(error)")
             return DashboardPage.message(.internalServerError, title: "Something went wrong", text: "The page failed on the server; see its log.", session: nil)
         }
+    }
+
+    /// 503 with `Retry-After`, as the API answers: the database can be reached again in a moment.
+    static func unavailable(title: String, session: DashboardSession?) -> Response {
+        var response = DashboardPage.message(.serviceUnavailable, title: title,
+                                             text: "The database cannot be reached right now. Try again in a few seconds.", session: session)
+        response.headers.add("Retry-After", "5")
+        return response
     }
 
     static func forbidden(_ text: String, _ session: DashboardSession?) -> Response {

@@ -56,6 +56,11 @@ struct SignInRoutes {
                 responder.respond(DashboardPage.see(next, headers: [("Set-Cookie", cookie(secret, request))]))
             case .success(nil):
                 responder.respond(Self.form(.unauthorized, next: next, message: "That token is unknown or was revoked."))
+            case .failure(StoreError.unavailable(let reason)):
+                access.logger.error("sign-in failed: storage unavailable: \(reason)")
+                var response = Self.form(.serviceUnavailable, next: next, message: "The database cannot be reached right now. Try again in a few seconds.")
+                response.headers.add("Retry-After", "5")
+                responder.respond(response)
             case .failure(let error):
                 access.logger.error("sign-in failed: \(error)")
                 responder.respond(Self.form(.internalServerError, next: next, message: "Sign-in failed on the server; see its log."))

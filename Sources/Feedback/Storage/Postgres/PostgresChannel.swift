@@ -32,7 +32,8 @@ final class PostgresChannel: @unchecked Sendable { // `link` is touched only on 
     /// with 55P03 and the request answers 503 storage_unavailable. An idle transaction is ended after
     /// 60 s (ours never idle; a frozen process's would hold its locks). The server's keepalives and
     /// TCP user timeout drop a vanished client's session, and its locks, within about 30 s.
-    static let serverSettings = ["lock_timeout=15s", "idle_in_transaction_session_timeout=60s", "tcp_keepalives_idle=10",
+    static let lockTimeoutSeconds = 15
+    static let serverSettings = ["lock_timeout=\(lockTimeoutSeconds)s", "idle_in_transaction_session_timeout=60s", "tcp_keepalives_idle=10",
                                  "tcp_keepalives_interval=5", "tcp_keepalives_count=3", "tcp_user_timeout=30000"]
         .map { "-c \($0)" }.joined(separator: " ")
 

@@ -15,8 +15,7 @@ final class PostgresFolder: Sendable {
     private let timerArmed = Atomic<Bool>(false)
     private let stopped = Atomic<Bool>(false)
     private let onFailure: FeedbackWriter.FoldFailureObserver?
-    /// When a catch-up's wait for the lock last ran out (`lock_timeout`, uptime in ns) and how.
-    private let lastLockTimeout = Mutex<(at: UInt64, error: PostgresError)?>(nil)
+    private let lockWaits = LockWaitBreaker()
 
     init(channel: PostgresChannel, onFailure: FeedbackWriter.FoldFailureObserver?) {
         self.channel = channel
@@ -59,21 +58,15 @@ final class PostgresFolder: Sendable {
 
     /// Folds every row queued when it began and waits: blocks on the lock while another instance
     /// folds, then folds what that one left.
-    /// A peer that holds the lock past `lock_timeout` (it froze) fails the wait with 55P03; every
-    /// catch-up queued before that failure (`queued`: when its request was queued, on whichever
-    /// connection) fails with it at once instead of waiting its own `lock_timeout` in turn, so each
-    /// read is bounded by one timeout, not by its place in the queues.
+    /// A peer that holds the lock past `lock_timeout` (it froze) fails the wait with 55P03, and
+    /// `lockWaits` bounds each read by one timeout, not by its place in the queues (`queued`: when
+    /// its request was queued, on whichever connection).
     func catchUp(queued: UInt64 = DispatchTime.now().uptimeNanoseconds) throws {
         try channel.sync(retrying: true) { session in
-            if let last = lastLockTimeout.withLock({ $0 }), last.at > queued { throw last.error }
             let connection = session.connection
             guard let mark = try connection.first("SELECT max(feedback_id) FROM feedback_unfolded", [], { $0.optionalInt64(0) }) ?? nil else { return }
-            do {
-                try connection.advisoryLock(PostgresFold.lockKey)
-            } catch let error as PostgresError where error.sqlState == "55P03" {
-                lastLockTimeout.withLock { $0 = (DispatchTime.now().uptimeNanoseconds, error) }
-                throw error
-            }
+            try lockWaits.acquire(queued: queued, tryLock: { try connection.tryAdvisoryLock(PostgresFold.lockKey) },
+                                  waitLock: { try connection.advisoryLock(PostgresFold.lockKey) })
             defer { _ = try? connection.advisoryUnlock(PostgresFold.lockKey) }
             // Session advisory locks nest: foldAll takes it again and gives that hold back.
             while try connection.first("SELECT EXISTS (SELECT 1 FROM feedback_unfolded WHERE feedback_id <= $1)", [mark], { $0.bool(0) }) == true {

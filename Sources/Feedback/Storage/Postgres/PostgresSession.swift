@@ -1,3 +1,4 @@
+import Dispatch
 import Postgres
 
 /// A PostgreSQL connection as the domain's session (dialect `.postgres`). Statements arrive with
@@ -9,6 +10,7 @@ public final class PostgresSession: SQLSession {
     public let statementCapacity: Int
     public private(set) var changes = 0
     private var statements = StatementCache()
+    private let lockWaits = LockWaitBreaker()
 
     public init(_ connection: Postgres.Connection, statementCapacity: Int = 128) {
         self.connection = connection
@@ -46,9 +48,12 @@ public final class PostgresSession: SQLSession {
     /// a digest sent once), which SQLite makes safe by taking its write lock at `BEGIN IMMEDIATE`.
     /// Here they take turns across instances the same way. It cannot deadlock with ingestion or the
     /// fold: they never take this key, and a transaction waits for it before it holds anything else.
+    /// Behind a frozen peer's transaction, `lockWaits` bounds each queued change by one lock timeout.
     public func withTransaction<T>(_ body: () throws -> T) throws -> T {
         try connection.transaction(.readCommitted) {
-            _ = try connection.run("SELECT pg_advisory_xact_lock($1)", [Self.editorLockKey])
+            try lockWaits.acquire(queued: DispatchTime.now().uptimeNanoseconds,
+                                  tryLock: { try connection.first("SELECT pg_try_advisory_xact_lock($1)", [Self.editorLockKey], { $0.bool(0) }) == true },
+                                  waitLock: { _ = try connection.run("SELECT pg_advisory_xact_lock($1)", [Self.editorLockKey]) })
             return try body()
         }
     }
