@@ -12,7 +12,7 @@ extension PostgresFold {
         guard !ids.isEmpty else { return }
         let list = idList(ids.sorted())
         try count(list, sign: -1, connection)
-        try connection.run("INSERT INTO feedback_unfolded(feedback_id) SELECT unnest($1::bigint[]) ORDER BY 1 ON CONFLICT DO NOTHING", [list])
+        try connection.cached("INSERT INTO feedback_unfolded(feedback_id) SELECT unnest($1::bigint[]) ORDER BY 1 ON CONFLICT DO NOTHING").run([list])
         // Separate statements, so each sees the previous one's changes; the rollup rows they change
         // are those `count` has locked, so no fold changes them in between.
         for statement in emptyGroups + bounds {

@@ -32,28 +32,27 @@ public enum PostgresFold {
 
     /// Rows waiting to be folded (committed ones only).
     public static func pendingRows(_ connection: Postgres.Connection) throws -> Int {
-        try connection.first("SELECT count(*) FROM feedback_unfolded") { $0.int(0) } ?? 0
+        try connection.cached("SELECT count(*) FROM feedback_unfolded").first { $0.int(0) } ?? 0
     }
 
     /// One fold: takes up to `limit` ids off the queue and counts their rows. Call inside a transaction,
     /// holding `lockKey`.
     static func fold(limit: Int, _ connection: Postgres.Connection) throws -> Int {
-        let queued = try connection.query("SELECT feedback_id FROM feedback_unfolded ORDER BY feedback_id LIMIT $1", [limit]) { $0.int64(0) }
+        let queued = try connection.cached("SELECT feedback_id FROM feedback_unfolded ORDER BY feedback_id LIMIT $1").query([limit]) { $0.int64(0) }
         guard !queued.isEmpty else { return 0 }
         // The rows first, in id order, as every writer that changes stored rows locks them (the
         // ingestor's repeated votes, triage, erasure, follow-ups): whichever waits for the other then
         // sees the row as the other left it. Only a writer holding a row changes its queue entry, so
         // the queue entries are taken after the rows, never the other way round.
-        _ = try connection.run("SELECT 1 FROM feedback WHERE id = ANY($1::bigint[]) ORDER BY id FOR SHARE", [idList(queued)])
+        _ = try connection.cached("SELECT 1 FROM feedback WHERE id = ANY($1::bigint[]) ORDER BY id FOR SHARE").run([idList(queued)])
         // Ids erased meanwhile left the queue with their row: only those still queued are counted.
-        let ids = try connection.query("DELETE FROM feedback_unfolded WHERE feedback_id = ANY($1::bigint[]) RETURNING feedback_id",
-                                       [idList(queued)]) { $0.int64(0) }
+        let ids = try connection.cached("DELETE FROM feedback_unfolded WHERE feedback_id = ANY($1::bigint[]) RETURNING feedback_id").query([idList(queued)]) { $0.int64(0) }
         guard !ids.isEmpty else { return 0 }
         let list = idList(ids)
-        try connection.run("""
+        try connection.cached("""
             INSERT INTO pages(page_key) SELECT DISTINCT page_key FROM feedback WHERE id = ANY($1::bigint[]) ORDER BY 1
             ON CONFLICT (page_key) DO NOTHING
-            """, [list])
+            """).run([list])
         try count(list, sign: 1, connection)
         return ids.count
     }

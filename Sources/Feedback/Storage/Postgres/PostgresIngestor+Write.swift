@@ -15,12 +15,12 @@ extension PostgresIngestor {
         try Self.updateStored(plan.stored.filter(\.value.changed), connection)
         let keys = plan.keysWritten.compactMap { key in plan.keys[key].map { (key, $0) } }
         if !keys.isEmpty {
-            try connection.run("""
+            try connection.cached("""
                 INSERT INTO idempotency_keys(key_hash, feedback_id, status, created_at)
                 SELECT decode(h, 'hex'), id, status, at FROM unnest($1::text[], $2::bigint[], $3::int[], $4::bigint[]) AS k(h, id, status, at)
                 ORDER BY 1
                 ON CONFLICT (key_hash) DO UPDATE SET feedback_id = excluded.feedback_id, status = excluded.status, created_at = excluded.created_at
-                """, [Self.textArray(keys.map(\.0)), PostgresFold.idList(keys.map { id($0.1.target) }),
+                """).run([Self.textArray(keys.map(\.0)), PostgresFold.idList(keys.map { id($0.1.target) }),
                       PostgresFold.idList(keys.map { Int64($0.1.status) }), PostgresFold.idList(keys.map(\.1.createdAt))])
         }
         return plan.outcomes.map {
@@ -34,7 +34,7 @@ extension PostgresIngestor {
     private static func insertRows(_ rows: [PostgresBatchPlan.NewRow], _ connection: Postgres.Connection) throws -> [Int64] {
         guard !rows.isEmpty else { return [] }
         let f = rows.map(\.feedback)
-        let found = try connection.query("""
+        let found = try connection.cached("""
             WITH input AS MATERIALIZED (
                 SELECT nextval(pg_get_serial_sequence('feedback', 'id')) AS id, r.* FROM unnest(
                     $1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
@@ -50,7 +50,7 @@ extension PostgresIngestor {
                        user_agent, origin, referer, client_hash, pii FROM input ORDER BY id
             )
             SELECT ord, id FROM input
-            """, [PostgresFold.idList(rows.map(\.receivedAt)), textArray(f.map(\.page)), textArray(f.map(\.pageKey)),
+            """).query([PostgresFold.idList(rows.map(\.receivedAt)), textArray(f.map(\.page)), textArray(f.map(\.pageKey)),
                   textArray(f.map(\.rating.rawValue)), textArray(f.map(\.reason)), textArray(f.map(\.comment)), textArray(f.map(\.source)),
                   textArray(f.map { $0.labels.isEmpty ? nil : LabelsJSON.encode($0.labels) }), textArray(f.map(\.email)),
                   textArray(f.map(\.userAgent)), textArray(f.map(\.origin)), textArray(f.map(\.referer)), textArray(rows.map(\.clientHash)),
@@ -61,8 +61,7 @@ extension PostgresIngestor {
         guard all.count == rows.count else { throw StorageError.noRowInserted(sql: "INSERT INTO feedback") }
         let labels = zip(all, f).flatMap { id, f in f.labels.map { (id, $0.key, $0.value) } }
         if !labels.isEmpty {
-            try connection.run("INSERT INTO feedback_labels(feedback_id, key, value) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[])",
-                               [PostgresFold.idList(labels.map(\.0)), textArray(labels.map(\.1)), textArray(labels.map(\.2))])
+            try connection.cached("INSERT INTO feedback_labels(feedback_id, key, value) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[])").run([PostgresFold.idList(labels.map(\.0)), textArray(labels.map(\.1)), textArray(labels.map(\.2))])
         }
         return all
     }
@@ -71,10 +70,10 @@ extension PostgresIngestor {
     private static func updateStored(_ changed: [Int64: PostgresBatchPlan.StoredDetails], _ connection: Postgres.Connection) throws {
         guard !changed.isEmpty else { return }
         let rows = changed.sorted { $0.key < $1.key }
-        try connection.run("""
+        try connection.cached("""
             UPDATE feedback f SET reason = u.reason, comment = u.comment, email = u.email, pii = u.pii
             FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::int[]) AS u(id, reason, comment, email, pii) WHERE f.id = u.id
-            """, [PostgresFold.idList(rows.map(\.key)), textArray(rows.map(\.value.reason)), textArray(rows.map(\.value.comment)),
+            """).run([PostgresFold.idList(rows.map(\.key)), textArray(rows.map(\.value.reason)), textArray(rows.map(\.value.comment)),
                   textArray(rows.map(\.value.email)), PostgresFold.idList(rows.map { Int64(pii($0.value.comment)) })])
     }
 

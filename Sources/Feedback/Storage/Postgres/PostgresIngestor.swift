@@ -79,7 +79,7 @@ public final class PostgresIngestor {
         // One statement, in sorted order (migrations/postgres/0003): two batches take common keys in
         // the same order.
         if !locks.isEmpty {
-            _ = try connection.run("SELECT feedback_lock_keys($1::bigint[])", [PostgresFold.idList(locks)])
+            _ = try connection.cached("SELECT feedback_lock_keys($1::bigint[])").run([PostgresFold.idList(locks)])
         }
         let (earlier, stored) = try takeOutEarlierRecords(prepared, connection)
         var plan = PostgresBatchPlan(duplicateWindow: duplicateWindow, maxCommentLength: maxCommentLength, stored: stored,
@@ -104,12 +104,12 @@ public final class PostgresIngestor {
         guard !repeats.isEmpty else { return ([:], [:]) }
         let items = repeats.map { prepared[$0] }
         // One statement for the whole batch: each submission's newest earlier record.
-        let found = try connection.query("""
+        let found = try connection.cached("""
             SELECT k.n, e.id, e.received_at FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) WITH ORDINALITY AS k(hash, page, rating, at, n)
             CROSS JOIN LATERAL (
                 SELECT id, received_at FROM feedback WHERE client_hash = k.hash AND page_key = k.page AND rating = k.rating
                   AND received_at > k.at - $5 AND received_at < k.at + $5 ORDER BY received_at DESC, id DESC LIMIT 1) e
-            """, [Self.textArray(items.map { $0.clientHash ?? "" }), Self.textArray(items.map(\.item.feedback.pageKey)),
+            """).query([Self.textArray(items.map { $0.clientHash ?? "" }), Self.textArray(items.map(\.item.feedback.pageKey)),
                   Self.textArray(items.map(\.item.feedback.rating.rawValue)), PostgresFold.idList(items.map(\.item.receivedAt)), duplicateWindow]
         ) { (index: $0.int(0) - 1, id: $0.int64(1), receivedAt: $0.int64(2)) }
         var earlier: [Int: PostgresBatchPlan.Earlier] = [:]
@@ -121,17 +121,16 @@ public final class PostgresIngestor {
         }
         guard !earlier.isEmpty else { return ([:], [:]) }
         let ids = Set(earlier.values.map(\.id)).sorted()
-        let locked = try connection.query("SELECT id, reason, comment, email FROM feedback WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE",
-                                          [PostgresFold.idList(ids)]) {
+        let locked = try connection.cached("SELECT id, reason, comment, email FROM feedback WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE").query([PostgresFold.idList(ids)]) {
             ($0.int64(0), PostgresBatchPlan.StoredDetails(reason: $0.optionalString(1), comment: $0.optionalString(2), email: $0.optionalString(3)))
         }
         let stored = Dictionary(locked, uniquingKeysWith: { first, _ in first })
         guard !changing.isEmpty else { return (earlier, stored) }
         // A new statement, so a new snapshot: sees what the folds that held these rows committed.
-        let folded = try connection.query("""
+        let folded = try connection.cached("""
             SELECT id FROM feedback f WHERE id = ANY($1::bigint[]) AND status <> 'spam'
               AND NOT EXISTS (SELECT 1 FROM feedback_unfolded u WHERE u.feedback_id = f.id) ORDER BY id
-            """, [PostgresFold.idList(changing.sorted())]) { $0.int64(0) }
+            """).query([PostgresFold.idList(changing.sorted())]) { $0.int64(0) }
         try PostgresFold.takeOut(folded, connection)
         return (earlier, stored)
     }
@@ -140,11 +139,11 @@ public final class PostgresIngestor {
     private func knownKeys(_ prepared: [Prepared], _ connection: Postgres.Connection) throws -> [String: PostgresBatchPlan.KeyRecord] {
         let hashes = Set(prepared.compactMap { $0.keyHash.map(Self.hex) })
         guard !hashes.isEmpty else { return [:] }
-        let rows = try connection.query("""
+        let rows = try connection.cached("""
             SELECT encode(k.key_hash, 'hex'), k.feedback_id, f.received_at, k.status, k.created_at
             FROM idempotency_keys k JOIN feedback f ON f.id = k.feedback_id
             WHERE k.key_hash = ANY(ARRAY(SELECT decode(h, 'hex') FROM unnest($1::text[]) h))
-            """, [Self.textArray(hashes.sorted())]) { row in
+            """).query([Self.textArray(hashes.sorted())]) { row in
             (row.string(0), PostgresBatchPlan.KeyRecord(target: .stored(row.int64(1)), receivedAt: row.int64(2), status: row.int(3), createdAt: row.int64(4)))
         }
         return Dictionary(rows, uniquingKeysWith: { first, _ in first })
@@ -153,15 +152,15 @@ public final class PostgresIngestor {
     /// Inserts a row and its labels (the trigger queues it for the fold); also imports' insert.
     static func insert(_ f: NewFeedback, receivedAt: Int64, clientHash: String?, _ connection: Postgres.Connection) throws -> Int64 {
         let labels = f.labels.isEmpty ? nil : LabelsJSON.encode(f.labels)
-        guard let id = try connection.first("""
+        guard let id = try connection.cached("""
             INSERT INTO feedback(received_at, page, page_key, rating, reason, comment, source, labels, email,
                                  user_agent, origin, referer, client_hash, pii)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id
-            """, [receivedAt, f.page, f.pageKey, f.rating.rawValue, f.reason, f.comment, f.source, labels, f.email,
+            """).first([receivedAt, f.page, f.pageKey, f.rating.rawValue, f.reason, f.comment, f.source, labels, f.email,
                   f.userAgent, f.origin, f.referer, clientHash, (f.comment.map(PersonalData.contains) ?? false) ? 1 : 0], { $0.int64(0) })
         else { throw StorageError.noRowInserted(sql: "INSERT INTO feedback") }
         for label in f.labels {
-            try connection.run("INSERT INTO feedback_labels(feedback_id, key, value) VALUES ($1, $2, $3)", [id, label.key, label.value])
+            try connection.cached("INSERT INTO feedback_labels(feedback_id, key, value) VALUES ($1, $2, $3)").run([id, label.key, label.value])
         }
         return id
     }
@@ -170,15 +169,15 @@ public final class PostgresIngestor {
     private func key(day: String, _ connection: Postgres.Connection) throws -> HMAC<SHA256> {
         if let hashKey, hashKey.day == day { return hashKey.key }
         let fresh = SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
-        try connection.run("INSERT INTO client_hash_keys(day, secret) VALUES ($1, $2) ON CONFLICT (day) DO NOTHING", [day, fresh])
-        guard let bytes = try connection.first("SELECT secret FROM client_hash_keys WHERE day = $1", [day], { $0.bytes(0) }), bytes.count == 32 else {
+        try connection.cached("INSERT INTO client_hash_keys(day, secret) VALUES ($1, $2) ON CONFLICT (day) DO NOTHING").run([day, fresh])
+        guard let bytes = try connection.cached("SELECT secret FROM client_hash_keys WHERE day = $1").first([day], { $0.bytes(0) }), bytes.count == 32 else {
             throw StorageError.noRowInserted(sql: "INSERT INTO client_hash_keys")
         }
         // Older secrets go, so hashes cannot be linked across days. The day before stays one more
         // day: another instance may still be writing a vote it received before midnight, and a new
         // secret for that day would let that reader's repeated vote through.
         if let previous = Self.previousDay(day) {
-            try connection.run("DELETE FROM client_hash_keys WHERE day < $1", [previous])
+            try connection.cached("DELETE FROM client_hash_keys WHERE day < $1").run([previous])
         }
         let key = HMAC<SHA256>(key: SymmetricKey(data: bytes))
         hashKey = (day, key)
