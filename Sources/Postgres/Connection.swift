@@ -138,6 +138,13 @@ public final class Connection {
         return PreparedStatement(connection: self, name: name, sql: sql)
     }
 
+    /// Forgets the statement `cached(_:)` prepared for `sql` under `name`, which the server no longer
+    /// knows (SQLSTATE 26000: a pooler in front of the server, or a DEALLOCATE), so the next use
+    /// prepares it again; a newer statement for the same text (prepared after a reset) stays.
+    func forgetPrepared(_ sql: String, name: String) {
+        if prepared[sql] == name { prepared[sql] = nil }
+    }
+
     /// `result` when it succeeded; otherwise clears it and throws its error.
     func check(_ result: OpaquePointer?, sql: String?) throws(PostgresError) -> QueryResult {
         guard let result else { throw error(nil, sql: sql) }
@@ -182,7 +189,19 @@ public struct PreparedStatement {
     public let name: String
     public let sql: String
 
+    /// A statement the server forgot is prepared again: at once outside a transaction; inside one,
+    /// whose statements now fail anyway, by the next use after the error.
     func exec(_ values: [any PostgresBindable]) throws(PostgresError) -> QueryResult {
+        do {
+            return try execPrepared(values)
+        } catch where error.isUnknownStatement {
+            connection.forgetPrepared(sql, name: name)
+            guard !connection.isInTransaction else { throw error }
+            return try connection.cached(sql).execPrepared(values)
+        }
+    }
+
+    private func execPrepared(_ values: [any PostgresBindable]) throws(PostgresError) -> QueryResult {
         let db = try connection.db()
         let parameters = try Parameters(values, sql: sql)
         let result = parameters.withPointers { count, _, values, lengths, formats in

@@ -94,4 +94,22 @@ import TestSupport
         #expect(serve.log.contains("cannot start"))
         #expect(!serve.log.contains(Self.password))
     }
+
+    /// A database in another encoding is refused with the way out, before anything is migrated.
+    @Test func aDatabaseNotInUTF8IsRefusedWithTheCommandThatMakesOne() throws {
+        let server = try PostgresServer.shared()
+        // SQL_ASCII is what `initdb --locale=C` makes without `--encoding`.
+        for encoding in ["LATIN1", "SQL_ASCII"] {
+            let name = "t_enc_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(8)
+            try server.psql("CREATE DATABASE \(name) ENCODING '\(encoding)' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0")
+            let url = server.url(database: name)
+            for command in [["migrate"], ["check"], ["serve", "--port", "0"]] {
+                let process = try ServerProcess(command + ["--db", url], waitForPort: false)
+                #expect(process.waitForExit() != 0, "\(command)")
+                #expect(process.log.contains("encoding is \(encoding)") && process.log.contains("createdb --encoding=UTF8"), "\(command): \(process.log)")
+            }
+            #expect(try server.psql("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'", database: name)
+                .trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+        }
+    }
 }

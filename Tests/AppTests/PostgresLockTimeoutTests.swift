@@ -64,6 +64,23 @@ import TestSupport
         #expect(try peer.advisoryUnlock(PostgresFold.lockKey))
         #expect(try live.votes(token: token) == 2)
         peer.close()
+
+        // Moments later a live peer holds the lock while it folds: that one is waited for, not taken
+        // for the frozen one, though the last timeout is recent.
+        let holding = DispatchSemaphore(value: 0)
+        let released = DispatchGroup()
+        DispatchQueue.global().async(group: released) {
+            guard let folding = try? Postgres.Connection(url), (try? folding.advisoryLock(PostgresFold.lockKey)) != nil else { holding.signal(); return }
+            holding.signal()
+            _ = try? folding.run("SELECT pg_sleep(1.5)")
+            folding.close()
+        }
+        holding.wait()
+        let vote = try live.post(#"{"page":"/live/peer","rating":"up"}"#)
+        #expect(vote.status == 201, "\(vote.status) \(vote.text)")
+        let summary = try live.get("/v1/stats/summary", token: token)
+        #expect(summary.json?["votes"] as? Int == 3, "\(summary.status) \(summary.text)")
+        released.wait()
     }
 
     @Test(.timeLimit(.minutes(5))) func anEditBehindAFrozenPeersEditorLockAnswers503InBoundedTime() throws {

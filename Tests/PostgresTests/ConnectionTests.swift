@@ -61,6 +61,20 @@ struct ConnectionTests {
         #expect(try db.cached("UPDATE p SET name = $1 WHERE id <= $2").run(["x", 5]) == 5)
     }
 
+    /// A server that forgot the session's statements (a pooler, a DEALLOCATE) costs one failed
+    /// statement at most: outside a transaction it is prepared again at once, inside one by the next use.
+    @Test func aStatementTheServerForgotIsPreparedAgain() throws {
+        let (db, _, _) = try freshDatabase()
+        let count = "SELECT count(*) FROM pg_class WHERE relname = $1"
+        #expect(try db.cached(count).first(["pg_class"]) { $0.int(0) } == 1)
+        try db.execute("DEALLOCATE ALL")
+        #expect(try db.cached(count).first(["pg_class"]) { $0.int(0) } == 1)
+
+        try db.execute("DEALLOCATE ALL")
+        #expect(throws: PostgresError.self) { try db.transaction { try db.cached(count).first(["pg_class"]) { $0.int(0) } } }
+        #expect(try db.transaction { try db.cached(count).first(["pg_class"]) { $0.int(0) } } == 1)
+    }
+
     @Test func noticesGoToTheHandlerOrNowhere() throws {
         let server = try PostgresServer.shared()
         let database = try server.createDatabase()

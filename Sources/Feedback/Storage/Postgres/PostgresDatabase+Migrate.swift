@@ -5,6 +5,7 @@ extension PostgresDatabase {
     public static func migrate(_ connectionString: String, migrations: [Migration] = PostgresSchema.migrations) throws -> [SchemaMigration] {
         let connection = try Postgres.Connection(connectionString)
         defer { connection.close() }
+        try requireUTF8(connection)
         do {
             return try Postgres.Migrator(migrations: migrations).migrate(connection)
                 .map { SchemaMigration(version: $0.version, name: $0.name, appliedAt: nil) }

@@ -19,6 +19,7 @@ extension PostgresDatabase {
     public static func health(_ connectionString: String, migrations: [Migration] = PostgresSchema.migrations) throws -> Health {
         let connection = try Postgres.Connection(connectionString)
         defer { connection.close() }
+        try requireUTF8(connection)
         let status: [SchemaMigration]
         do {
             status = try Postgres.Migrator(migrations: migrations).status(connection)

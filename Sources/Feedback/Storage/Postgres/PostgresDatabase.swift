@@ -15,11 +15,24 @@ public enum PostgresDatabase {
         ConnectionString.isPostgres(text)
     }
 
+    /// Refuses a database whose encoding is not UTF8, before anything is migrated or served: readers
+    /// write any Unicode (another encoding cannot store an emoji, and the vote would fail), and the
+    /// search function's ASCII test (`migrations/postgres/0006`) holds only where a character of more
+    /// than one byte is never ASCII. A database's encoding cannot be changed later, hence the hint.
+    static func requireUTF8(_ connection: Postgres.Connection) throws {
+        let encoding = try connection.first("SELECT pg_catalog.getdatabaseencoding()") { $0.string(0) } ?? "unknown"
+        guard encoding == "UTF8" else {
+            throw StoreError.migration("the database's encoding is \(encoding), and Hearken needs UTF8: create it with "
+                + "`createdb --encoding=UTF8 --template=template0 NAME` (or CREATE DATABASE … ENCODING 'UTF8' TEMPLATE template0)")
+        }
+    }
+
     /// Connects (the string goes to libpq unchanged) and applies the pending migrations, under the
     /// migrator's advisory lock so instances starting together take turns.
     public static func open(_ connectionString: String, migrations: [Migration] = PostgresSchema.migrations) throws -> PostgresSession {
         let connection = try Postgres.Connection(connectionString)
         do {
+            try requireUTF8(connection)
             try Postgres.Migrator(migrations: migrations).migrate(connection)
         } catch {
             connection.close()
@@ -33,6 +46,7 @@ public enum PostgresDatabase {
     public static func migrations(_ connectionString: String, migrations: [Migration] = PostgresSchema.migrations) throws -> [SchemaMigration] {
         let connection = try Postgres.Connection(connectionString)
         defer { connection.close() }
+        try requireUTF8(connection)
         do {
             return try Postgres.Migrator(migrations: migrations).status(connection)
                 .map { SchemaMigration(version: $0.version, name: $0.name, appliedAt: $0.appliedAt) }

@@ -65,7 +65,8 @@ final class PostgresFolder: Sendable {
         try channel.sync(retrying: true) { session in
             let connection = session.connection
             guard let mark = try connection.first("SELECT max(feedback_id) FROM feedback_unfolded", [], { $0.optionalInt64(0) }) ?? nil else { return }
-            try lockWaits.acquire(queued: queued, tryLock: { try connection.tryAdvisoryLock(PostgresFold.lockKey) },
+            try lockWaits.acquire(key: PostgresFold.lockKey, queued: queued, on: connection,
+                                  tryLock: { try connection.tryAdvisoryLock(PostgresFold.lockKey) },
                                   waitLock: { try connection.advisoryLock(PostgresFold.lockKey) })
             defer { _ = try? connection.advisoryUnlock(PostgresFold.lockKey) }
             // Session advisory locks nest: foldAll takes it again and gives that hold back.

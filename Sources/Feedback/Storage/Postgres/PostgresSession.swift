@@ -48,11 +48,12 @@ public final class PostgresSession: SQLSession {
     /// a digest sent once), which SQLite makes safe by taking its write lock at `BEGIN IMMEDIATE`.
     /// Here they take turns across instances the same way. It cannot deadlock with ingestion or the
     /// fold: they never take this key, and a transaction waits for it before it holds anything else.
-    /// Behind a frozen peer's transaction, `lockWaits` bounds each queued change by one lock timeout.
+    /// Behind a frozen peer's transaction, `lockWaits` bounds each change queued on this session by
+    /// one lock timeout (the changes come here one after another, so only its window rule applies).
     public func withTransaction<T>(_ body: () throws -> T) throws -> T {
         try connection.transaction(.readCommitted) {
-            try lockWaits.acquire(queued: DispatchTime.now().uptimeNanoseconds,
-                                  tryLock: { try connection.first("SELECT pg_try_advisory_xact_lock($1)", [Self.editorLockKey], { $0.bool(0) }) == true },
+            try lockWaits.acquire(key: Self.editorLockKey, queued: DispatchTime.now().uptimeNanoseconds, on: connection,
+                                  tryLock: { try connection.cached("SELECT pg_try_advisory_xact_lock($1::bigint)").first([Self.editorLockKey]) { $0.bool(0) } == true },
                                   waitLock: { _ = try connection.run("SELECT pg_advisory_xact_lock($1)", [Self.editorLockKey]) })
             return try body()
         }

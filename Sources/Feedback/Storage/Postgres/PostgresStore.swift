@@ -44,6 +44,7 @@ public final class PostgresStore: FeedbackStorage {
         do {
             let editor = try open("editor")
             try editor.sync { session in
+                try PostgresDatabase.requireUTF8(session.connection)
                 let migrator = try Postgres.Migrator(migrations: PostgresSchema.migrations)
                 // Another instance's migration may rightly hold the migrator's lock for minutes.
                 _ = try session.connection.run("SET lock_timeout = 0", [])
