@@ -103,13 +103,17 @@ public final class PostgresIngestor {
         let repeats = prepared.indices.filter { prepared[$0].clientHash != nil && duplicateWindow > 0 }
         guard !repeats.isEmpty else { return ([:], [:]) }
         let items = repeats.map { prepared[$0] }
-        // One statement for the whole batch: each submission's newest earlier record.
-        let found = try connection.cached("""
+        // One statement for the whole batch: each submission's newest earlier record. Not prepared,
+        // like the other reads of `feedback` below: these run with a plan made for their values and
+        // the table's current size. Prepared, PostgreSQL soon switched to one generic plan, chosen
+        // while the table was still nearly empty, and kept it while the table grew: 11.6 ms a batch
+        // instead of 0.33 ms on a new database, until autovacuum's ANALYZE (docs/benchmarks.md).
+        let found = try connection.query("""
             SELECT k.n, e.id, e.received_at FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) WITH ORDINALITY AS k(hash, page, rating, at, n)
             CROSS JOIN LATERAL (
                 SELECT id, received_at FROM feedback WHERE client_hash = k.hash AND page_key = k.page AND rating = k.rating
                   AND received_at > k.at - $5 AND received_at < k.at + $5 ORDER BY received_at DESC, id DESC LIMIT 1) e
-            """).query([Self.textArray(items.map { $0.clientHash ?? "" }), Self.textArray(items.map(\.item.feedback.pageKey)),
+            """, [Self.textArray(items.map { $0.clientHash ?? "" }), Self.textArray(items.map(\.item.feedback.pageKey)),
                   Self.textArray(items.map(\.item.feedback.rating.rawValue)), PostgresFold.idList(items.map(\.item.receivedAt)), duplicateWindow]
         ) { (index: $0.int(0) - 1, id: $0.int64(1), receivedAt: $0.int64(2)) }
         var earlier: [Int: PostgresBatchPlan.Earlier] = [:]
@@ -121,16 +125,17 @@ public final class PostgresIngestor {
         }
         guard !earlier.isEmpty else { return ([:], [:]) }
         let ids = Set(earlier.values.map(\.id)).sorted()
-        let locked = try connection.cached("SELECT id, reason, comment, email FROM feedback WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE").query([PostgresFold.idList(ids)]) {
+        let locked = try connection.query("SELECT id, reason, comment, email FROM feedback WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE",
+                                          [PostgresFold.idList(ids)]) {
             ($0.int64(0), PostgresBatchPlan.StoredDetails(reason: $0.optionalString(1), comment: $0.optionalString(2), email: $0.optionalString(3)))
         }
         let stored = Dictionary(locked, uniquingKeysWith: { first, _ in first })
         guard !changing.isEmpty else { return (earlier, stored) }
         // A new statement, so a new snapshot: sees what the folds that held these rows committed.
-        let folded = try connection.cached("""
+        let folded = try connection.query("""
             SELECT id FROM feedback f WHERE id = ANY($1::bigint[]) AND status <> 'spam'
               AND NOT EXISTS (SELECT 1 FROM feedback_unfolded u WHERE u.feedback_id = f.id) ORDER BY id
-            """).query([PostgresFold.idList(changing.sorted())]) { $0.int64(0) }
+            """, [PostgresFold.idList(changing.sorted())]) { $0.int64(0) }
         try PostgresFold.takeOut(folded, connection)
         return (earlier, stored)
     }
@@ -139,11 +144,11 @@ public final class PostgresIngestor {
     private func knownKeys(_ prepared: [Prepared], _ connection: Postgres.Connection) throws -> [String: PostgresBatchPlan.KeyRecord] {
         let hashes = Set(prepared.compactMap { $0.keyHash.map(Self.hex) })
         guard !hashes.isEmpty else { return [:] }
-        let rows = try connection.cached("""
+        let rows = try connection.query("""
             SELECT encode(k.key_hash, 'hex'), k.feedback_id, f.received_at, k.status, k.created_at
             FROM idempotency_keys k JOIN feedback f ON f.id = k.feedback_id
             WHERE k.key_hash = ANY(ARRAY(SELECT decode(h, 'hex') FROM unnest($1::text[]) h))
-            """).query([Self.textArray(hashes.sorted())]) { row in
+            """, [Self.textArray(hashes.sorted())]) { row in
             (row.string(0), PostgresBatchPlan.KeyRecord(target: .stored(row.int64(1)), receivedAt: row.int64(2), status: row.int(3), createdAt: row.int64(4)))
         }
         return Dictionary(rows, uniquingKeysWith: { first, _ in first })
