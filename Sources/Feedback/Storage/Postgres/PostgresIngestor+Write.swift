@@ -61,7 +61,8 @@ extension PostgresIngestor {
         guard all.count == rows.count else { throw StorageError.noRowInserted(sql: "INSERT INTO feedback") }
         let labels = zip(all, f).flatMap { id, f in f.labels.map { (id, $0.key, $0.value) } }
         if !labels.isEmpty {
-            try connection.cached("INSERT INTO feedback_labels(feedback_id, key, value) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[])").run([PostgresFold.idList(labels.map(\.0)), textArray(labels.map(\.1)), textArray(labels.map(\.2))])
+            try connection.cached("INSERT INTO feedback_labels(feedback_id, key, value) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[])")
+                .run([PostgresFold.idList(labels.map(\.0)), textArray(labels.map(\.1)), textArray(labels.map(\.2))])
         }
         return all
     }
