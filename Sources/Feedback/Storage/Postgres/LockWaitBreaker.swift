@@ -36,7 +36,9 @@ final class LockWaitBreaker: Sendable {
             try waitLock()
         } catch let error as PostgresError where error.sqlState == "55P03" {
             let now = DispatchTime.now().uptimeNanoseconds
-            if let holder {
+            // The session holding it now, which may have taken it during the wait; inside a
+            // transaction (the editor's) the timeout aborted it, so the one seen before the wait.
+            if let holder = (try? connection.advisoryLockHolder(key)) ?? holder {
                 lastTimeout.withLock { $0 = Timeout(at: now, waited: now - started, holder: holder, error: error) }
             }
             throw error

@@ -71,10 +71,11 @@ extension PostgresIngestor {
     private static func updateStored(_ changed: [Int64: PostgresBatchPlan.StoredDetails], _ connection: Postgres.Connection) throws {
         guard !changed.isEmpty else { return }
         let rows = changed.sorted { $0.key < $1.key }
-        try connection.cached("""
+        // Not prepared: it finds its rows in `feedback` (see PostgresIngestor.takeOutEarlierRecords).
+        try connection.run("""
             UPDATE feedback f SET reason = u.reason, comment = u.comment, email = u.email, pii = u.pii
             FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::int[]) AS u(id, reason, comment, email, pii) WHERE f.id = u.id
-            """).run([PostgresFold.idList(rows.map(\.key)), textArray(rows.map(\.value.reason)), textArray(rows.map(\.value.comment)),
+            """, [PostgresFold.idList(rows.map(\.key)), textArray(rows.map(\.value.reason)), textArray(rows.map(\.value.comment)),
                   textArray(rows.map(\.value.email)), PostgresFold.idList(rows.map { Int64(pii($0.value.comment)) })])
     }
 
