@@ -19,39 +19,22 @@ CLIENT_CPU=${CLIENT_CPU:-1}
 PORT=${PORT:-18091}
 PG_PORT=${PG_PORT:-5433}
 BENCH_DIR="$PWD/scripts/bench"
-PG_BINDIR=${PG_BINDIR:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
-[ -x "$PG_BINDIR/initdb" ] || { echo "PostgreSQL server binaries are missing: sudo apt-get install -y postgresql" >&2; exit 1; }
+. "$BENCH_DIR/postgres-temp.sh"
 command -v wrk >/dev/null || { echo "wrk is missing: sudo apt-get install -y wrk" >&2; exit 1; }
 swift build -c release --product hearken --static-swift-stdlib >&2
 BIN="$PWD/.build/release/hearken"
 WORK=$(mktemp -d -t hearken-bench-pg.XXXXXX)
 chmod 755 "$WORK"
 SERVER_PID=""
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 cleanup() {
   [ -n "$SERVER_PID" ] && kill -TERM "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true
-  as_pg "$PG_BINDIR/pg_ctl" -D "$WORK/pg" -m immediate stop >/dev/null 2>&1 || true
+  pg_temp_stop
   [ "${KEEP:-0}" = 1 ] && echo "kept $WORK" >&2 || rm -rf "$WORK"
 }
 trap cleanup EXIT
 
 echo "== PostgreSQL $("$PG_BINDIR/postgres" --version | awk '{print $3}') in $WORK/pg" >&2
-mkdir -p -m 0700 "$WORK/pg" "$WORK/sock"
-[ "$(id -u)" = 0 ] && chown postgres "$WORK/pg" "$WORK/sock"
-as_pg "$PG_BINDIR/initdb" -D "$WORK/pg" -U postgres --auth=trust --encoding=UTF8 --locale=C >/dev/null
-# Trust authentication: only the socket's owner (and root, who runs the benchmark as root) may connect.
-as_pg "$PG_BINDIR/pg_ctl" -D "$WORK/pg" -l "$WORK/sock/pg.log" -w -o "-p $PG_PORT -k $WORK/sock -c listen_addresses= \
-  -c unix_socket_permissions=0700 -c shared_buffers=512MB -c max_wal_size=4GB -c checkpoint_timeout=30min -c fsync=on -c synchronous_commit=on" start >/dev/null
-# A server that has run a while has its shared buffers in memory; a fresh one takes a page fault (the
-# kernel zeroes the page) the first time each buffer is used, which was 28% of PostgreSQL's CPU in a
-# 10 s POST run (perf). So every buffer is used once before measuring: a table larger than
-# shared_buffers read in with pg_prewarm (contrib, in Debian's postgresql package), then dropped.
-psql -q -h "$WORK/sock" -p "$PG_PORT" -U postgres -d postgres >/dev/null <<'SQL'
-CREATE EXTENSION pg_prewarm;
-CREATE TABLE prewarm AS SELECT repeat('x', 900) AS filler FROM generate_series(1, 600000);
-SELECT pg_prewarm('prewarm');
-DROP TABLE prewarm;
-SQL
+pg_temp_start
 url() { echo "postgresql://postgres@/$1?host=$WORK/sock&port=$PG_PORT"; }
 for db in ingest query; do "$PG_BINDIR/createdb" -h "$WORK/sock" -p "$PG_PORT" -U postgres "$db"; done
 

@@ -11,31 +11,16 @@ A=$1 B=$2 ROUNDS=${3:-3}
 DURATION=${DURATION:-10} CONNECTIONS=${CONNECTIONS:-32} SERVER_CPU=${SERVER_CPU:-0} CLIENT_CPU=${CLIENT_CPU:-1}
 PORT=${PORT:-18093} PG_PORT=${PG_PORT:-5437}
 BENCH_DIR="$(cd "$(dirname "$0")" && pwd)"
-PG_BINDIR=${PG_BINDIR:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
+. "$BENCH_DIR/postgres-temp.sh"
 WORK=$(mktemp -d -t hearken-pg-ab.XXXXXX); chmod 755 "$WORK"
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 SERVER_PID=""
 cleanup() {
   [ -n "$SERVER_PID" ] && kill -TERM "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true
-  as_pg "$PG_BINDIR/pg_ctl" -D "$WORK/pg" -m immediate stop >/dev/null 2>&1 || true
+  pg_temp_stop
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-mkdir -p -m 0700 "$WORK/pg" "$WORK/sock"
-[ "$(id -u)" = 0 ] && chown postgres "$WORK/pg" "$WORK/sock"
-as_pg "$PG_BINDIR/initdb" -D "$WORK/pg" -U postgres --auth=trust --encoding=UTF8 --locale=C >/dev/null
-as_pg "$PG_BINDIR/pg_ctl" -D "$WORK/pg" -l "$WORK/sock/pg.log" -w -o "-p $PG_PORT -k $WORK/sock -c listen_addresses= \
-  -c unix_socket_permissions=0700 -c shared_buffers=512MB -c max_wal_size=4GB -c checkpoint_timeout=30min -c fsync=on -c synchronous_commit=on" start >/dev/null
-# A server that has run a while has its shared buffers in memory; a fresh one takes a page fault (the
-# kernel zeroes the page) the first time each buffer is used, which was 28% of PostgreSQL's CPU in a
-# 10 s POST run (perf). So every buffer is used once before measuring: a table larger than
-# shared_buffers read in with pg_prewarm (contrib, in Debian's postgresql package), then dropped.
-psql -q -h "$WORK/sock" -p "$PG_PORT" -U postgres -d postgres >/dev/null <<'SQL'
-CREATE EXTENSION pg_prewarm;
-CREATE TABLE prewarm AS SELECT repeat('x', 900) AS filler FROM generate_series(1, 600000);
-SELECT pg_prewarm('prewarm');
-DROP TABLE prewarm;
-SQL
+pg_temp_start
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 # This server's processes only: the postmaster and its children.
 pg_ticks() {
