@@ -21,7 +21,7 @@ final class LockWaitBreaker: Sendable {
     private static let minimumWindow: UInt64 = 1_000_000_000
 
     /// `tryLock` takes the lock if it is free; `waitLock` waits for it up to the session's
-    /// `lock_timeout`; `holder` names the session holding it (asked only when the lock is taken).
+    /// `lock_timeout`. The session holding `key` is looked up (pg_locks) only when it is taken.
     /// `queued`: when the request was queued (uptime in ns), on whichever connection.
     func acquire(key: Int64, queued: UInt64, on connection: Postgres.Connection,
                  tryLock: () throws -> Bool, waitLock: () throws -> Void) throws {
