@@ -17,21 +17,14 @@ extension PostgresDatabase {
     /// Connects, reads the migration status and the fold's queue; throws `StoreError.migration` for
     /// an edited or unknown applied migration, `PostgresError` when the server cannot be reached.
     public static func health(_ connectionString: String, migrations: [Migration] = PostgresSchema.migrations) throws -> Health {
-        let connection = try Postgres.Connection(connectionString)
-        defer { connection.close() }
-        try requireUTF8(connection)
-        let status: [SchemaMigration]
-        do {
-            status = try Postgres.Migrator(migrations: migrations).status(connection)
-                .map { SchemaMigration(version: $0.version, name: $0.name, appliedAt: $0.appliedAt) }
-        } catch let error as MigrationError {
-            throw StoreError.migration(error.description)
+        try withToolConnection(connectionString) { connection in
+            let applied = try status(connection, migrations)
+            let version = try connection.first("SHOW server_version") { $0.string(0) } ?? "unknown"
+            // The queue exists from migration 0002 on; before that nothing can be waiting in it.
+            let queued = applied.contains { $0.version == 2 && $0.appliedAt != nil }
+            let unfolded = queued ? try connection.first("SELECT count(*) FROM feedback_unfolded") { $0.int(0) } ?? 0 : 0
+            return Health(serverVersion: version, migrations: applied, unfolded: unfolded)
         }
-        let version = try connection.first("SHOW server_version") { $0.string(0) } ?? "unknown"
-        // The queue exists from migration 0002 on; before that nothing can be waiting in it.
-        let queued = status.contains { $0.version == 2 && $0.appliedAt != nil }
-        let unfolded = queued ? try connection.first("SELECT count(*) FROM feedback_unfolded") { $0.int(0) } ?? 0 : 0
-        return Health(serverVersion: version, migrations: status, unfolded: unfolded)
     }
 
     /// Reads the database in one read-only snapshot (REPEATABLE READ), so an export paging through

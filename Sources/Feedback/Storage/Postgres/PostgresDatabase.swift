@@ -44,15 +44,25 @@ public enum PostgresDatabase {
     /// Every migration this build brings and when it was applied, without applying any (`hearken
     /// check`); throws `StoreError.migration` for an edited or unknown applied migration.
     public static func migrations(_ connectionString: String, migrations: [Migration] = PostgresSchema.migrations) throws -> [SchemaMigration] {
+        try withToolConnection(connectionString) { try status($0, migrations) }
+    }
+
+    /// A connection for one command's work on a UTF8 database, closed after it. An edited or
+    /// unknown applied migration (`MigrationError`) becomes `StoreError.migration`.
+    static func withToolConnection<T>(_ connectionString: String, _ body: (Postgres.Connection) throws -> T) throws -> T {
         let connection = try Postgres.Connection(connectionString)
         defer { connection.close() }
         try requireUTF8(connection)
         do {
-            return try Postgres.Migrator(migrations: migrations).status(connection)
-                .map { SchemaMigration(version: $0.version, name: $0.name, appliedAt: $0.appliedAt) }
+            return try body(connection)
         } catch let error as MigrationError {
             throw StoreError.migration(error.description)
         }
+    }
+
+    static func status(_ connection: Postgres.Connection, _ migrations: [Migration]) throws -> [SchemaMigration] {
+        try Postgres.Migrator(migrations: migrations).status(connection)
+            .map { SchemaMigration(version: $0.version, name: $0.name, appliedAt: $0.appliedAt) }
     }
 
     /// The domain's reads on `session`.
