@@ -22,12 +22,8 @@ struct ChangeRoutes {
             options.window = Int64(try params.integer("window_days", default: Int(options.window / 86_400_000), range: 1...365)) * 86_400_000
             options.minVotes = try params.integer("min_votes", default: options.minVotes, range: 1...1_000_000)
             let verdict = try params.choice("verdict", FixVerification.Verdict.self)
-            var changes = try db.changes(since: try params.time("since"), until: try params.time("until"), now: params.now, options: options)
-            if page != nil || prefix != nil {
-                changes = changes.filter { change in
-                    Annotations.overlap(change.subject.page, change.subject.pagePrefix, page, prefix)
-                }
-            }
+            var changes = try db.changes(since: try params.time("since"), until: try params.time("until"), now: params.now, options: options,
+                                         page: page, pagePrefix: prefix)
             if let verdict { changes = changes.filter { $0.verdict == verdict } }
             return format.render(ResultTable(columns: Self.columns, rows: changes.map(Self.row)))
         })

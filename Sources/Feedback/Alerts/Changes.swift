@@ -65,48 +65,37 @@ public enum Changes {
         return (annotations + resolutions).sorted { ($0.at, $0.key) < ($1.at, $1.key) }
     }
 
-    /// Every change whose time is in `[since, until)` (all when nil), newest first.
-    public static func evaluate(since: Int64?, until: Int64?, now: Int64, options: Options = Options(), connection: any SQLSession) throws -> [Change] {
+    /// Every change whose time is in `[since, until)` (all when nil), newest first; with `page` or
+    /// `pagePrefix`, only the changes touching those pages (every change still cuts its neighbours' windows).
+    public static func evaluate(since: Int64?, until: Int64?, now: Int64, options: Options = Options(), page: String? = nil, pagePrefix: String? = nil,
+                                connection: any SQLSession) throws -> [Change] {
         let all = try subjects(until: now, connection: connection)
-        var changes: [Change] = []
+        let neighbours = ChangeNeighbours(all)
+        var chosen: [(subject: ChangeSubject, window: Int64)] = []
         for (index, subject) in all.enumerated().reversed() {
             if let since, subject.at < since { continue }
             if let until, subject.at >= until { continue }
+            if page != nil || pagePrefix != nil, !Annotations.overlap(subject.page, subject.pagePrefix, page, pagePrefix) { continue }
             var window = options.window
-            // The nearest change on the same pages on either side ends the window, so each side sees one state of the page.
-            if let next = all[(index + 1)...].first(where: { $0.at > subject.at && $0.overlaps(subject) }) { window = min(window, next.at - subject.at) }
-            if let previous = all[..<index].last(where: { $0.at < subject.at && $0.overlaps(subject) }) { window = min(window, subject.at - previous.at) }
+            if let next = neighbours.next(after: index) { window = min(window, next - subject.at) }
+            if let previous = neighbours.previous(before: index) { window = min(window, subject.at - previous) }
+            chosen.append((subject, window))
+        }
+        let windows = chosen.flatMap { subject, window in
+            let scope = ChangeTallies.Scope(subject)
+            return [ChangeTallies.Window(scope: scope, from: subject.at - window, to: subject.at),
+                    ChangeTallies.Window(scope: scope, from: subject.at, to: min(subject.at + window, now))]
+        }
+        let tallies = try ChangeTallies(windows, connection: connection)
+        return chosen.map { subject, window in
+            let scope = ChangeTallies.Scope(subject)
             let completesAt = subject.at + window
-            let before = try tally(subject, from: subject.at - window, to: subject.at, connection: connection)
-            let after = try tally(subject, from: subject.at, to: min(completesAt, now), connection: connection)
+            let before = tallies.tally(scope, from: subject.at - window, to: subject.at)
+            let after = tallies.tally(scope, from: subject.at, to: min(completesAt, now))
             let comparison = FixVerification.compare(beforeUp: before.up, beforeTotal: before.total, afterUp: after.up, afterTotal: after.total)
-            changes.append(Change(subject: subject, window: window, before: before, after: after, comparison: comparison,
-                                  verdict: FixVerification.verdict(comparison, beforeVotes: before.total, afterVotes: after.total, minVotes: options.minVotes),
-                                  completesAt: completesAt, complete: now >= completesAt))
+            return Change(subject: subject, window: window, before: before, after: after, comparison: comparison,
+                          verdict: FixVerification.verdict(comparison, beforeVotes: before.total, afterVotes: after.total, minVotes: options.minVotes),
+                          completesAt: completesAt, complete: now >= completesAt)
         }
-        return changes
-    }
-
-    /// Votes (spam left out) on the subject's pages in `[from, to)`, from the rows themselves: windows
-    /// start at any instant, finer than the daily rollups.
-    static func tally(_ subject: ChangeSubject, from: Int64, to: Int64, connection: any SQLSession) throws -> VoteTally {
-        guard from < to else { return VoteTally() }
-        let upVotes = connection.dialect.count("rating = 'up'")
-        let sql: String
-        let values: [any DatabaseBindable]
-        if let page = subject.page {
-            // On SQLite through the rows by page the fold keeps (migrations/0009); PostgreSQL has its index.
-            let (relation, condition) = connection.dialect == .sqlite
-                ? (FeedbackFilter.pageRowsJoin, FeedbackFilter.pageCondition) : ("feedback", "page_key = ?")
-            sql = "SELECT coalesce(\(upVotes), 0), count(*) FROM \(relation) WHERE \(condition) AND received_at >= ? AND received_at < ? AND status <> 'spam'"
-            values = [page, from, to]
-        } else {
-            let prefix = subject.pagePrefix ?? ""
-            let (relation, condition) = connection.dialect == .sqlite
-                ? (FeedbackFilter.pageRowsJoin, FeedbackFilter.prefixCondition) : ("feedback", "page_key >= ? AND page_key < ?")
-            sql = "SELECT coalesce(\(upVotes), 0), count(*) FROM \(relation) WHERE \(condition) AND received_at >= ? AND received_at < ? AND status <> 'spam'"
-            values = [prefix, prefix + "\u{10FFFF}", from, to]
-        }
-        return try connection.fetchFirst(sql, values) { VoteTally(up: $0.int(0), total: $0.int(1)) } ?? VoteTally()
     }
 }

@@ -44,7 +44,8 @@ public enum Digests {
             let b = FixVerification.wilson(successes: $1.tally.up, trials: $1.tally.total).upper
             return (a, -$0.tally.total, $0.page) < (b, -$1.tally.total, $1.page)
         }.prefix(worstPageCount)
-        let fixes = try Changes.evaluate(since: nil, until: end, now: now, options: changeOptions, connection: connection)
+        // A change completes at most one window after it happened: older ones cannot complete this week.
+        let fixes = try Changes.evaluate(since: start - changeOptions.window, until: end, now: now, options: changeOptions, connection: connection)
             .filter { $0.complete && $0.completesAt >= start && $0.completesAt < end }
         return WeeklyDigest(weekStart: start, weekEnd: end, week: try total(from: start, to: end, connection: connection),
                             previousWeek: try total(from: start - week, to: start, connection: connection), worstPages: Array(worst),

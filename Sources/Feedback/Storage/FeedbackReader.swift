@@ -71,8 +71,9 @@ public struct FeedbackReader {
         try Episodes.openEpisodes(connection: session)
     }
 
-    public func changes(since: Int64?, until: Int64?, now: Int64, options: Changes.Options = Changes.Options()) throws -> [Change] {
-        try Changes.evaluate(since: since, until: until, now: now, options: options, connection: session)
+    public func changes(since: Int64?, until: Int64?, now: Int64, options: Changes.Options = Changes.Options(), page: String? = nil,
+                        pagePrefix: String? = nil) throws -> [Change] {
+        try Changes.evaluate(since: since, until: until, now: now, options: options, page: page, pagePrefix: pagePrefix, connection: session)
     }
 
     /// Keys of the changes whose fix verdict was already announced.
