@@ -27,6 +27,7 @@ struct RollupBatch {
     private struct PageSource: Hashable { let page: String, source: String }
     private struct DaySourceReason: Hashable { let day: Int64, source: String, reason: String }
     private struct HourSource: Hashable { let hour: Int64, source: String }
+    private struct PageHour: Hashable { let page: String, hour: Int64 }
 
     private var pageDaily: [PageDay: Delta] = [:]
     private var daily: [DayPageSource: Delta] = [:]
@@ -35,6 +36,7 @@ struct RollupBatch {
     private var pageTotal: [PageSource: Delta] = [:]
     private var reasonDaily: [DaySourceReason: Delta] = [:]
     private var hourly: [HourSource: Delta] = [:]
+    private var pageHourly: [PageHour: Delta] = [:]
 
     var isEmpty: Bool { pageDaily.isEmpty }
 
@@ -52,7 +54,9 @@ struct RollupBatch {
         }
         pageTotal[PageSource(page: pageKey, source: source), default: Delta()].add(delta)
         reasonDaily[DaySourceReason(day: day, source: source, reason: reason ?? ""), default: Delta()].add(delta)
-        hourly[HourSource(hour: receivedAt / Rollups.hourMilliseconds, source: source), default: Delta()].add(delta)
+        let hour = receivedAt / Rollups.hourMilliseconds
+        hourly[HourSource(hour: hour, source: source), default: Delta()].add(delta)
+        pageHourly[PageHour(page: pageKey, hour: hour), default: Delta()].add(delta)
     }
 
     private static let merge = """
@@ -74,6 +78,7 @@ struct RollupBatch {
     private static let pageTotalSQL = "INSERT INTO rollup_page_total(page_key, source, up, down, comments, down_comments, first_at, last_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) " + merge
     private static let reasonDailySQL = "INSERT INTO rollup_reason_daily(day, source, reason, up, down, comments) VALUES (?, ?, ?, ?, ?, ?) " + mergeCounts
     private static let hourlySQL = "INSERT INTO rollup_hourly(hour, source, up, down, comments) VALUES (?, ?, ?, ?, ?) " + mergeCounts
+    private static let pageHourlySQL = "INSERT INTO rollup_page_hourly(page_id, hour, up, down, comments) VALUES (?, ?, ?, ?, ?) " + mergeCounts
 
     /// Writes every merged group; call inside the transaction that inserted the rows. `pageIDs` holds
     /// the ids of pages already looked up; any other is looked up (or added) here.
@@ -99,6 +104,11 @@ struct RollupBatch {
         }
         for (key, delta) in hourly {
             try connection.run(Self.hourlySQL, [key.hour, key.source, delta.up, delta.down, delta.comments])
+        }
+        // In key order: a page's hours are one range, written leaf by leaf.
+        for (key, delta) in pageHourly.sorted(by: { ($0.key.page, $0.key.hour) < ($1.key.page, $1.key.hour) }) {
+            let id = try pageIDs[key.page] ?? Rollups.pageID(key.page, connection: connection)
+            try connection.run(Self.pageHourlySQL, [id, key.hour, delta.up, delta.down, delta.comments])
         }
         self = RollupBatch()
     }

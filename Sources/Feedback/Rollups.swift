@@ -134,19 +134,18 @@ enum Rollups {
         // Reason and hourly groups carry only counts: take the row out (or put it back) directly.
         let sign = included ? 1 : -1
         let up = rating == "up" ? sign : 0, down = rating == "down" ? sign : 0, comments = hasComment ? sign : 0
-        try connection.run("UPDATE rollup_reason_daily SET up = up + ?, down = down + ?, comments = comments + ? WHERE day = ? AND source = ? AND reason = ?",
-                           [up, down, comments, day, source, reason ?? ""])
-        if included {
-            try connection.run("INSERT OR IGNORE INTO rollup_reason_daily(day, source, reason, up, down, comments) VALUES (?, ?, ?, ?, ?, ?)",
-                               [day, source, reason ?? "", up, down, comments])
+        let counts: [any SQLBindable] = [up, down, comments]
+        for (table, keys, values) in [("rollup_reason_daily", ["day", "source", "reason"], [day, source, reason ?? ""] as [any SQLBindable]),
+                                      ("rollup_hourly", ["hour", "source"], [hour, source]),
+                                      ("rollup_page_hourly", ["page_id", "hour"], [pageID, hour])] {
+            let key = keys.map { "\($0) = ?" }.joined(separator: " AND ")
+            try connection.run("UPDATE \(table) SET up = up + ?, down = down + ?, comments = comments + ? WHERE \(key)", counts + values)
+            if included {
+                let columns = (keys + ["up", "down", "comments"]).joined(separator: ", ")
+                try connection.run("INSERT OR IGNORE INTO \(table)(\(columns)) VALUES (\(Array(repeating: "?", count: keys.count + 3).joined(separator: ", ")))",
+                                   values + counts)
+            }
+            try connection.run("DELETE FROM \(table) WHERE \(key) AND up = 0 AND down = 0", values)
         }
-        try connection.run("DELETE FROM rollup_reason_daily WHERE day = ? AND source = ? AND reason = ? AND up = 0 AND down = 0", [day, source, reason ?? ""])
-        try connection.run("UPDATE rollup_hourly SET up = up + ?, down = down + ?, comments = comments + ? WHERE hour = ? AND source = ?",
-                           [up, down, comments, hour, source])
-        if included {
-            try connection.run("INSERT OR IGNORE INTO rollup_hourly(hour, source, up, down, comments) VALUES (?, ?, ?, ?, ?)",
-                               [hour, source, up, down, comments])
-        }
-        try connection.run("DELETE FROM rollup_hourly WHERE hour = ? AND source = ? AND up = 0 AND down = 0", [hour, source])
     }
 }

@@ -20,7 +20,8 @@ public enum Timeseries {
 
     /// Votes per bucket from `since` to `until`, empty buckets filled with zeros. Buckets follow
     /// calendar boundaries in `timeZone` (weeks start on Monday). Answered from hourly totals:
-    /// the hourly rollup, or for one page or prefix, that page's rows grouped by hour.
+    /// the hourly rollup, for one page or prefix the pages' hourly rollup, or with labels or a source
+    /// besides a page filter, the rows grouped by hour.
     public static func series(_ filter: AggregateFilter, since: Int64, until: Int64, bucket: Bucket, timeZone: TimeZone, connection: any SQLSession) throws -> [SeriesPoint] {
         let starts = try bucketStarts(since: since, until: until, bucket: bucket, timeZone: timeZone)
         var points = starts.map { SeriesPoint(start: $0) }
@@ -82,11 +83,15 @@ public enum Timeseries {
     private static func hourlyTotals(_ filter: AggregateFilter, since: Int64, until: Int64, connection: any SQLSession) throws -> [(Int64, Int, Int, Int)] {
         let firstHour = AggregateFilter.floorDiv(since, Rollups.hourMilliseconds)
         let endHour = AggregateFilter.floorDiv(until - 1, Rollups.hourMilliseconds) + 1
-        if filter.page == nil && filter.pagePrefix == nil && filter.labels.isEmpty {
+        let everyPage = try filter.pagePrefix.map { try coversEveryPage($0, connection: connection) } ?? true
+        if filter.page == nil && everyPage && filter.labels.isEmpty {
             var sql = "SELECT hour, sum(up), sum(down), sum(comments) FROM rollup_hourly WHERE hour >= ? AND hour < ?"
             var values: [DatabaseValue] = [.integer(firstHour), .integer(endHour)]
             if let source = filter.source { sql += " AND source = ?"; values.append(.text(source)) }
             return try connection.fetch(sql + " GROUP BY hour ORDER BY hour", values, reuse: false) { ($0.int64(0), $0.int(1), $0.int(2), $0.int(3)) }
+        }
+        if filter.labels.isEmpty && filter.source == nil, let scope = pageScope(filter) {
+            return try pageHourlyTotals(scope, firstHour: firstHour, endHour: endHour, connection: connection)
         }
         var rows = FeedbackFilter()
         rows.page = filter.page
@@ -101,5 +106,39 @@ public enum Timeseries {
             SELECT received_at / 3600000, \(dialect.count("rating = 'up'")), \(dialect.count("rating = 'down'")), \(dialect.count("comment IS NOT NULL"))
             FROM \(rows.relation(dialect: dialect).from) WHERE status <> 'spam' AND \(clause) GROUP BY 1 ORDER BY 1
             """, values, reuse: false) { ($0.int64(0), $0.int(1), $0.int(2), $0.int(3)) }
+    }
+
+    /// Whether every page seen starts with `prefix` (a docs site's own host, say): its hours are then
+    /// the small hourly rollup's, not a sum over every page's hours (0.3–0.4 s for 90 days on a
+    /// million rows). Pages of rows not yet folded are not in `pages`, but reads fold first.
+    private static func coversEveryPage(_ prefix: String, connection: any SQLSession) throws -> Bool {
+        try connection.fetchFirst("SELECT 1 FROM pages WHERE page_key < ? OR page_key >= ? LIMIT 1",
+                                  [prefix, prefix + "\u{10FFFF}"]) { $0.int(0) } == nil
+    }
+
+    /// The page or the prefix a filter names, when it names exactly one of them.
+    private static func pageScope(_ filter: AggregateFilter) -> (page: String?, prefix: String?)? {
+        switch (filter.page, filter.pagePrefix) {
+        case (let page?, nil): (page, nil)
+        case (nil, let prefix?): (nil, prefix)
+        default: nil
+        }
+    }
+
+    /// One page's or one prefix's hours from `rollup_page_hourly` (migrations/0011): its rows would be
+    /// every row of the page, there being no index by page and time.
+    private static func pageHourlyTotals(_ scope: (page: String?, prefix: String?), firstHour: Int64, endHour: Int64,
+                                         connection: any SQLSession) throws -> [(Int64, Int, Int, Int)] {
+        if let page = scope.page {
+            return try connection.fetch("""
+                SELECT hour, up, down, comments FROM rollup_page_hourly
+                WHERE page_id = (SELECT id FROM pages WHERE page_key = ?) AND hour >= ? AND hour < ? ORDER BY hour
+                """, [page, firstHour, endHour]) { ($0.int64(0), $0.int(1), $0.int(2), $0.int(3)) }
+        }
+        let prefix = scope.prefix ?? ""
+        return try connection.fetch("""
+            SELECT h.hour, sum(h.up), sum(h.down), sum(h.comments) FROM rollup_page_hourly h JOIN pages p ON p.id = h.page_id
+            WHERE p.page_key >= ? AND p.page_key < ? AND h.hour >= ? AND h.hour < ? GROUP BY h.hour ORDER BY h.hour
+            """, [prefix, prefix + "\u{10FFFF}", firstHour, endHour]) { ($0.int64(0), $0.int(1), $0.int(2), $0.int(3)) }
     }
 }

@@ -26,6 +26,8 @@ import TestSupport
          "SELECT page_key, received_at, id, reason, source FROM feedback WHERE rating = 'down' AND reason IS NOT NULL AND status <> 'spam' ORDER BY 1, 2, 3"),
         ("SELECT hour, source, up, down, comments FROM rollup_hourly ORDER BY 1, 2",
          "SELECT received_at / 3600000, source, sum(rating = 'up'), sum(rating = 'down'), sum(comment IS NOT NULL) FROM feedback WHERE status <> 'spam' GROUP BY 1, 2 ORDER BY 1, 2"),
+        ("SELECT p.page_key, r.hour, r.up, r.down, r.comments FROM rollup_page_hourly r JOIN pages p ON p.id = r.page_id ORDER BY 1, 2",
+         "SELECT page_key, received_at / 3600000, sum(rating = 'up'), sum(rating = 'down'), sum(comment IS NOT NULL) FROM feedback WHERE status <> 'spam' GROUP BY 1, 2 ORDER BY 1, 2"),
     ]
 
     func assertConsistent(_ live: LiveApp, _ when: String) throws {

@@ -23,7 +23,7 @@ final class ReadBackends {
     /// Tables copied, parents before children.
     static let tables = [
         "feedback", "feedback_labels", "pages", "rollup_page_daily", "rollup_daily", "rollup_label_daily", "rollup_label_total",
-        "rollup_page_total", "rollup_reason_daily", "rollup_hourly", "dropped_daily", "annotations", "feedback_resolutions",
+        "rollup_page_total", "rollup_reason_daily", "rollup_hourly", "rollup_page_hourly", "dropped_daily", "annotations", "feedback_resolutions",
         "api_tokens", "sessions", "webhooks", "webhook_deliveries", "webhook_attempts", "alert_episodes", "fix_reports", "digest_runs",
     ]
 

@@ -35,5 +35,10 @@ public enum RollupRecomputation {
          SELECT received_at / 3600000, source, count(*) FILTER (WHERE rating = 'up'), count(*) FILTER (WHERE rating = 'down'),
                 count(comment) FROM feedback WHERE status <> 'spam' GROUP BY 1, 2
          """),
+        ("SELECT p.page_key, hour, up, down, comments FROM rollup_page_hourly JOIN pages p ON p.id = page_id",
+         """
+         SELECT page_key, received_at / 3600000, count(*) FILTER (WHERE rating = 'up'), count(*) FILTER (WHERE rating = 'down'),
+                count(comment) FROM feedback WHERE status <> 'spam' GROUP BY 1, 2
+         """),
     ]
 }

@@ -65,6 +65,11 @@ ROLLUPS = {
         """SELECT received_at / 3600000, source, sum(rating = 'up'), sum(rating = 'down'), sum(comment IS NOT NULL)
            FROM folded_feedback WHERE status <> 'spam' GROUP BY 1, 2""",
         2),
+    "rollup_page_hourly": (
+        """SELECT p.page_key, r.hour, r.up, r.down, r.comments FROM rollup_page_hourly r JOIN pages p ON p.id = r.page_id""",
+        """SELECT page_key, received_at / 3600000, sum(rating = 'up'), sum(rating = 'down'), sum(comment IS NOT NULL)
+           FROM folded_feedback WHERE status <> 'spam' GROUP BY 1, 2""",
+        2),
 }
 
 # Columns that are counts (all zero: an emptied group); the rest after the key are times.

@@ -36,6 +36,9 @@ CHECKS = [
     ("rollup_hourly",
      "SELECT hour, source, up, down, comments FROM rollup_hourly ORDER BY 1, 2",
      "SELECT received_at / 3600000, source, sum(rating = 'up'), sum(rating = 'down'), sum(comment IS NOT NULL) FROM feedback WHERE status <> 'spam' AND id <= :w GROUP BY 1, 2 ORDER BY 1, 2"),
+    ("rollup_page_hourly",
+     "SELECT p.page_key, r.hour, r.up, r.down, r.comments FROM rollup_page_hourly r JOIN pages p ON p.id = r.page_id ORDER BY 1, 2",
+     "SELECT page_key, received_at / 3600000, sum(rating = 'up'), sum(rating = 'down'), sum(comment IS NOT NULL) FROM feedback WHERE status <> 'spam' AND id <= :w GROUP BY 1, 2 ORDER BY 1, 2"),
 ]
 
 

@@ -1,9 +1,11 @@
 /// For each change, the nearest other change on an overlapping page before and after it: the two
 /// cut its windows, so each window sees one state of the page.
 ///
-/// Comparing every pair was quadratic in the changes. A change of one page overlaps only changes of
-/// that page and the changes without a page (annotations of a prefix, which are few), so only those
-/// are looked at; a change without a page is compared with all, as before.
+/// Comparing every pair was quadratic in the changes (13,000 resolution days took seconds alone).
+/// A change of one page overlaps only changes of that page and changes without a page (annotations
+/// of a prefix): its page's nearest are found by binary search, and the others are walked outward
+/// from its time until the first that overlaps. A change without a page walks all changes outward
+/// from its own place, stopping at the first overlap, as before.
 struct ChangeNeighbours {
     private let subjects: [ChangeSubject]
     /// Indices into `subjects` of each page's changes, ascending (so by time).
@@ -26,37 +28,30 @@ struct ChangeNeighbours {
     /// When the first overlapping change after `index` happens (strictly later), if any.
     func next(after index: Int) -> Int64? {
         let subject = subjects[index]
-        return candidates(of: subject).lazy.map { self.subjects[$0] }
-            .filter { $0.at > subject.at && $0.overlaps(subject) }.map(\.at).min()
+        guard let page = subject.page else {
+            return subjects[(index + 1)...].first { $0.at > subject.at && $0.overlaps(subject) }?.at
+        }
+        let same = byPage[page] ?? []
+        let later = same.partitionIndex { subjects[$0].at > subject.at }
+        let samePage = later < same.count ? subjects[same[later]].at : nil
+        let start = wide.partitionIndex { subjects[$0].at > subject.at }
+        let other = wide[start...].lazy.map { self.subjects[$0] }
+            .prefix { samePage == nil || $0.at < samePage ?? 0 }.first { $0.overlaps(subject) }?.at
+        return [samePage, other].compactMap { $0 }.min()
     }
 
     /// When the last overlapping change before `index` happened (strictly earlier), if any.
     func previous(before index: Int) -> Int64? {
         let subject = subjects[index]
-        return candidates(of: subject).lazy.map { self.subjects[$0] }
-            .filter { $0.at < subject.at && $0.overlaps(subject) }.map(\.at).max()
-    }
-
-    /// The changes that can overlap `subject`: its page's nearest ones on either side and every change
-    /// without a page; for a change without a page, all of them.
-    private func candidates(of subject: ChangeSubject) -> [Int] {
-        guard let page = subject.page, let same = byPage[page] else { return Array(subjects.indices) }
-        // The page's changes are in time order: only the first later and the last earlier one can be nearest.
-        let later = firstIndex(in: same) { subjects[$0].at > subject.at }
-        let earlier = firstIndex(in: same) { subjects[$0].at >= subject.at } - 1
-        var result = wide
-        if later < same.count { result.append(same[later]) }
-        if earlier >= 0 { result.append(same[earlier]) }
-        return result
-    }
-
-    /// The first position in `indices` where `isPast` holds (it holds from some position on).
-    private func firstIndex(in indices: [Int], where isPast: (Int) -> Bool) -> Int {
-        var low = 0, high = indices.count
-        while low < high {
-            let middle = (low + high) / 2
-            if isPast(indices[middle]) { high = middle } else { low = middle + 1 }
+        guard let page = subject.page else {
+            return subjects[..<index].last { $0.at < subject.at && $0.overlaps(subject) }?.at
         }
-        return low
+        let same = byPage[page] ?? []
+        let earlier = same.partitionIndex { subjects[$0].at >= subject.at } - 1
+        let samePage = earlier >= 0 ? subjects[same[earlier]].at : nil
+        let end = wide.partitionIndex { subjects[$0].at >= subject.at }
+        let other = wide[..<end].reversed().lazy.map { self.subjects[$0] }
+            .prefix { samePage == nil || $0.at > samePage ?? 0 }.first { $0.overlaps(subject) }?.at
+        return [samePage, other].compactMap { $0 }.max()
     }
 }

@@ -3,10 +3,12 @@
 ///
 /// A window starts and ends at any instant, so it was counted from the rows, one query per window.
 /// SQLite's `feedback` has no index by page and time, so each query walked every row of its page:
-/// 13,000 resolution days on a million rows took about a minute. Whole UTC days now come from
-/// `rollup_page_daily` (spam left out there too), one query per page or prefix, and only the days a
-/// window starts or ends inside are counted from the rows, each such day read once for all windows.
-/// Rollups and rows agree because every read folds the pending rows first.
+/// 13,000 resolution days on a million rows took about a minute. Now a window is cut into whole UTC
+/// days (`rollup_page_daily`), whole hours (`rollup_page_hourly`) and at most two pieces of an hour
+/// at its ends, which are counted from the rows of that hour, each hour read once for all windows
+/// (`ChangeTallies+Reads.swift`). Every read folds the pending rows first and the rows read are the
+/// folded ones, so the three agree as long as the rollups are kept by Hearken itself (rows changed by
+/// plain SQL are not re-counted).
 struct ChangeTallies {
     /// What a window counts: one page, or every page whose key starts with a prefix ("" for all).
     enum Scope: Hashable {
@@ -17,10 +19,11 @@ struct ChangeTallies {
             self = subject.page.map(Scope.page) ?? .prefix(subject.pagePrefix ?? "")
         }
 
+        /// Byte-wise, as SQL's `page_key >= prefix AND page_key < prefix || U+10FFFF` compares.
         func contains(_ pageKey: String) -> Bool {
             switch self {
             case .page(let page): pageKey == page
-            case .prefix(let prefix): pageKey.hasPrefix(prefix)
+            case .prefix(let prefix): pageKey.utf8.starts(with: prefix.utf8)
             }
         }
     }
@@ -31,110 +34,167 @@ struct ChangeTallies {
         let to: Int64
     }
 
-    private static let day: Int64 = 86_400_000
-
-    /// Whole days of one scope, ascending, with running sums: `up[i]` is the up votes of the first `i` days.
-    struct DaySums {
-        var days: [Int64] = []
-        var up: [Int] = [0]
-        var total: [Int] = [0]
+    /// Part of a window: instants counted from the rows (inside one hour, or before 1970-01-02), or
+    /// whole hours, or whole days (numbers since the epoch).
+    enum Piece: Equatable {
+        case rows(Range<Int64>)
+        case hours(Range<Int64>)
+        case days(Range<Int64>)
     }
 
-    /// One scope's rows of one day, by time, with running sums of up votes (`up[i]`: of the first `i`).
-    struct DayRows {
-        var times: [Int64] = []
-        var up: [Int] = [0]
+    static let hour: Int64 = 3_600_000
+    static let gapRead: Int64 = 3
+    static let day: Int64 = 86_400_000
+
+    /// Votes per hour or day of one scope, keys ascending, with running sums (`up[i]`: of the first `i`).
+    struct Sums {
+        private(set) var keys: [Int64] = []
+        private(set) var up: [Int] = [0]
+        private(set) var total: [Int] = [0]
+
+        mutating func append(_ key: Int64, up votesUp: Int, total votes: Int) {
+            keys.append(key)
+            up.append(up[up.count - 1] + votesUp)
+            total.append(total[total.count - 1] + votes)
+        }
+
+        func tally(_ range: Range<Int64>) -> VoteTally {
+            let lower = keys.partitionIndex { $0 >= range.lowerBound }, upper = keys.partitionIndex { $0 >= range.upperBound }
+            return VoteTally(up: up[upper] - up[lower], total: total[upper] - total[lower])
+        }
+    }
+
+    /// Rows of one scope read for the pieces of one hour, by time, with running sums of up votes.
+    struct Rows {
+        private(set) var times: [Int64] = []
+        private(set) var up: [Int] = [0]
 
         mutating func append(_ time: Int64, up vote: Int) {
             times.append(time)
             up.append(up[up.count - 1] + vote)
         }
+
+        func tally(_ range: Range<Int64>) -> VoteTally {
+            let lower = times.partitionIndex { $0 >= range.lowerBound }, upper = times.partitionIndex { $0 >= range.upperBound }
+            return VoteTally(up: up[upper] - up[lower], total: upper - lower)
+        }
     }
 
-    var daySums: [Scope: DaySums] = [:]
-    var dayRows: [Scope: [Int64: DayRows]] = [:]
+    private(set) var daySums: [Scope: Sums] = [:]
+    private(set) var hourSums: [Scope: Sums] = [:]
+    /// The rows of each read, by scope; `readOf` finds the read of a piece by `rowsKey` of its start.
+    private(set) var rows: [[Scope: Rows]] = []
+    private(set) var readOf: [Int64: Int] = [:]
 
-    /// Reads what `windows` need, no more.
+    /// Reads what `windows` need, no more: per scope its span of days and of hours, and the rows of
+    /// each hour some window starts or ends inside.
     init(_ windows: [Window], connection: any SQLSession) throws {
-        var wholeDays: [Scope: Range<Int64>] = [:]
-        var partialDays: [Int64: (range: Range<Int64>, scopes: Set<Scope>)] = [:]
-        var pagePartials: [String: Range<Int64>] = [:]
+        var days: [Scope: Range<Int64>] = [:], hours: [Scope: Range<Int64>] = [:]
+        var rowPieces: [Int64: RowRead] = [:]
         for window in windows {
-            let (partials, whole) = Self.split(from: window.from, to: window.to)
-            if !whole.isEmpty { wholeDays[window.scope] = Self.union(wholeDays[window.scope], whole) }
-            for part in partials {
-                let known = partialDays[part.day]
-                partialDays[part.day] = (Self.union(known?.range, part.range), (known?.scopes ?? []).union([window.scope]))
-                if case .page(let page) = window.scope { pagePartials[page] = Self.union(pagePartials[page], part.range) }
+            for piece in Self.split(from: window.from, to: window.to) {
+                switch piece {
+                case .days(let range): days[window.scope] = Self.union(days[window.scope], range)
+                case .hours(let range): hours[window.scope] = Self.union(hours[window.scope], range)
+                case .rows(let range): rowPieces[Self.rowsKey(range.lowerBound), default: RowRead(range: range)].add(range, window.scope)
+                }
             }
         }
-        // A page's every day (its total says what reading its rows costs); a prefix's days in range.
-        for scope in Set(wholeDays.keys).union(pagePartials.keys.map(Scope.page)) {
-            if case .page = scope { daySums[scope] = try Self.readDays(scope, nil, connection: connection) }
-            else if let days = wholeDays[scope] { daySums[scope] = try Self.readDays(scope, days, connection: connection) }
-        }
-        // The parts of days: each page's own rows, or each day's rows of every page, whichever is fewer.
-        if try readsFewerByPage(pagePartials, partialDays.keys, connection: connection) {
-            for (page, range) in pagePartials { try readRows(of: page, range, connection: connection) }
-            for (day, need) in partialDays {
-                let scopes = need.scopes.filter { if case .page = $0 { false } else { true } }
-                partialDays[day] = scopes.isEmpty ? nil : (need.range, scopes)
+        for (scope, range) in days { daySums[scope] = try Self.read(.days(range), of: scope, connection: connection) }
+        for (scope, range) in hours { hourSums[scope] = try Self.read(.hours(range), of: scope, connection: connection) }
+        // Pieces in nearby hours are read together (a gap of up to `Self.gapRead` hours is read with
+        // them): with many changes, windows end in most hours of a span, and a query per hour costs
+        // more than the few rows between.
+        var run: (keys: [Int64], read: RowRead)?
+        for (key, read) in rowPieces.sorted(by: { $0.key < $1.key }) {
+            if let current = run, let last = current.keys.last, last >= 0, key - last <= Self.gapRead + 1 {
+                run = (current.keys + [key], current.read.merged(with: read))
+                continue
             }
+            if let current = run { try readRun(current.keys, current.read, connection: connection) }
+            run = ([key], read)
         }
-        for (day, need) in partialDays.sorted(by: { $0.key < $1.key }) { try readRows(day: day, need.range, for: need.scopes, connection: connection) }
+        if let current = run { try readRun(current.keys, current.read, connection: connection) }
     }
+
+    private mutating func readRun(_ keys: [Int64], _ read: RowRead, connection: any SQLSession) throws {
+        for key in keys { readOf[key] = rows.count }
+        rows.append(try Self.readRows(read, connection: connection))
+    }
+
+    /// Votes of `scope` in `[from, to)`.
+    func tally(_ scope: Scope, from: Int64, to: Int64) -> VoteTally {
+        var tally = VoteTally()
+        for piece in Self.split(from: from, to: to) {
+            let part: VoteTally? = switch piece {
+            case .days(let range): daySums[scope]?.tally(range)
+            case .hours(let range): hourSums[scope]?.tally(range)
+            case .rows(let range): readOf[Self.rowsKey(range.lowerBound)].flatMap { rows[$0][scope]?.tally(range) }
+            }
+            tally.up += part?.up ?? 0
+            tally.total += part?.total ?? 0
+        }
+        return tally
+    }
+
+    /// `[from, to)` as rows at its ends (inside an hour each), whole hours next to them and whole
+    /// days between. Before 1970-01-02 everything is rows: the rollups number hours and days by
+    /// `received_at / length`, which rounds toward zero, so their hour and day 0 also hold earlier times.
+    static func split(from: Int64, to: Int64) -> [Piece] {
+        guard from < to else { return [] }
+        var pieces: [Piece] = []
+        var start = from
+        if start < day {
+            pieces.append(.rows(start..<min(to, day)))
+            start = day
+            guard start < to else { return pieces }
+        }
+        let firstHour = (start + hour - 1) / hour, endHour = to / hour
+        guard firstHour < endHour else { return pieces + [.rows(start..<to)] }
+        if start < firstHour * hour { pieces.append(.rows(start..<firstHour * hour)) }
+        let firstDay = (firstHour + 23) / 24, endDay = endHour / 24
+        if firstDay < endDay {
+            if firstHour < firstDay * 24 { pieces.append(.hours(firstHour..<firstDay * 24)) }
+            pieces.append(.days(firstDay..<endDay))
+            if endDay * 24 < endHour { pieces.append(.hours(endDay * 24..<endHour)) }
+        } else {
+            pieces.append(.hours(firstHour..<endHour))
+        }
+        if endHour * hour < to { pieces.append(.rows(endHour * hour..<to)) }
+        return pieces
+    }
+
+    /// Which read holds a rows piece starting at `time`: its hour, or -1 for everything before 1970-01-02.
+    static func rowsKey(_ time: Int64) -> Int64 { time < day ? -1 : time / hour }
 
     private static func union(_ known: Range<Int64>?, _ range: Range<Int64>) -> Range<Int64> {
         guard let known else { return range }
         return min(known.lowerBound, range.lowerBound)..<max(known.upperBound, range.upperBound)
     }
 
-    /// Votes of `scope` in `[from, to)`.
-    func tally(_ scope: Scope, from: Int64, to: Int64) -> VoteTally {
-        var tally = VoteTally()
-        let (partials, whole) = Self.split(from: from, to: to)
-        for part in partials {
-            guard let rows = dayRows[scope]?[part.day] else { continue }
-            let lower = Self.firstIndex(in: rows.times, notBelow: part.range.lowerBound)
-            let upper = Self.firstIndex(in: rows.times, notBelow: part.range.upperBound)
-            tally.up += rows.up[upper] - rows.up[lower]
-            tally.total += upper - lower
-        }
-        if !whole.isEmpty, let sums = daySums[scope] {
-            let lower = Self.firstIndex(in: sums.days, notBelow: whole.lowerBound)
-            let upper = Self.firstIndex(in: sums.days, notBelow: whole.upperBound)
-            tally.up += sums.up[upper] - sums.up[lower]
-            tally.total += sums.total[upper] - sums.total[lower]
-        }
-        return tally
-    }
+    /// The rows to read for one hour's pieces: the span of the pieces, and the scopes that need them.
+    struct RowRead {
+        var range: Range<Int64>
+        var scopes: Set<Scope> = []
 
-    /// `[from, to)` as at most two parts of days to count from the rows (where it starts or ends
-    /// inside a day) and the whole days between them.
-    static func split(from: Int64, to: Int64) -> (partials: [(day: Int64, range: Range<Int64>)], whole: Range<Int64>) {
-        guard from < to else { return ([], 0..<0) }
-        let first = floorDay(from), last = floorDay(to)
-        if first == last { return ([(first, from..<to)], 0..<0) }
-        var partials: [(day: Int64, range: Range<Int64>)] = []
-        var wholeStart = first
-        if from != first * day {
-            partials.append((first, from..<(first + 1) * day))
-            wholeStart += 1
+        mutating func add(_ piece: Range<Int64>, _ scope: Scope) {
+            range = ChangeTallies.union(range, piece)
+            scopes.insert(scope)
         }
-        if to != last * day { partials.append((last, last * day..<to)) }
-        return (partials, wholeStart..<last)
-    }
 
-    static func floorDay(_ time: Int64) -> Int64 {
-        time >= 0 ? time / day : -((-time + day - 1) / day)
+        func merged(with other: RowRead) -> RowRead {
+            RowRead(range: ChangeTallies.union(range, other.range), scopes: scopes.union(other.scopes))
+        }
     }
+}
 
-    /// The first index whose value is at least `value` (`values` ascending).
-    private static func firstIndex(in values: [Int64], notBelow value: Int64) -> Int {
-        var low = 0, high = values.count
+extension Array {
+    /// The first index where `isPast` holds, given that it holds from some index on (binary search).
+    func partitionIndex(where isPast: (Element) -> Bool) -> Int {
+        var low = 0, high = count
         while low < high {
             let middle = (low + high) / 2
-            if values[middle] < value { low = middle + 1 } else { high = middle }
+            if isPast(self[middle]) { high = middle } else { low = middle + 1 }
         }
         return low
     }

@@ -103,6 +103,8 @@ public enum PostgresFold {
         Target(table: "rollup_page_total", columns: ["page_key", "source"], expressions: ["r.page_key", "r.source"]),
         Target(table: "rollup_reason_daily", columns: ["day", "source", "reason"], expressions: ["r.day", "r.source", "r.reason"], full: false),
         Target(table: "rollup_hourly", columns: ["hour", "source"], expressions: ["r.hour", "r.source"], full: false),
+        Target(table: "rollup_page_hourly", columns: ["page_id", "hour"], expressions: ["p.id", "r.hour"],
+               from: "r JOIN pages p ON p.page_key = r.page_key", full: false),
     ]
 
     /// One upsert per rollup table, each group once, in key order so that concurrent writers of the
