@@ -39,7 +39,7 @@ struct JSONParser {
         depth += 1
         guard depth <= Self.maxDepth else { throw Failure() }
         index += 1
-        var members: [String: FieldValue] = [:]
+        var members = [String: FieldValue](minimumCapacity: 8) // a submission's fields without regrowing (rehashing)
         skipWhitespace()
         if peek == UInt8(ascii: "}") { index += 1; depth -= 1; return .object(members) }
         while true {
