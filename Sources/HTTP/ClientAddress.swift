@@ -11,12 +11,13 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
         if text.hasPrefix("[") && text.hasSuffix("]") { text = String(text.dropFirst().dropLast()) }
         text = Self.strippingZone(text)
         var v4 = in_addr()
-        if inet_pton(AF_INET, text, &v4) == 1 {
+        // `withCString`: passing the String itself made a C copy on the heap (utf8CString).
+        if text.withCString({ inet_pton(AF_INET, $0, &v4) }) == 1 {
             bytes = withUnsafeBytes(of: &v4) { Array($0) }
             return
         }
         var v6 = in6_addr()
-        guard inet_pton(AF_INET6, text, &v6) == 1 else { return nil }
+        guard text.withCString({ inet_pton(AF_INET6, $0, &v6) }) == 1 else { return nil }
         let raw = withUnsafeBytes(of: &v6) { Array($0) }
         if raw[0..<10].allSatisfy({ $0 == 0 }) && raw[10] == 0xFF && raw[11] == 0xFF {
             bytes = Array(raw[12...])
@@ -48,15 +49,22 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
     /// `a.b.c.d`, digit by digit: joining four Strings cost about 2,000 instructions, and every
     /// submission prints its client's address twice (rate-limit key and client hash).
     static func dotted(_ bytes: [UInt8]) -> String {
-        var text: [UInt8] = []
-        text.reserveCapacity(15)
-        for (index, byte) in bytes.enumerated() {
-            if index > 0 { text.append(UInt8(ascii: ".")) }
-            if byte >= 100 { text.append(0x30 + byte / 100) }
-            if byte >= 10 { text.append(0x30 + byte / 10 % 10) }
-            text.append(0x30 + byte % 10)
+        // Written straight into the String (at most 15 bytes: stored inline, no allocation).
+        String(unsafeUninitializedCapacity: 4 * bytes.count) { text in
+            var count = 0
+            func put(_ byte: UInt8) {
+                guard count < text.count else { return }
+                text[count] = byte
+                count += 1
+            }
+            for (index, byte) in bytes.enumerated() {
+                if index > 0 { put(UInt8(ascii: ".")) }
+                if byte >= 100 { put(0x30 + byte / 100) }
+                if byte >= 10 { put(0x30 + byte / 10 % 10) }
+                put(0x30 + byte % 10)
+            }
+            return count
         }
-        return String(decoding: text, as: UTF8.self)
     }
 
     /// The key a client is counted under: the address itself, or its /64 for IPv6, since one

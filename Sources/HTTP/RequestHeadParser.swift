@@ -47,10 +47,11 @@ enum RequestHeadParser {
         guard !targetBytes.isEmpty, targetBytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
             return .failure(.bad("invalid request target"))
         }
-        let versionArray = Array(versionBytes)
-        guard versionArray.count == 8, versionArray.starts(with: Array("HTTP/".utf8)),
-              versionArray[6] == UInt8(ascii: "."),
-              let major = digit(versionArray[5]), let minor = digit(versionArray[7]) else {
+        // Read in place (copying it and the "HTTP/" it starts with were two allocations per request).
+        let v = versionBytes.startIndex
+        guard versionBytes.count == 8, versionBytes.prefix(5).elementsEqual("HTTP/".utf8),
+              versionBytes[v + 6] == UInt8(ascii: "."),
+              let major = digit(versionBytes[v + 5]), let minor = digit(versionBytes[v + 7]) else {
             return .failure(.bad("invalid HTTP version"))
         }
         guard major == 1, minor == 0 || minor == 1 else { return .failure(.unsupportedVersion) }
@@ -85,7 +86,8 @@ enum RequestHeadParser {
     /// The fields `interpret` reads, gathered in one pass over the head (a scan per name cost more
     /// than parsing the fields, callgrind).
     private struct FramingFields {
-        var hosts: [String] = []
+        var firstHost: String?
+        var hostCount = 0
         var lengths: [String] = []
         var codings: [String] = []
         var connection: [String] = []
@@ -94,7 +96,9 @@ enum RequestHeadParser {
         init(_ headers: HTTPHeaders) {
             for (name, value) in headers {
                 switch name.utf8.count {
-                case 4 where HTTPHeaders.equal(name, "host"): hosts.append(value)
+                case 4 where HTTPHeaders.equal(name, "host"):
+                    if hostCount == 0 { firstHost = value }
+                    hostCount += 1
                 case 14 where HTTPHeaders.equal(name, "content-length"): lengths.append(value)
                 case 17 where HTTPHeaders.equal(name, "transfer-encoding"): codings.append(value)
                 case 10 where HTTPHeaders.equal(name, "connection"): connection.append(value)
@@ -107,10 +111,9 @@ enum RequestHeadParser {
 
     private static func interpret(method: String, target: String, version: HTTPVersion, headers: HTTPHeaders) -> Result<RequestHead, ParseError> {
         let fields = FramingFields(headers)
-        let hosts = fields.hosts
-        if version == .http1_1 && hosts.isEmpty { return .failure(.bad("missing Host header")) }
-        if hosts.count > 1 { return .failure(.bad("more than one Host header")) }
-        if let host = hosts.first, !host.utf8.allSatisfy(CharacterClass.isHostChar) {
+        if version == .http1_1 && fields.hostCount == 0 { return .failure(.bad("missing Host header")) }
+        if fields.hostCount > 1 { return .failure(.bad("more than one Host header")) }
+        if let host = fields.firstHost, !host.utf8.allSatisfy(CharacterClass.isHostChar) {
             return .failure(.bad("invalid Host header"))
         }
         if target == "*" && method != "OPTIONS" { return .failure(.bad("asterisk-form is only valid for OPTIONS")) }

@@ -103,7 +103,8 @@ public enum JSONText {
     /// `{"error":{"code":…,"message":…,"field":…}}` as bytes: every 400 builds one.
     public static func errorObject(code: String, message: String, field: String?) -> [UInt8] {
         var json: [UInt8] = []
-        json.reserveCapacity(48 + code.utf8.count + message.utf8.count + (field?.utf8.count ?? 4))
+        // Room for some escapes too: growing the buffer on the way was a second allocation.
+        json.reserveCapacity(64 + 2 * (code.utf8.count + message.utf8.count + (field?.utf8.count ?? 2)))
         appendLiteral(#"{"error":{"code":"#, to: &json)
         appendString(code, to: &json)
         appendLiteral(#","message":"#, to: &json)

@@ -92,6 +92,7 @@ public struct Router: Sendable {
         let path = Substring(path)
         let utf8 = path.utf8
         var parts: [Substring] = []
+        parts.reserveCapacity(8) // one allocation, not one per doubling
         let ascii = utf8.withContiguousStorageIfAvailable { bytes -> Bool in
             guard bytes.allSatisfy({ $0 < 0x80 }) else { return false }
             func piece(_ start: Int, _ end: Int) -> Substring {
