@@ -48,7 +48,7 @@ public struct FeedbackValidator: Sendable {
             throw ValidationError(field: "reason", message: "must be one of: \(rules.reasons.joined(separator: ", "))")
         }
         let comment = try optionalText("comment", fields["comment"]).map(Self.cleanComment)
-        if let comment, comment.count > rules.maxCommentLength {
+        if let comment, comment.utf8.count > rules.maxCommentLength && comment.count > rules.maxCommentLength {
             throw ValidationError(field: "comment", message: "must be at most \(rules.maxCommentLength) characters")
         }
         var email = try optionalText("email", fields["email"])?.trimmed()

@@ -50,48 +50,52 @@ public enum JSONText {
     /// skip String appends, which cost hundreds of instructions each (callgrind). What is escaped is
     /// ASCII, or U+2028/2029 (E2 80 A8/A9), so copied bytes stay whole characters.
     public static func appendString(_ value: String, to out: inout [UInt8]) {
-        var value = value
         out.append(UInt8(ascii: "\""))
-        value.withUTF8 { bytes in
-            var runStart = 0
-            var index = 0
-            while index < bytes.count {
-                let byte = bytes[index]
-                guard needsEscape(byte) else {
-                    index += 1
-                    continue
-                }
-                var skipped = 1
-                let escape: StaticString?
-                switch byte {
-                case UInt8(ascii: "\""): escape = #"\""#
-                case UInt8(ascii: "\\"): escape = #"\\"#
-                case UInt8(ascii: "\n"): escape = #"\n"#
-                case UInt8(ascii: "\r"): escape = #"\r"#
-                case UInt8(ascii: "\t"): escape = #"\t"#
-                case UInt8(ascii: "<"): escape = #"\u003c"# // keeps JSON inert if a browser sniffs it as HTML
-                case 0xE2 where index + 2 < bytes.count && bytes[index + 1] == 0x80 && (bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9):
-                    escape = bytes[index + 2] == 0xA8 ? #"\u2028"# : #"\u2029"#
-                    skipped = 3
-                case ..<0x20: escape = nil
-                default: // another E2 sequence: kept as it is
-                    index += 1
-                    continue
-                }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
-                if let escape {
-                    appendLiteral(escape, to: &out)
-                } else {
-                    appendLiteral(#"\u00"#, to: &out)
-                    out.append(hexDigit(byte >> 4))
-                    out.append(hexDigit(byte & 0x0F))
-                }
-                index += skipped
-                runStart = index
-            }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
+        if value.utf8.withContiguousStorageIfAvailable({ appendEscaped($0, to: &out) }) == nil {
+            Array(value.utf8).withUnsafeBufferPointer { appendEscaped($0, to: &out) }
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// Every read is behind a check against `bytes.count`, and runs stay within `0...bytes.count`.
+    private static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        var runStart = 0
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            guard needsEscape(byte) else {
+                index += 1
+                continue
+            }
+            var skipped = 1
+            let escape: StaticString?
+            switch byte {
+            case UInt8(ascii: "\""): escape = #"\""#
+            case UInt8(ascii: "\\"): escape = #"\\"#
+            case UInt8(ascii: "\n"): escape = #"\n"#
+            case UInt8(ascii: "\r"): escape = #"\r"#
+            case UInt8(ascii: "\t"): escape = #"\t"#
+            case UInt8(ascii: "<"): escape = #"\u003c"# // keeps JSON inert if a browser sniffs it as HTML
+            case 0xE2 where index + 2 < bytes.count && bytes[index + 1] == 0x80 && (bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9):
+                escape = bytes[index + 2] == 0xA8 ? #"\u2028"# : #"\u2029"#
+                skipped = 3
+            case ..<0x20: escape = nil
+            default: // another E2 sequence: kept as it is
+                index += 1
+                continue
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+            if let escape {
+                appendLiteral(escape, to: &out)
+            } else {
+                appendLiteral(#"\u00"#, to: &out)
+                out.append(hexDigit(byte >> 4))
+                out.append(hexDigit(byte & 0x0F))
+            }
+            index += skipped
+            runStart = index
+        }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
     }
 
     public static func quoted(_ value: String) -> String {
