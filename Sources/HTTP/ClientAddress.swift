@@ -49,8 +49,9 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
     /// `a.b.c.d`, digit by digit: joining four Strings cost about 2,000 instructions, and every
     /// submission prints its client's address twice (rate-limit key and client hash).
     static func dotted(_ bytes: [UInt8]) -> String {
-        // Written straight into the String (at most 15 bytes: stored inline, no allocation).
-        String(unsafeUninitializedCapacity: 4 * bytes.count) { text in
+        // Written straight into the String: at most 15 bytes (4n - 1), which are stored inline, with
+        // no allocation, when that is also the capacity asked for.
+        String(unsafeUninitializedCapacity: max(0, 4 * bytes.count - 1)) { text in
             var count = 0
             func put(_ byte: UInt8) {
                 guard count < text.count else { return }

@@ -82,47 +82,55 @@ enum RequestHeadParser {
         return .success((String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
     }
 
-    /// Framing, persistence and expectations from the header fields (RFC 9112 §6, §9; RFC 9110 §10.1.1).
     /// The fields `interpret` reads, gathered in one pass over the head (a scan per name cost more
-    /// than parsing the fields, callgrind).
+    /// than parsing the fields, callgrind): the first value of each and how many there are, which is
+    /// all a usual head needs, with no array; `all` reads every value when there is more than one.
     private struct FramingFields {
-        var firstHost: String?
-        var hostCount = 0
-        var lengths: [String] = []
-        var codings: [String] = []
-        var connection: [String] = []
-        var expects: [String] = []
+        struct Seen {
+            private(set) var first: String?
+            private(set) var count = 0
+
+            mutating func note(_ value: String) {
+                if count == 0 { first = value }
+                count += 1
+            }
+
+            func all(_ name: String, in headers: HTTPHeaders) -> [String] {
+                guard let first else { return [] }
+                return count == 1 ? [first] : headers.values(name)
+            }
+        }
+
+        var host = Seen(), length = Seen(), codings = Seen(), connection = Seen(), expect = Seen()
 
         init(_ headers: HTTPHeaders) {
             for (name, value) in headers {
                 switch name.utf8.count {
-                case 4 where HTTPHeaders.equal(name, "host"):
-                    if hostCount == 0 { firstHost = value }
-                    hostCount += 1
-                case 14 where HTTPHeaders.equal(name, "content-length"): lengths.append(value)
-                case 17 where HTTPHeaders.equal(name, "transfer-encoding"): codings.append(value)
-                case 10 where HTTPHeaders.equal(name, "connection"): connection.append(value)
-                case 6 where HTTPHeaders.equal(name, "expect"): expects.append(value)
+                case 4 where HTTPHeaders.equal(name, "host"): host.note(value)
+                case 14 where HTTPHeaders.equal(name, "content-length"): length.note(value)
+                case 17 where HTTPHeaders.equal(name, "transfer-encoding"): codings.note(value)
+                case 10 where HTTPHeaders.equal(name, "connection"): connection.note(value)
+                case 6 where HTTPHeaders.equal(name, "expect"): expect.note(value)
                 default: break
                 }
             }
         }
     }
 
+    /// Framing, persistence and expectations from the header fields (RFC 9112 §6, §9; RFC 9110 §10.1.1).
     private static func interpret(method: String, target: String, version: HTTPVersion, headers: HTTPHeaders) -> Result<RequestHead, ParseError> {
         let fields = FramingFields(headers)
-        if version == .http1_1 && fields.hostCount == 0 { return .failure(.bad("missing Host header")) }
-        if fields.hostCount > 1 { return .failure(.bad("more than one Host header")) }
-        if let host = fields.firstHost, !host.utf8.allSatisfy(CharacterClass.isHostChar) {
+        if version == .http1_1 && fields.host.count == 0 { return .failure(.bad("missing Host header")) }
+        if fields.host.count > 1 { return .failure(.bad("more than one Host header")) }
+        if let host = fields.host.first, !host.utf8.allSatisfy(CharacterClass.isHostChar) {
             return .failure(.bad("invalid Host header"))
         }
         if target == "*" && method != "OPTIONS" { return .failure(.bad("asterisk-form is only valid for OPTIONS")) }
 
         let framing: BodyFraming
-        let codings = fields.codings.isEmpty ? [] : HTTPHeaders.tokens(fields.codings)
-        let lengths = fields.lengths
-        if !fields.codings.isEmpty {
-            guard lengths.isEmpty else { return .failure(.bad("both Content-Length and Transfer-Encoding")) }
+        if fields.codings.count > 0 {
+            let codings = HTTPHeaders.tokens(fields.codings.all("transfer-encoding", in: headers))
+            guard fields.length.count == 0 else { return .failure(.bad("both Content-Length and Transfer-Encoding")) }
             guard version == .http1_1 else { return .failure(.bad("Transfer-Encoding in an HTTP/1.0 request")) }
             guard codings.last == "chunked" else {
                 return .failure(codings.isEmpty ? .bad("empty Transfer-Encoding") : (codings.contains("chunked") ? .bad("chunked must be the final transfer coding") : .unsupportedCoding))
@@ -131,8 +139,8 @@ enum RequestHeadParser {
                 return .failure(codings.dropLast().contains("chunked") ? .bad("chunked applied more than once") : .unsupportedCoding)
             }
             framing = .chunked
-        } else if !lengths.isEmpty {
-            switch contentLength(lengths) {
+        } else if let length = fields.length.first {
+            switch fields.length.count == 1 ? contentLength(length) : contentLengthByElements(fields.length.all("content-length", in: headers)) {
             case .success(let value): framing = value > 0 ? .length(value) : .none
             case .failure(let error): return .failure(error)
             }
@@ -140,12 +148,12 @@ enum RequestHeadParser {
             framing = .none
         }
 
-        let connection = fields.connection.isEmpty ? [] : HTTPHeaders.tokens(fields.connection)
+        let connection = fields.connection.count == 0 ? [] : HTTPHeaders.tokens(fields.connection.all("connection", in: headers))
         let keepAlive = version == .http1_1 ? !connection.contains("close") : connection.contains("keep-alive") && !connection.contains("close")
 
         var expectsContinue = false
-        if let expect = fields.expects.first {
-            guard expect.trimmingOWS().lowercasedASCII() == "100-continue", fields.expects.count == 1 else {
+        if let expect = fields.expect.first {
+            guard expect.trimmingOWS().lowercasedASCII() == "100-continue", fields.expect.count == 1 else {
                 return .failure(.expectation)
             }
             expectsContinue = version == .http1_1
@@ -153,18 +161,16 @@ enum RequestHeadParser {
         return .success(RequestHead(method: method, target: target, version: version, headers: headers, framing: framing, keepAlive: keepAlive, expectsContinue: expectsContinue))
     }
 
-    /// The length the `Content-Length` fields agree on. Fast path: one field of 1-18 digits, as
-    /// clients send it, read digit by digit; anything else goes the general way.
-    static func contentLength(_ values: [String]) -> Result<Int, ParseError> {
-        if values.count == 1, let text = values.first, (1...18).contains(text.utf8.count) {
-            var value = 0
-            for byte in text.utf8 {
-                guard byte >= 0x30 && byte <= 0x39 else { return contentLengthByElements(values) }
-                value = value * 10 + Int(byte - 0x30)
-            }
-            return .success(value)
+    /// The length one `Content-Length` field gives. Fast path: 1-18 digits, as clients send it, read
+    /// digit by digit; anything else goes the general way.
+    static func contentLength(_ value: String) -> Result<Int, ParseError> {
+        guard (1...18).contains(value.utf8.count) else { return contentLengthByElements([value]) }
+        var length = 0
+        for byte in value.utf8 {
+            guard byte >= 0x30 && byte <= 0x39 else { return contentLengthByElements([value]) }
+            length = length * 10 + Int(byte - 0x30)
         }
-        return contentLengthByElements(values)
+        return .success(length)
     }
 
     /// The general reading: comma-separated elements across fields, each trimmed, all equal.

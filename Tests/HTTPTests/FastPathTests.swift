@@ -58,13 +58,8 @@ import TestSupport
     }
 
     @Test func contentLengthFastPathMatchesTheElementReading() {
-        let values = Self.samples(["0", "1", "9", "42", "007", ",", " ", "\t", "-", "+", "a", "99999999", "١"], count: 3000)
-        var random = SeededGenerator(seed: 5)
-        for value in values {
-            let lists = [[value], [value, value], [value, values.randomElement(using: &random) ?? ""]]
-            for list in lists {
-                #expect(RequestHeadParser.contentLength(list) == RequestHeadParser.contentLengthByElements(list), "\(list)")
-            }
+        for value in Self.samples(["0", "1", "9", "42", "007", ",", " ", "\t", "-", "+", "a", "99999999", "١", "1, 1", "2,3"], count: 4000) {
+            #expect(RequestHeadParser.contentLength(value) == RequestHeadParser.contentLengthByElements([value]), "\(value)")
         }
     }
 
