@@ -6,6 +6,9 @@ public struct HTTPHeaders: Sendable, Sequence {
         self.fields = fields.map { (name: $0.0, value: $0.1) }
     }
 
+    /// One field, with no array to relabel (every response starts with its `Content-Type`).
+    init(name: String, value: String) { fields = [(name: name, value: value)] }
+
     public mutating func add(_ name: String, _ value: String) { fields.append((name, value)) }
 
     mutating func reserveCapacity(_ count: Int) { fields.reserveCapacity(count) }

@@ -21,7 +21,7 @@ public struct Response: Sendable {
 
     /// Takes the bytes as they are (the generic initializer copied an array element by element).
     public init(status: HTTPStatus, contentType: String, body: [UInt8]) {
-        self.init(status: status, headers: HTTPHeaders([("Content-Type", contentType)]), body: body)
+        self.init(status: status, headers: HTTPHeaders(name: "Content-Type", value: contentType), body: body)
     }
 
     /// The server's fallback error body when the application installs no `ErrorRenderer`:
