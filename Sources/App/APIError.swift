@@ -34,13 +34,6 @@ extension APIError {
 extension Response {
     /// The API's error shape: `{"error":{"code":…,"message":…,"field":…}}`.
     static func error(_ status: HTTPStatus, code: String, message: String, field: String? = nil) -> Response {
-        var json = "{\"error\":{\"code\":"
-        JSONText.appendString(code, to: &json)
-        json += ",\"message\":"
-        JSONText.appendString(message, to: &json)
-        json += ",\"field\":"
-        if let field { JSONText.appendString(field, to: &json) } else { json += "null" }
-        json += "}}"
-        return Response(status: status, contentType: "application/json", body: json.utf8)
+        Response(status: status, contentType: "application/json", body: JSONText.errorObject(code: code, message: message, field: field))
     }
 }

@@ -39,7 +39,7 @@ struct JSONParser {
         depth += 1
         guard depth <= Self.maxDepth else { throw Failure() }
         index += 1
-        var members: [String: FieldValue] = [:]
+        var members = [String: FieldValue](minimumCapacity: 8) // a submission's fields without regrowing (rehashing)
         skipWhitespace()
         if peek == UInt8(ascii: "}") { index += 1; depth -= 1; return .object(members) }
         while true {
@@ -81,14 +81,16 @@ struct JSONParser {
     private mutating func string() throws(Failure) -> String {
         index += 1 // opening quote
         let start = index
-        // Fast path: no escapes.
+        // Fast path: no escapes. Whether the string is ASCII is noted on the way, so it is not scanned again.
+        var ascii = true
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
-                let text = try Self.text(bytes[start..<index])
+                let text = ascii ? String(decoding: bytes[start..<index], as: UTF8.self) : try Self.text(bytes[start..<index])
                 index += 1
                 return text
             }
+            ascii = ascii && byte < 0x80
             if byte == UInt8(ascii: "\\") { break }
             guard byte >= 0x20 else { throw Failure() }
             index += 1

@@ -4,8 +4,9 @@ import Logging
 
 /// What every public submission goes through, whatever its form (JSON post, vote link, follow-up):
 /// origin and rate-limit screening, the honeypot, validation and the group-commit writer.
-/// Each drop is counted by reason.
-struct PublicIntake: Sendable {
+/// Each drop is counted by reason. A class: handlers capture it per request, and copying nine
+/// members (sets and arrays among them) cost a retain each where a reference costs one.
+final class PublicIntake: Sendable {
     let store: any FeedbackStorage
     let validator: FeedbackValidator
     let cors: CORSPolicy
@@ -15,6 +16,19 @@ struct PublicIntake: Sendable {
     let honeypotField: String
     let metrics: ServiceMetrics
     let logger: Logger
+
+    init(store: any FeedbackStorage, validator: FeedbackValidator, cors: CORSPolicy, limiter: RateLimiter, resolver: ClientAddressResolver,
+         crawlers: CrawlerFilter, honeypotField: String, metrics: ServiceMetrics, logger: Logger) {
+        self.store = store
+        self.validator = validator
+        self.cors = cors
+        self.limiter = limiter
+        self.resolver = resolver
+        self.crawlers = crawlers
+        self.honeypotField = honeypotField
+        self.metrics = metrics
+        self.logger = logger
+    }
 
     enum Refusal: Error {
         case origin(String)

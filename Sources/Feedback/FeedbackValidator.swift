@@ -6,7 +6,8 @@ public struct FeedbackValidator: Sendable {
 
     public func validate(_ input: FeedbackInput) throws(ValidationError) -> NewFeedback {
         let page = try requiredText("page", input.fields["page"])
-        guard page.count <= rules.maxPageLength else {
+        // Counting bytes first: no more characters than bytes, and Character counting is slow.
+        guard page.utf8.count <= rules.maxPageLength || page.count <= rules.maxPageLength else {
             throw ValidationError(field: "page", message: "must be at most \(rules.maxPageLength) characters")
         }
         let pageKey: String
@@ -47,7 +48,7 @@ public struct FeedbackValidator: Sendable {
             throw ValidationError(field: "reason", message: "must be one of: \(rules.reasons.joined(separator: ", "))")
         }
         let comment = try optionalText("comment", fields["comment"]).map(Self.cleanComment)
-        if let comment, comment.count > rules.maxCommentLength {
+        if let comment, comment.utf8.count > rules.maxCommentLength && comment.count > rules.maxCommentLength {
             throw ValidationError(field: "comment", message: "must be at most \(rules.maxCommentLength) characters")
         }
         var email = try optionalText("email", fields["email"])?.trimmed()
@@ -162,10 +163,21 @@ public struct FeedbackValidator: Sendable {
 
 extension String {
     func trimmed() -> String {
+        // Fast path: an ASCII first and last byte that are not white space (Unicode's ASCII white
+        // space is TAB, LF, VT, FF, CR and SP) means nothing to trim, without Unicode property lookups.
+        if let first = utf8.first, let last = utf8.last, first < 0x80, last < 0x80,
+           !Self.isASCIIWhitespace(first), !Self.isASCIIWhitespace(last) { return self }
+        return trimmedByScalars()
+    }
+
+    /// The general trim: white space by Unicode's property, at both ends.
+    func trimmedByScalars() -> String {
         let scalars = unicodeScalars
         if let first = scalars.first, let last = scalars.last, !first.properties.isWhitespace, !last.properties.isWhitespace { return self }
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
               let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }
         return String(String.UnicodeScalarView(scalars[first...last]))
     }
+
+    static func isASCIIWhitespace(_ byte: UInt8) -> Bool { byte == 0x20 || (0x09...0x0D).contains(byte) }
 }

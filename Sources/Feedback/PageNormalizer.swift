@@ -15,46 +15,51 @@ public struct PageNormalizer: Sendable {
     }
 
     public func normalize(_ page: String) throws(Failure) -> String {
-        // Byte-level: this runs for every submission.
-        var bytes = Array(page.utf8)
+        // Byte-level and in one pass over the path, with no array per piece: this runs for every submission.
+        let bytes = Array(page.utf8)
         guard !bytes.isEmpty, !bytes.contains(where: { $0 <= 0x20 || $0 == 0x7F }) else { throw .notURL }
-        if let hash = bytes.firstIndex(of: UInt8(ascii: "#")) { bytes.removeSubrange(hash...) }
-        var query: [UInt8] = []
-        if let question = bytes.firstIndex(of: UInt8(ascii: "?")) {
-            query = Array(bytes[question...])
-            bytes.removeSubrange(question...)
-        }
+        let fragment = bytes.firstIndex(of: UInt8(ascii: "#")) ?? bytes.count
+        let question = bytes[..<fragment].firstIndex(of: UInt8(ascii: "?"))
+        let end = question ?? fragment // the path ends here; the query (with its `?`) runs to the fragment
         var out: [UInt8] = []
-        out.reserveCapacity(bytes.count + 1)
+        out.reserveCapacity(end + 1 + (keepQuery ? fragment - end : 0))
         var pathStart = 0
-        let isPath = bytes.first == UInt8(ascii: "/") && (bytes.count == 1 || bytes[1] != UInt8(ascii: "/"))
+        let isPath = end > 0 && bytes[0] == UInt8(ascii: "/") && (end == 1 || bytes[1] != UInt8(ascii: "/"))
         if !isPath {
-            guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), colon + 2 < bytes.count,
+            guard let colon = bytes[..<end].firstIndex(of: UInt8(ascii: ":")), colon + 2 < end,
                   bytes[colon + 1] == UInt8(ascii: "/"), bytes[colon + 2] == UInt8(ascii: "/") else { throw .notURL }
-            let scheme = bytes[..<colon].map(Self.lower)
-            let https = scheme == Array("https".utf8)
-            guard https || scheme == Array("http".utf8) else { throw .notURL }
+            let https = Self.equalsLowered(bytes[..<colon], "https")
+            guard https || Self.equalsLowered(bytes[..<colon], "http") else { throw .notURL }
             let authorityStart = colon + 3
-            let authorityEnd = bytes[authorityStart...].firstIndex(of: UInt8(ascii: "/")) ?? bytes.count
+            let authorityEnd = bytes[authorityStart..<end].firstIndex(of: UInt8(ascii: "/")) ?? end
             var hostStart = authorityStart
             if let at = bytes[authorityStart..<authorityEnd].lastIndex(of: UInt8(ascii: "@")) { hostStart = at + 1 }
-            var host = bytes[hostStart..<authorityEnd].map(Self.lower)
-            let defaultPort = Array((https ? ":443" : ":80").utf8)
-            if host.count > defaultPort.count, host.suffix(defaultPort.count).elementsEqual(defaultPort) { host.removeLast(defaultPort.count) }
-            if host.last == UInt8(ascii: ":") { host.removeLast() }
-            guard let first = host.first, first != UInt8(ascii: ":"), host.allSatisfy(Self.isHostByte) else { throw .notURL }
-            out += scheme
-            out += Array("://".utf8)
-            out += host
+            var hostEnd = authorityEnd
+            let defaultPort: StaticString = https ? ":443" : ":80"
+            let portLength = defaultPort.utf8CodeUnitCount
+            if hostEnd - hostStart > portLength, Self.equalsLowered(bytes[(hostEnd - portLength)..<hostEnd], defaultPort) { hostEnd -= portLength }
+            if hostEnd > hostStart && bytes[hostEnd - 1] == UInt8(ascii: ":") { hostEnd -= 1 }
+            guard hostEnd > hostStart, bytes[hostStart] != UInt8(ascii: ":"), bytes[hostStart..<hostEnd].allSatisfy(Self.isHostByte) else { throw .notURL }
+            for byte in bytes[..<colon] { out.append(Self.lower(byte)) }
+            out.append(contentsOf: [UInt8(ascii: ":"), UInt8(ascii: "/"), UInt8(ascii: "/")])
+            for byte in bytes[hostStart..<hostEnd] { out.append(Self.lower(byte)) }
             pathStart = authorityEnd
         }
-        var segments = bytes[pathStart...].split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true)
-        if let last = segments.last, last.map(Self.lower).elementsEqual("index.html".utf8) { segments.removeLast() }
-        if segments.isEmpty { out.append(UInt8(ascii: "/")) }
-        for segment in segments {
+        // Each non-empty segment as `/segment`, percent escapes upper-cased within it.
+        var segments = 0
+        var lastSegment = out.count
+        var index = pathStart
+        while index < end {
+            guard bytes[index] != UInt8(ascii: "/") else {
+                index += 1
+                continue
+            }
+            segments += 1
+            lastSegment = out.count
             out.append(UInt8(ascii: "/"))
             var pendingHex = 0
-            for byte in segment {
+            while index < end && bytes[index] != UInt8(ascii: "/") {
+                let byte = bytes[index]
                 if byte == UInt8(ascii: "%") {
                     pendingHex = 2
                     out.append(byte)
@@ -64,10 +69,22 @@ public struct PageNormalizer: Sendable {
                 } else {
                     out.append(byte)
                 }
+                index += 1
             }
         }
-        if keepQuery && query.count > 1 { out += query }
+        // A final `index.html` has no `%`, so it was copied as written.
+        if segments > 0, Self.equalsLowered(out[(lastSegment + 1)...], "index.html") {
+            out.removeSubrange(lastSegment...)
+            segments -= 1
+        }
+        if segments == 0 { out.append(UInt8(ascii: "/")) }
+        if keepQuery, let question, fragment - question > 1 { out += bytes[question..<fragment] }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Whether `bytes`, lower-cased, are `expected` (lower-case ASCII).
+    private static func equalsLowered(_ bytes: ArraySlice<UInt8>, _ expected: StaticString) -> Bool {
+        expected.withUTF8Buffer { expected in bytes.count == expected.count && zip(bytes, expected).allSatisfy { lower($0) == $1 } }
     }
 
     private static func lower(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }

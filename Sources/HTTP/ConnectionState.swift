@@ -45,6 +45,8 @@ struct ConnectionState {
     let rules: ConnectionRules
     let connectionID: UInt64
     let remoteAddress: String
+    /// `prefix-connection-`: generated request ids only add the exchange's number (fewer String appends per request).
+    private let requestIDStem: String
 
     private(set) var phase = Phase.idle
     /// When the current phase times out (monotonic ms); `.max` when it cannot.
@@ -97,6 +99,7 @@ struct ConnectionState {
         self.connectionID = connectionID
         self.remoteAddress = remoteAddress
         self.draining = draining
+        requestIDStem = rules.requestIDPrefix + "-" + String(connectionID, radix: 16) + "-"
         decoder = BodyDecoder(framing: .none, limit: 0, limits: rules.configuration.limits)
         deadline = .max
         arm(now)
@@ -287,7 +290,7 @@ struct ConnectionState {
         let lookup = rules.router.lookup(method: head.method, path: path)
         generation += 1
         let requestID = head.headers["x-request-id"].flatMap(Self.acceptableRequestID)
-            ?? rules.requestIDPrefix + "-" + String(connectionID, radix: 16) + "-" + String(generation)
+            ?? requestIDStem + String(generation)
         exchange = Exchange(method: head.method, path: path, requestID: requestID, version: head.version,
                             keepAlive: head.keepAlive, route: "unmatched")
         current = Current(head: head, path: path, query: query, lookup: lookup)

@@ -85,7 +85,32 @@ public struct Router: Sendable {
         return parameters
     }
 
-    private static func split(_ path: some StringProtocol) -> [Substring] {
-        Substring(path).split(separator: "/", omittingEmptySubsequences: true)
+    /// The non-empty pieces between slashes. On UTF-8 bytes when the path is ASCII (always, off the
+    /// wire: the head parser refuses other bytes in targets), where bytes are characters; the
+    /// Character-wise split cost a seventh of a `/healthz` (callgrind).
+    static func split(_ path: some StringProtocol) -> [Substring] {
+        let path = Substring(path)
+        let utf8 = path.utf8
+        var parts: [Substring] = []
+        parts.reserveCapacity(8) // one allocation, not one per doubling
+        let ascii = utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            guard bytes.allSatisfy({ $0 < 0x80 }) else { return false }
+            func piece(_ start: Int, _ end: Int) -> Substring {
+                path[utf8.index(utf8.startIndex, offsetBy: start)..<utf8.index(utf8.startIndex, offsetBy: end)]
+            }
+            var start = 0
+            for index in 0..<bytes.count where bytes[index] == UInt8(ascii: "/") {
+                if index > start { parts.append(piece(start, index)) }
+                start = index + 1
+            }
+            if start < bytes.count { parts.append(piece(start, bytes.count)) }
+            return true
+        }
+        return ascii == true ? parts : splitByCharacter(path)
+    }
+
+    /// The general split, for paths with non-ASCII characters (a `/` may combine with what follows).
+    static func splitByCharacter(_ path: Substring) -> [Substring] {
+        path.split(separator: "/", omittingEmptySubsequences: true)
     }
 }
