@@ -64,6 +64,12 @@ let parserCases: [ParserCase] = [
     ParserCase("chunked not final", "POST /f HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", .status(400)),
     ParserCase("chunked twice", "POST /f HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n", .status(400)),
     ParserCase("unsupported transfer coding", "POST /f HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", .status(501)),
+    // Framing fields repeated over several lines are read as one list (the head parser collects
+    // them in one pass, as first value and count).
+    ParserCase("transfer codings over two fields", "POST /f HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n", .status(501)),
+    ParserCase("chunked in two fields", "POST /f HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", .status(400)),
+    ParserCase("Content-Length list of equal values", "POST /f HTTP/1.1\r\nHost: a\r\nContent-Length: 2, 2\r\n\r\nhi", .ok(method: "POST", body: "hi")),
+    ParserCase("Content-Length list of differing values", "POST /f HTTP/1.1\r\nHost: a\r\nContent-Length: 2, 3\r\n\r\nhi", .status(400)),
     ParserCase("Transfer-Encoding in HTTP/1.0", "POST /f HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", .status(400)),
     ParserCase("bare CR in header value", "GET / HTTP/1.1\r\nHost: a\r\nX-A: b\rc\r\n\r\n", .status(400)),
     ParserCase("bare LF line ending", "GET / HTTP/1.1\nHost: a\n\n", .status(400)),
