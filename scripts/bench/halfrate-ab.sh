@@ -13,7 +13,7 @@ one() { # LABEL BIN
   local work pid before after out requests
   work=$(mktemp -d -t hearken-ab.XXXXXX)
   taskset -c 0 "$2" serve --port "$PORT" --db "$work/h.db" --log-level warning --rate-limit 0 --duplicate-window 0 \
-    --reasons inaccurate,outdated,unclear,helpful,missing-example 2>>"$work/server.log" &
+    2>>"$work/server.log" &
   pid=$!
   for _ in $(seq 300); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
   taskset -c 1 wrk -t1 -c64 -d2s -s "$BENCH_DIR/paced-post.lua" "http://127.0.0.1:$PORT/v1/feedback" >/dev/null

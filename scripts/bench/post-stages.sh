@@ -41,16 +41,16 @@ done <<'STAGES'
 read (syscall)|^read$
 parse the head|RequestHeadParserO5parse_
 decode the body (JSON)|BodyDecodingO6fields
-screen (origin, rate limit, client)|PublicIntakeV6screen
+screen (origin, rate limit, client)|PublicIntake[CV]6screen
 validate|ValidatorV8validate
-hand-off to the writer|PublicIntakeV6submit
+hand-off to the writer|PublicIntake[CV]6submit
 insert (row, labels, client hash)|IngestorC6ingest_
 commit: WAL pwrite|^__libc_pwrite$
 commit: fdatasync|^fdatasync$
 fold: read on the snapshot|FoldPlanV4read
 fold: apply on the writer|FoldPlanV5apply
 delivery to the loops|DeliveryBatchC10collecting
-answer (201 JSON, follow-up token)|PublicIntakeV7created
+answer (201 JSON, follow-up token)|PublicIntake[CV]7created
 write (send)|^__send$
 waiting for events (epoll_wait)|^epoll_wait$
 STAGES
