@@ -105,10 +105,10 @@ struct RollupBatch {
         for (key, delta) in hourly {
             try connection.run(Self.hourlySQL, [key.hour, key.source, delta.up, delta.down, delta.comments])
         }
-        // In key order: a page's hours are one range, written leaf by leaf.
-        for (key, delta) in pageHourly.sorted(by: { ($0.key.page, $0.key.hour) < ($1.key.page, $1.key.hour) }) {
-            let id = try pageIDs[key.page] ?? Rollups.pageID(key.page, connection: connection)
-            try connection.run(Self.pageHourlySQL, [id, key.hour, delta.up, delta.down, delta.comments])
+        // In key order (page id, hour): a page's hours are one range, written leaf by leaf.
+        let byID = try pageHourly.map { (id: try pageIDs[$0.key.page] ?? Rollups.pageID($0.key.page, connection: connection), hour: $0.key.hour, delta: $0.value) }
+        for group in byID.sorted(by: { ($0.id, $0.hour) < ($1.id, $1.hour) }) {
+            try connection.run(Self.pageHourlySQL, [group.id, group.hour, group.delta.up, group.delta.down, group.delta.comments])
         }
         self = RollupBatch()
     }
