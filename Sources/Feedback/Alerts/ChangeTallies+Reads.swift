@@ -1,15 +1,17 @@
 /// What `ChangeTallies` reads: a scope's days or hours from the page rollups, and the folded rows of
 /// an hour, once for every scope that needs them.
 extension ChangeTallies {
-    /// One scope's votes per day (`rollup_page_daily`) or hour (`rollup_page_hourly`) in `piece`'s
-    /// range, keys ascending.
-    static func read(_ piece: Piece, of scope: Scope, connection: any SQLSession) throws -> Sums {
-        let (table, column, range): (String, String, Range<Int64>)
-        switch piece {
-        case .days(let days): (table, column, range) = ("rollup_page_daily", "day", days)
-        case .hours(let hours): (table, column, range) = ("rollup_page_hourly", "hour", hours)
-        case .rows: return Sums()
-        }
+    /// A page rollup, and the column that numbers its days or hours.
+    enum PageRollup {
+        case daily, hourly
+
+        var table: String { self == .daily ? "rollup_page_daily" : "rollup_page_hourly" }
+        var column: String { self == .daily ? "day" : "hour" }
+    }
+
+    /// One scope's votes per day or hour in `range`, keys ascending.
+    static func read(_ rollup: PageRollup, _ range: Range<Int64>, of scope: Scope, connection: any SQLSession) throws -> Sums {
+        let (table, column) = (rollup.table, rollup.column)
         let found: [(key: Int64, up: Int, total: Int)]
         switch scope {
         case .page(let page):

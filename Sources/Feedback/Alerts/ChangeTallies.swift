@@ -100,8 +100,8 @@ struct ChangeTallies {
                 }
             }
         }
-        for (scope, range) in days { daySums[scope] = try Self.read(.days(range), of: scope, connection: connection) }
-        for (scope, range) in hours { hourSums[scope] = try Self.read(.hours(range), of: scope, connection: connection) }
+        for (scope, range) in days { daySums[scope] = try Self.read(.daily, range, of: scope, connection: connection) }
+        for (scope, range) in hours { hourSums[scope] = try Self.read(.hourly, range, of: scope, connection: connection) }
         // Pieces in nearby hours are read together (a gap of up to `Self.gapRead` hours is read with
         // them): with many changes, windows end in most hours of a span, and a query per hour costs
         // more than the few rows between.
